@@ -1,0 +1,67 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { StepName, StepPlan, buildCommand, hashOf } from "./steps";
+
+/** Arguments for {@link NodeSteps}. */
+export interface NodeStepsArgs {
+  /** SSH connection (secret: it holds the private key). */
+  readonly connection: pulumi.Input<{ host: string; port: number; user: string; privateKey: string }>;
+  /** Steps in order, from `planSteps`. */
+  readonly steps: StepPlan[];
+  /** Inputs known only after other resources exist (e.g. a new VM's IP), merged into a step's env. */
+  readonly lateEnv?: Partial<Record<StepName, pulumi.Input<Record<string, string>>>>;
+  /** Wallet secrets for the pactus step, as stdin lines (secret). */
+  readonly secretStdin: pulumi.Output<string>;
+  /** Run through `sudo -n` (the SSH user is not root). */
+  readonly sudo: boolean;
+  /** How long a new host may take to accept SSH. @default "20m" */
+  readonly sshTimeout?: string;
+}
+
+/**
+ * The host steps as remote.Commands, each depending on the one before. A step's inputs (script,
+ * rendered files) are part of its command, headed by their hash, so a change updates exactly that
+ * step. `triggers` is deliberately not used: in pulumi-command it forces a replace, which runs the old
+ * step's delete after the new create and would undo what was just installed.
+ */
+export class NodeSteps extends pulumi.ComponentResource {
+  public readonly commands: Record<string, command.remote.Command> = {};
+  /** stdout of the verify step: one JSON line with the check results. */
+  public readonly checks: pulumi.Output<string>;
+
+  constructor(name: string, args: NodeStepsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pactus:node:Steps", name, {}, opts);
+    let previous: command.remote.Command | undefined;
+    for (const step of args.steps) {
+      const first = previous === undefined;
+      const connection = pulumi.output(args.connection).apply((c) => ({
+        ...c,
+        // A fresh VM refuses SSH (or the key) for a while: the first step keeps dialling.
+        dialErrorLimit: first ? -1 : 10,
+        perDialTimeout: first ? 10 : 15,
+      }));
+      const late = pulumi.output(args.lateEnv?.[step.name] ?? {});
+      const create = late.apply((extra) => {
+        const hash = Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash;
+        return buildCommand(step.name, step.script, { PSN_STEP_HASH: hash, ...step.env, ...extra }, args.sudo);
+      });
+      const cmd = new command.remote.Command(`${name}-${step.name}`, {
+        connection: pulumi.secret(connection),
+        create,
+        delete: step.deleteScript ? buildCommand(`${step.name}-delete`, step.deleteScript, step.deleteEnv ?? {}, args.sudo) : undefined,
+        stdin: step.secretStdin ? args.secretStdin : undefined,
+        addPreviousOutputInEnv: false,
+        logging: "stdoutAndStderr",
+      }, {
+        parent: this,
+        dependsOn: previous ? [previous] : [],
+        customTimeouts: { create: first ? args.sshTimeout ?? "20m" : "30m", update: "30m", delete: "10m" },
+        additionalSecretOutputs: step.secretStdin ? ["stdin"] : [],
+      });
+      this.commands[step.name] = cmd;
+      previous = cmd;
+    }
+    this.checks = this.commands["verify"]?.stdout ?? pulumi.output("{}");
+    this.registerOutputs({ checks: this.checks });
+  }
+}

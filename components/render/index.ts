@@ -1,0 +1,137 @@
+/**
+ * Pure renderers: validated config in, file contents out. No Pulumi and no I/O besides reading the
+ * templates, so tests and the offline `npm run render` use exactly what `pulumi up` pushes.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as nunjucks from "nunjucks";
+import { stringify as tomlStringify } from "smol-toml";
+import type { StackConfig } from "../validate";
+import { HostPaths, PORTS, SERVICE_USER, hostPaths } from "./paths";
+
+export { PORTS, SERVICE_USER, hostPaths } from "./paths";
+export type { HostPaths } from "./paths";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const templates = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(REPO_ROOT, "nginx")), {
+  autoescape: false,
+  throwOnUndefined: true,
+  trimBlocks: true,
+  lstripBlocks: true,
+});
+
+/** A file the stack pushes to the host. */
+export interface RenderedFile {
+  path: string;
+  content: string;
+  mode: string;
+}
+
+function ctx(cfg: StackConfig) {
+  return { domain: cfg.domain, apis: cfg.apis, cors: cfg.cors, paths: hostPaths(cfg.domain, cfg.pactus.version), ports: PORTS };
+}
+
+/** Port 80: ACME webroot for the domain, everything else redirected to HTTPS. */
+export function renderNginxHttp(cfg: StackConfig): string {
+  return templates.render("http.conf.njk", ctx(cfg));
+}
+
+/** Port 443: TLS, HTTP/2 and the enabled API locations. */
+export function renderNginxTls(cfg: StackConfig): string {
+  return templates.render("tls.conf.njk", ctx(cfg)).replace(/\n{3,}/g, "\n\n");
+}
+
+/**
+ * The node's config.toml. Only keys of the pinned version (strict loading moves a file with unknown keys
+ * aside and rewrites it), everything listening on loopback, and the node's own CORS mirroring cors.*
+ * for clients on the host itself (nginx hides those headers and sets its own).
+ */
+export function renderPactusConfig(cfg: StackConfig): string {
+  const origins = cfg.cors.allowAny ? ["*"] : cfg.cors.origins;
+  const doc = {
+    grpc: { enable: true, enable_wallet: false, listen: PORTS.grpc, basic_auth: "" },
+    jsonrpc: { enable: cfg.apis.jsonrpc, listen: PORTS.jsonrpc, origins },
+    http: { enable: cfg.apis.http, listen: PORTS.http, base_path: "/http", enable_cors: origins.length > 0 },
+    html: { enable: false, listen: "127.0.0.1:8081", enable_pprof: false },
+    zeromq: { zmqpubblockinfo: "", zmqpubtxinfo: "", zmqpubrawblock: "", zmqpubrawtx: "", zmqpubhwm: 1000 },
+  };
+  return (
+    "# Managed by pactus-secure-node; `pulumi up` overwrites local edits.\n" +
+    "# gRPC stays enabled: the JSON-RPC and HTTP gateways call the node through it.\n\n" +
+    tomlStringify(doc) +
+    "\n"
+  );
+}
+
+export function renderPactusUnit(cfg: StackConfig, p: HostPaths = hostPaths(cfg.domain, cfg.pactus.version)): string {
+  return `# Managed by pactus-secure-node; \`pulumi up\` overwrites local edits.
+[Unit]
+Description=Pactus blockchain node (${cfg.pactus.network})
+Documentation=https://docs.pactus.org
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=${SERVICE_USER}
+Group=${SERVICE_USER}
+# The password comes from a 0600 file, never from argv.
+ExecStart=${p.pactusInstallDir}/pactus-daemon start -w ${p.pactusWorkingDir} --password-from-file ${p.passwordFile}
+# "always": start exits 0 when another instance holds the lock, which on-failure would not retry.
+Restart=always
+RestartSec=5
+TimeoutStopSec=60
+LimitNOFILE=65536
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectSystem=strict
+ProtectHome=yes
+ReadWritePaths=${p.pactusHome}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function renderCertbotHook(cfg: StackConfig): string {
+  return `#!/bin/sh
+# Managed by pactus-secure-node. certbot runs this after renewing a certificate: reload (not restart)
+# nginx so open connections finish and new ones get the new certificate.
+set -e
+case " \${RENEWED_DOMAINS:-} " in
+  *" ${cfg.domain} "*) ;;
+  *) exit 0 ;;
+esac
+nginx -t -q 2>/dev/null
+systemctl reload nginx 2>/dev/null || nginx -s reload 2>/dev/null
+`;
+}
+
+/** Lets timer-driven renewals trust a private ACME CA (acme.caBundle). */
+export function renderCertbotDropIn(p: HostPaths): string {
+  return `# Managed by pactus-secure-node: certbot renewals trust the private ACME CA from acme.caBundle.
+[Service]
+Environment=REQUESTS_CA_BUNDLE=${p.acmeCaBundle}
+`;
+}
+
+/** Every file the stack pushes, at its host path (secrets excluded: they travel on stdin). */
+export function renderAll(cfg: StackConfig): RenderedFile[] {
+  const p = hostPaths(cfg.domain, cfg.pactus.version);
+  const files: RenderedFile[] = [
+    { path: p.nginxHttpSite, content: renderNginxHttp(cfg), mode: "0644" },
+    { path: p.nginxTlsSite, content: renderNginxTls(cfg), mode: "0644" },
+    { path: p.pactusConfig, content: renderPactusConfig(cfg), mode: "0640" },
+    { path: p.unit, content: renderPactusUnit(cfg, p), mode: "0644" },
+    { path: p.certbotHook, content: renderCertbotHook(cfg), mode: "0755" },
+    { path: p.passwordFile, content: "<secret: pactus.walletPassword>\n", mode: "0600" },
+  ];
+  if (cfg.acme.caBundle) {
+    files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });
+    files.push({ path: p.certbotDropIn, content: renderCertbotDropIn(p), mode: "0644" });
+  }
+  for (const f of fs.readdirSync(path.join(REPO_ROOT, "nginx", "status")).sort()) {
+    files.push({ path: `${p.statusRoot}/${f}`, content: fs.readFileSync(path.join(REPO_ROOT, "nginx", "status", f), "utf8"), mode: "0644" });
+  }
+  return files;
+}

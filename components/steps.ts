@@ -1,0 +1,139 @@
+/**
+ * The host steps as pure data: which script, which inputs, which undo. `planSteps` decides, the
+ * NodeSteps component only turns the plan into remote.Commands, so tests check the plan without Pulumi.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
+import { quote } from "shell-quote";
+import { StackConfig } from "./validate";
+import {
+  hostPaths, renderCertbotDropIn, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig,
+  renderPactusUnit,
+} from "./render";
+
+const REMOTE_DIR = path.resolve(__dirname, "..", "remote");
+const LIB_LINE = /^\. "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/lib\.sh"$/m;
+
+export type StepName =
+  | "wait-for-ssh" | "base" | "pactus" | "nginx-bootstrap" | "wait-for-dns" | "certificate" | "nginx-tls" | "verify";
+
+export interface StepPlan {
+  name: StepName;
+  /** Script (lib inlined) and its inputs; everything here is non-secret. */
+  script: string;
+  env: Record<string, string>;
+  deleteScript?: string;
+  deleteEnv?: Record<string, string>;
+  /** The step reads the wallet secrets from stdin. */
+  secretStdin: boolean;
+  /** sha256 of the script and its rendered inputs: a change re-runs exactly this step. */
+  hash: string;
+}
+
+/** Reads remote/<file> and inlines remote/lib.sh where the script sources it. */
+export function loadScript(file: string): string {
+  const text = fs.readFileSync(path.join(REMOTE_DIR, file), "utf8");
+  if (!LIB_LINE.test(text)) return text;
+  const lib = fs.readFileSync(path.join(REMOTE_DIR, "lib.sh"), "utf8");
+  return text.replace(LIB_LINE, () => lib);
+}
+
+/** The status page files as a base64 tar.gz (tar is on every host); reproducible, so its hash is stable. */
+function statusBundle(): string {
+  const dir = path.resolve(__dirname, "..", "nginx", "status");
+  const tar = execFileSync("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", dir, "-cf", "-", "."]);
+  return gzipSync(tar, { level: 9 }).toString("base64");
+}
+
+/**
+ * The command line sent over SSH: inputs as `VAR=value` arguments of env (sshd forwards no
+ * environment), the script as `bash -c` text. Every value is quoted; none may carry a secret.
+ */
+export function buildCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
+  const vars = Object.entries(env).map(([k, v]) => {
+    if (!/^PSN_[A-Z0-9_]+$/.test(k)) throw new Error(`step ${name}: bad input name ${k}`);
+    return `${k}=${v}`;
+  });
+  return [...(sudo ? ["sudo", "-n"] : []), "env", quote(vars), "bash", "-c", quote([script]), `psn-${name}`].join(" ");
+}
+
+export function hashOf(...parts: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+
+function p2pPort(cfg: StackConfig): string {
+  return cfg.pactus.network === "mainnet" ? "21888" : cfg.pactus.network === "testnet" ? "21777" : "";
+}
+
+export interface PlanOptions {
+  sshPort: number;
+  /** Pactus init helper script (remote/pactus-init.py). */
+  initPy?: string;
+}
+
+/** Every host step in order, with the inputs that decide when it re-runs. */
+export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
+  const p = hostPaths(cfg.domain, cfg.pactus.version);
+  const apis = (["grpcWeb", "jsonrpc", "http"] as const).filter((a) => cfg.apis[a]);
+  const initPy = opts.initPy ?? fs.readFileSync(path.join(REMOTE_DIR, "pactus-init.py"), "utf8");
+  const ca: Record<string, string> = cfg.acme.caBundle
+    ? { PSN_CA_BUNDLE: cfg.acme.caBundle, PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN: renderCertbotDropIn(p), PSN_DROPIN_PATH: p.certbotDropIn }
+    : {};
+  const raw: Omit<StepPlan, "hash">[] = [
+    { name: "wait-for-ssh", script: loadScript("wait-ssh.sh"), env: {}, secretStdin: false },
+    {
+      name: "base", script: loadScript("base.sh"),
+      env: { PSN_SSH_PORT: String(opts.sshPort), PSN_P2P_PORT: p2pPort(cfg), PSN_FIREWALL: "true" },
+      deleteScript: loadScript("base-delete.sh"), deleteEnv: {}, secretStdin: false,
+    },
+    {
+      name: "pactus", script: loadScript("pactus.sh"),
+      env: {
+        PSN_VERSION: cfg.pactus.version, PSN_NETWORK: cfg.pactus.network, PSN_RELEASE_BASE_URL: cfg.pactus.releaseBaseUrl,
+        PSN_VALIDATORS: String(cfg.pactus.validators), PSN_CONFIG: renderPactusConfig(cfg), PSN_UNIT: renderPactusUnit(cfg, p),
+        PSN_INIT_PY: initPy,
+      },
+      deleteScript: loadScript("pactus-delete.sh"), deleteEnv: { PSN_PURGE: String(cfg.pactus.purgeOnDestroy) }, secretStdin: true,
+    },
+    {
+      name: "nginx-bootstrap", script: loadScript("nginx-bootstrap.sh"),
+      env: { PSN_HTTP_CONF: renderNginxHttp(cfg), PSN_WEBROOT: p.acmeWebroot },
+      deleteScript: loadScript("nginx-bootstrap-delete.sh"), deleteEnv: { PSN_WEBROOT: p.acmeWebroot }, secretStdin: false,
+    },
+    {
+      name: "wait-for-dns", script: loadScript("wait-dns.sh"),
+      env: { PSN_DOMAIN: cfg.domain, PSN_RESOLVER: cfg.dns.resolver, PSN_TIMEOUT: String(cfg.dns.waitSeconds) },
+      secretStdin: false,
+    },
+    {
+      name: "certificate", script: loadScript("certificate.sh"),
+      env: {
+        PSN_DOMAIN: cfg.domain, PSN_EMAIL: cfg.acme.email, PSN_ACME_SERVER: cfg.acme.server, PSN_WEBROOT: p.acmeWebroot,
+        PSN_HOOK: renderCertbotHook(cfg), PSN_HOOK_PATH: p.certbotHook, ...ca,
+      },
+      deleteScript: loadScript("certificate-delete.sh"),
+      deleteEnv: { PSN_DOMAIN: cfg.domain, PSN_HOOK_PATH: p.certbotHook, ...(cfg.acme.caBundle ? { PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN_PATH: p.certbotDropIn } : {}) },
+      secretStdin: false,
+    },
+    {
+      name: "nginx-tls", script: loadScript("nginx-tls.sh"),
+      env: { PSN_DOMAIN: cfg.domain, PSN_TLS_CONF: renderNginxTls(cfg), PSN_STATUS_ROOT: p.statusRoot, PSN_STATUS_FILES: statusBundle() },
+      deleteScript: loadScript("nginx-tls-delete.sh"), deleteEnv: { PSN_STATUS_ROOT: p.statusRoot }, secretStdin: false,
+    },
+  ];
+  const steps: StepPlan[] = raw.map((s) => ({ ...s, hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}) }));
+  // verify re-runs whenever any step before it changed.
+  const verifyEnv = {
+    PSN_DOMAIN: cfg.domain, PSN_APIS: apis.join(" "), PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : cfg.cors.origins[0] ?? "",
+    PSN_TRUSTED: String(!cfg.acme.staging), PSN_TIMEOUT: "120",
+  };
+  const verifyScript = loadScript("verify.sh");
+  steps.push({
+    name: "verify", script: verifyScript, env: verifyEnv, secretStdin: false,
+    hash: hashOf(verifyScript, verifyEnv, steps.map((s) => s.hash)),
+  });
+  return steps;
+}

@@ -1,0 +1,419 @@
+/**
+ * Pure validation of the stack configuration. No Pulumi, no I/O: `pulumi up` (via components/config.ts)
+ * and the offline `npm run render` (tools/render.ts) both feed raw values through `parseConfig`, so they
+ * give the same errors. Every value that later reaches a rendered file or a shell command passes a
+ * whitelist here first.
+ */
+import { isIP } from "node:net";
+
+export const PROJECT = "pactus-secure-node";
+
+/** Stands for a secret whose value is not known here (offline render reads only the ciphertext). */
+export const OPAQUE_SECRET = Symbol("opaque-secret");
+export type RawSecret = string | typeof OPAQUE_SECRET | undefined;
+
+export const ACME_SERVERS = {
+  production: "https://acme-v02.api.letsencrypt.org/directory",
+  staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+export const DEFAULT_RELEASE_BASE_URL = "https://github.com/pactus-project/pactus/releases/download";
+export const DEFAULT_PACTUS_VERSION = "1.16.0";
+export const DEFAULT_CORS_ORIGINS = ["https://ping.pactus.org"];
+
+export type Network = "mainnet" | "testnet" | "localnet";
+
+export interface AwsHostConfig {
+  provider: "aws";
+  region: string;
+  instanceType: string;
+  diskGb: number;
+  adminCidrs: string[];
+  allowSshFromAnywhere: boolean;
+  /** SSH user of the Ubuntu AMI. */
+  user: string;
+  ubuntuRelease: "22.04" | "24.04";
+  /** A configured key (secret) instead of a generated one. */
+  hasPrivateKey: boolean;
+}
+export interface ExistingHostConfig {
+  provider: "existing";
+  address: string;
+  port: number;
+  user: string;
+  hasPrivateKey: true;
+}
+
+export interface StackConfig {
+  domain: string;
+  acme: { email: string; server: string; staging: boolean; caBundle?: string };
+  host: AwsHostConfig | ExistingHostConfig;
+  dns:
+    | { provider: "cloudflare"; zoneId: string; ttl: number; resolver: string; waitSeconds: number }
+    | { provider: "none"; resolver: string; waitSeconds: number };
+  pactus: {
+    version: string;
+    network: Network;
+    releaseBaseUrl: string;
+    validators: number;
+    purgeOnDestroy: boolean;
+    restoreFromMnemonic: boolean;
+  };
+  apis: { grpcWeb: boolean; jsonrpc: boolean; http: boolean };
+  cors: { origins: string[]; allowAny: boolean };
+}
+
+/** Secrets, kept apart from StackConfig so nothing that renders files can reach them. */
+export interface StackSecrets {
+  walletPassword?: string;
+  mnemonic?: string;
+  privateKey?: string;
+}
+
+/** Raw values as they come from `pulumi.Config` or from Pulumi.<stack>.yaml. */
+export interface RawConfig {
+  domain?: unknown;
+  acme?: unknown;
+  host?: unknown;
+  dns?: unknown;
+  pactus?: unknown;
+  apis?: unknown;
+  cors?: unknown;
+  /** Values of secret keys by path (e.g. "pactus.walletPassword"), or OPAQUE_SECRET. */
+  secrets: Record<string, RawSecret>;
+  /** Secret keys found stored in plaintext. */
+  plaintextSecrets?: string[];
+  /** Whether a Cloudflare API token is configured (provider config or environment). */
+  cloudflareToken?: boolean;
+}
+
+export const SECRET_KEYS = ["host.privateKey", "pactus.walletPassword", "pactus.mnemonic"] as const;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const KNOWN_KEYS: Record<string, string[]> = {
+  acme: ["email", "server", "caBundle"],
+  host: [
+    "provider", "region", "instanceType", "diskGb", "adminCidrs", "allowSshFromAnywhere", "ubuntuRelease",
+    "address", "port", "user", "privateKey",
+  ],
+  dns: ["provider", "zoneId", "ttl", "resolver", "waitSeconds"],
+  pactus: ["version", "network", "releaseBaseUrl", "mnemonic", "walletPassword", "validators", "purgeOnDestroy"],
+  apis: ["grpcWeb", "jsonrpc", "http"],
+  cors: ["origins", "allowAny"],
+};
+
+/** Collects problems; each names its key and the fix. */
+class Problems {
+  readonly list: string[] = [];
+  add(key: string, msg: string) {
+    this.list.push(`${key}: ${msg}`);
+  }
+}
+
+function group(raw: unknown, name: string, p: Problems): Record<string, unknown> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    p.add(name, `must be an object; set its fields with \`pulumi config set --path ${name}.<field> <value>\``);
+    return {};
+  }
+  const obj = raw as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!KNOWN_KEYS[name].includes(k)) {
+      p.add(`${name}.${k}`, `unknown key; known keys of ${name}: ${KNOWN_KEYS[name].join(", ")}`);
+    }
+  }
+  return obj;
+}
+
+function str(obj: Record<string, unknown>, key: string, path: string, p: Problems): string | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  p.add(path, `must be a string, got ${Array.isArray(v) ? "a list" : typeof v}`);
+  return undefined;
+}
+
+function bool(obj: Record<string, unknown>, key: string, path: string, def: boolean, p: Problems): boolean {
+  const v = obj[key];
+  if (v === undefined || v === null || v === "") return def;
+  if (v === true || v === "true") return true;
+  if (v === false || v === "false") return false;
+  p.add(path, `must be true or false, got ${JSON.stringify(v)}`);
+  return def;
+}
+
+function int(
+  obj: Record<string, unknown>, key: string, path: string, def: number, min: number, max: number, p: Problems,
+): number {
+  const v = obj[key];
+  if (v === undefined || v === null || v === "") return def;
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    p.add(path, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    return def;
+  }
+  return n;
+}
+
+function list(obj: Record<string, unknown>, key: string, path: string, p: Problems): string[] | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+    p.add(path, `must be a list of strings, e.g. \`pulumi config set --path '${path}[0]' <value>\``);
+    return undefined;
+  }
+  return v as string[];
+}
+
+function oneOf<T extends string>(
+  v: string | undefined, allowed: readonly T[], def: T | undefined, path: string, p: Problems,
+): T | undefined {
+  if (v === undefined) return def;
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  p.add(path, `unknown value ${JSON.stringify(v)}; use one of: ${allowed.join(", ")}`);
+  return def;
+}
+
+/** Problems with `name` as a public DNS name for a certificate, or undefined when it is fine. */
+export function domainProblem(name: string): string | undefined {
+  const eg = "set the bare name, e.g. node.example.org";
+  if (/\s/.test(name)) return `${JSON.stringify(name)} contains whitespace; ${eg}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name)) return `${JSON.stringify(name)} has a scheme; ${eg}`;
+  if (name.includes("/")) return `${JSON.stringify(name)} has a path; ${eg}`;
+  if (isIP(name) || isIP(name.replace(/^\[|\]$/g, ""))) {
+    return `${JSON.stringify(name)} is an IP address; ACME certificates need a DNS name pointing at the host`;
+  }
+  if (/:\d*$/.test(name)) return `${JSON.stringify(name)} has a port; ${eg} (ports 80 and 443 are used)`;
+  if (name.includes("*")) return `${JSON.stringify(name)} is a wildcard; HTTP-01 cannot issue wildcards, ${eg}`;
+  if (/[A-Z]/.test(name)) return `${JSON.stringify(name)} has uppercase letters; use ${JSON.stringify(name.toLowerCase())}`;
+  const bad = name.match(/[^a-z0-9.-]/g);
+  if (bad) return `${JSON.stringify(name)} contains ${[...new Set(bad)].map((c) => JSON.stringify(c)).join(" ")}; only a-z, 0-9, "-" and "." are allowed`;
+  if (name.length > 253) return `is ${name.length} characters long; a DNS name has at most 253`;
+  const labels = name.split(".");
+  if (labels.length < 2) return `${JSON.stringify(name)} is not a fully qualified name; ${eg}`;
+  for (const l of labels) {
+    if (l.length === 0) return `${JSON.stringify(name)} has an empty label (".." or a leading/trailing dot); ${eg}`;
+    if (l.length > 63) return `label ${JSON.stringify(l.slice(0, 20) + "…")} is ${l.length} characters long; a label has at most 63`;
+    if (l.startsWith("-") || l.endsWith("-")) return `label ${JSON.stringify(l)} starts or ends with "-"`;
+  }
+  return undefined;
+}
+
+const EMAIL = /^[A-Za-z0-9._%+-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+/** An URL made only of characters that are inert in shell single quotes and nginx/TOML strings. */
+function safeUrl(v: string, path: string, schemes: string[], p: Problems, allowPath = true): URL | undefined {
+  if (!/^[A-Za-z0-9._~:/?#[\]@!&*+,=%-]+$/.test(v)) {
+    p.add(path, `${JSON.stringify(v)} contains characters not allowed in a URL here (quotes, spaces, $, ;, braces)`);
+    return undefined;
+  }
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    p.add(path, `${JSON.stringify(v)} is not a URL; use e.g. https://example.org/path`);
+    return undefined;
+  }
+  if (!schemes.includes(u.protocol.slice(0, -1))) {
+    p.add(path, `${JSON.stringify(v)} must use ${schemes.join(" or ")}`);
+    return undefined;
+  }
+  if (u.username || u.password) {
+    p.add(path, `${JSON.stringify(v)} must not carry credentials`);
+    return undefined;
+  }
+  if (!allowPath && (u.pathname !== "/" || u.search || u.hash || v.endsWith("/"))) {
+    p.add(path, `${JSON.stringify(v)} has a path; an origin is scheme://host[:port], e.g. https://app.example.org`);
+    return undefined;
+  }
+  return u;
+}
+
+function cidrProblem(c: string): string | undefined {
+  const m = c.match(/^([^/]+)\/(\d{1,3})$/);
+  if (!m) return `${JSON.stringify(c)} is not a CIDR; use e.g. 203.0.113.7/32`;
+  const fam = isIP(m[1]);
+  const bits = Number(m[2]);
+  if (fam === 0) return `${JSON.stringify(c)} does not start with an IP address`;
+  if ((fam === 4 && bits > 32) || (fam === 6 && bits > 128)) return `${JSON.stringify(c)} has a prefix length out of range`;
+  return undefined;
+}
+
+function hostPort(v: string): boolean {
+  const m = v.match(/^(\[[0-9a-fA-F:]+\]|[0-9.]+)(?::(\d{1,5}))?$/);
+  if (!m) return false;
+  const ip = m[1].replace(/^\[|\]$/g, "");
+  return isIP(ip) !== 0 && (m[2] === undefined || (Number(m[2]) > 0 && Number(m[2]) < 65536));
+}
+
+function parseHost(raw: unknown, secrets: Record<string, RawSecret>, p: Problems): StackConfig["host"] | undefined {
+  const h = group(raw, "host", p);
+  const provider = oneOf(str(h, "provider", "host.provider", p), ["aws", "existing"] as const, undefined, "host.provider", p) ??
+    (h.provider === undefined ? "aws" : undefined);
+  // An unknown provider is one problem; its fields are not judged against a guess.
+  if (provider === undefined) return undefined;
+  const hasKey = secrets["host.privateKey"] !== undefined;
+  if (secrets["host.privateKey"] !== undefined && typeof secrets["host.privateKey"] === "string") {
+    const k = secrets["host.privateKey"];
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k)) {
+      p.add("host.privateKey", "is not a PEM/OpenSSH private key; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`");
+    }
+  }
+  if (provider === "existing") {
+    const address = str(h, "address", "host.address", p);
+    if (!address) p.add("host.address", "missing for host.provider existing; set the host's IP or DNS name");
+    else if (isIP(address) === 0 && domainProblem(address) !== undefined) {
+      p.add("host.address", `${JSON.stringify(address)} is neither an IP address nor a DNS name`);
+    }
+    const user = str(h, "user", "host.user", p) ?? "root";
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) p.add("host.user", `${JSON.stringify(user)} is not a valid user name`);
+    if (!hasKey) {
+      p.add("host.privateKey", "missing for host.provider existing; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`");
+    }
+    return { provider, address: address ?? "", port: int(h, "port", "host.port", 22, 1, 65535, p), user, hasPrivateKey: true };
+  }
+  if (provider !== "aws") return undefined;
+  const region = str(h, "region", "host.region", p);
+  if (!region) p.add("host.region", "missing for host.provider aws; set e.g. eu-central-1");
+  else if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) p.add("host.region", `${JSON.stringify(region)} is not an AWS region name, e.g. eu-central-1`);
+  const instanceType = str(h, "instanceType", "host.instanceType", p) ?? "t3.small";
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) p.add("host.instanceType", `${JSON.stringify(instanceType)} is not an instance type, e.g. t3.small`);
+  const cidrs = list(h, "adminCidrs", "host.adminCidrs", p);
+  const allowAny = bool(h, "allowSshFromAnywhere", "host.allowSshFromAnywhere", false, p);
+  if (cidrs === undefined || cidrs.length === 0) {
+    p.add("host.adminCidrs", "empty; SSH (22) is opened only to these, e.g. `pulumi config set --path 'host.adminCidrs[0]' 203.0.113.7/32`");
+  } else {
+    for (const c of cidrs) {
+      const prob = cidrProblem(c);
+      if (prob) p.add("host.adminCidrs", prob);
+      else if (/\/0$/.test(c) && !allowAny) {
+        p.add("host.adminCidrs", `${c} opens SSH to the whole internet; list your admin addresses, or set host.allowSshFromAnywhere: true to accept that`);
+      }
+    }
+  }
+  const ubuntuRelease = oneOf(str(h, "ubuntuRelease", "host.ubuntuRelease", p), ["22.04", "24.04"] as const, "24.04", "host.ubuntuRelease", p)!;
+  return {
+    provider, region: region ?? "", instanceType, diskGb: int(h, "diskGb", "host.diskGb", 30, 20, 16384, p),
+    adminCidrs: cidrs ?? [], allowSshFromAnywhere: allowAny, user: "ubuntu", ubuntuRelease, hasPrivateKey: hasKey,
+  };
+}
+
+/** Validates everything at once; throws one ConfigError listing every problem. */
+export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: StackSecrets } {
+  const p = new Problems();
+  for (const k of raw.plaintextSecrets ?? []) {
+    p.add(k, `is stored in plaintext; set it with \`pulumi config set --path --secret ${k} <value>\``);
+  }
+  // domain
+  let domain = "";
+  if (raw.domain === undefined || raw.domain === null || raw.domain === "") {
+    p.add("domain", "missing; set the node's public name with `pulumi config set domain node.example.org`");
+  } else if (typeof raw.domain !== "string") {
+    p.add("domain", "must be a string, e.g. node.example.org");
+  } else {
+    const prob = domainProblem(raw.domain);
+    if (prob) p.add("domain", prob);
+    else domain = raw.domain;
+  }
+  // acme
+  const a = group(raw.acme, "acme", p);
+  const email = str(a, "email", "acme.email", p);
+  if (!email) p.add("acme.email", "missing; Let's Encrypt sends expiry notices there: `pulumi config set --path acme.email ops@example.org`");
+  else if (!EMAIL.test(email)) p.add("acme.email", `${JSON.stringify(email)} is not an e-mail address, e.g. ops@example.org`);
+  const serverRaw = str(a, "server", "acme.server", p) ?? "production";
+  let server: string = ACME_SERVERS.production;
+  if (serverRaw === "production" || serverRaw === "staging") server = ACME_SERVERS[serverRaw];
+  else if (/^[a-z]+:\/\//i.test(serverRaw)) {
+    const u = safeUrl(serverRaw, "acme.server", ["https"], p);
+    if (u) server = serverRaw;
+  } else p.add("acme.server", `unknown value ${JSON.stringify(serverRaw)}; use production, staging, or the https URL of an ACME directory`);
+  const caBundle = str(a, "caBundle", "acme.caBundle", p);
+  if (caBundle !== undefined) {
+    const lines = caBundle.trim().split(/\r?\n/);
+    const ok = /^-----BEGIN CERTIFICATE-----$/.test(lines[0]) && /^-----END CERTIFICATE-----$/.test(lines[lines.length - 1]) &&
+      lines.every((l) => /^(-----(BEGIN|END) CERTIFICATE-----|[A-Za-z0-9+/=]{1,76})$/.test(l));
+    if (!ok) p.add("acme.caBundle", "must be PEM certificates (-----BEGIN CERTIFICATE----- …); set it with `pulumi config set --path acme.caBundle < ca.pem`");
+  }
+  // host, dns
+  const host = parseHost(raw.host, raw.secrets, p);
+  const d = group(raw.dns, "dns", p);
+  const dnsProvider = oneOf(str(d, "provider", "dns.provider", p), ["cloudflare", "none"] as const, "none", "dns.provider", p);
+  const resolver = str(d, "resolver", "dns.resolver", p) ?? "1.1.1.1";
+  if (!hostPort(resolver)) p.add("dns.resolver", `${JSON.stringify(resolver)} must be a resolver IP with an optional port, e.g. 1.1.1.1 or 10.0.0.2:53`);
+  const waitSeconds = int(d, "waitSeconds", "dns.waitSeconds", 900, 0, 86400, p);
+  let dns: StackConfig["dns"] = { provider: "none", resolver, waitSeconds };
+  if (dnsProvider === "cloudflare") {
+    const zoneId = str(d, "zoneId", "dns.zoneId", p);
+    if (!zoneId) p.add("dns.zoneId", "missing for dns.provider cloudflare; copy the Zone ID from the Cloudflare dashboard's Overview page");
+    else if (!/^[0-9a-f]{32}$/.test(zoneId)) p.add("dns.zoneId", `${JSON.stringify(zoneId)} is not a Cloudflare zone id (32 hex characters)`);
+    if (raw.cloudflareToken === false) {
+      p.add("cloudflare:apiToken", "missing for dns.provider cloudflare; `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)");
+    }
+    dns = { provider: "cloudflare", zoneId: zoneId ?? "", ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p), resolver, waitSeconds };
+  }
+  // pactus
+  const px = group(raw.pactus, "pactus", p);
+  const version = str(px, "version", "pactus.version", p) ?? DEFAULT_PACTUS_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(version)) p.add("pactus.version", `${JSON.stringify(version)} must be X.Y.Z without a leading v, e.g. ${DEFAULT_PACTUS_VERSION}`);
+  const network = oneOf(str(px, "network", "pactus.network", p), ["mainnet", "testnet", "localnet"] as const, "mainnet", "pactus.network", p)!;
+  let releaseBaseUrl = (str(px, "releaseBaseUrl", "pactus.releaseBaseUrl", p) ?? DEFAULT_RELEASE_BASE_URL).replace(/\/+$/, "");
+  // Plain http is tolerated only for local sandboxes: a public node's binaries must come over TLS.
+  if (!safeUrl(releaseBaseUrl, "pactus.releaseBaseUrl", network === "localnet" ? ["https", "http"] : ["https"], p)) {
+    releaseBaseUrl = DEFAULT_RELEASE_BASE_URL;
+  }
+  const validators = int(px, "validators", "pactus.validators", network === "localnet" ? 4 : 1, 1, 32, p);
+  if (network === "localnet" && validators < 4) p.add("pactus.validators", `localnet needs at least 4 validators to produce blocks alone, got ${validators}`);
+  const pw = raw.secrets["pactus.walletPassword"];
+  if (pw === undefined) p.add("pactus.walletPassword", "missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`");
+  else if (typeof pw === "string" && pw.length < 8) p.add("pactus.walletPassword", "is shorter than 8 characters; choose a longer one");
+  else if (typeof pw === "string" && /[\r\n\0]/.test(pw)) p.add("pactus.walletPassword", "contains a line break or NUL; choose one without");
+  const mn = raw.secrets["pactus.mnemonic"];
+  if (typeof mn === "string") {
+    const words = mn.trim().split(/\s+/);
+    if (words.length !== 12 && words.length !== 24) p.add("pactus.mnemonic", `has ${words.length} words; a Pactus seed phrase has 12 or 24`);
+    else if (!words.every((w) => /^[a-z]+$/.test(w))) p.add("pactus.mnemonic", "must be lowercase words separated by spaces");
+  }
+  // apis, cors
+  const ap = group(raw.apis, "apis", p);
+  const apis = {
+    grpcWeb: bool(ap, "grpcWeb", "apis.grpcWeb", true, p),
+    jsonrpc: bool(ap, "jsonrpc", "apis.jsonrpc", true, p),
+    http: bool(ap, "http", "apis.http", true, p),
+  };
+  if (!apis.grpcWeb && !apis.jsonrpc && !apis.http) p.add("apis", "all of grpcWeb, jsonrpc and http are off; enable at least one (e.g. apis.jsonrpc: true)");
+  const c = group(raw.cors, "cors", p);
+  const allowAnyOrigin = bool(c, "allowAny", "cors.allowAny", false, p);
+  const origins = list(c, "origins", "cors.origins", p) ?? DEFAULT_CORS_ORIGINS;
+  for (const o of origins) {
+    if (o === "*") {
+      if (!allowAnyOrigin) p.add("cors.origins", `"*" lets every web page call the node; list the origins, or set cors.allowAny: true to accept that`);
+    } else safeUrl(o, "cors.origins", ["https", "http"], p, false);
+  }
+  if (p.list.length > 0 || !host) throw new ConfigError(p.list);
+  const secrets: StackSecrets = {};
+  for (const [k, field] of [["pactus.walletPassword", "walletPassword"], ["pactus.mnemonic", "mnemonic"], ["host.privateKey", "privateKey"]] as const) {
+    const v = raw.secrets[k];
+    if (typeof v === "string") secrets[field] = field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : v;
+  }
+  return {
+    config: {
+      domain,
+      acme: { email: email!, server, staging: server !== ACME_SERVERS.production, ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}) },
+      host,
+      dns,
+      pactus: { version, network, releaseBaseUrl, validators, purgeOnDestroy: bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p), restoreFromMnemonic: mn !== undefined },
+      apis,
+      cors: { origins, allowAny: allowAnyOrigin },
+    },
+    secrets,
+  };
+}

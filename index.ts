@@ -1,0 +1,12 @@
+import { loadConfig } from "./components/config";
+import { SecureNode } from "./components/secureNode";
+
+// Validates every key before any resource is created; one error lists every problem.
+const { config, walletPassword, mnemonic, privateKey } = loadConfig();
+
+const node = new SecureNode("pactus", { config, walletPassword, mnemonic, privateKey });
+
+export const fqdn = node.fqdn;
+export const ip = node.ip;
+export const urls = node.urls;
+export const checks = node.checks;

@@ -1,0 +1,114 @@
+# shellcheck shell=bash
+# Helpers shared by the host steps. At deploy time this file is inlined in place of the
+# `. "$(dirname ...)/lib.sh"` line of each step, so a step is one self-contained `bash -c` script.
+
+PSN_STATE_DIR=/var/lib/pactus-secure-node
+
+psn_log() { printf '[%s] %s\n' "${PSN_STEP:-psn}" "$*"; }
+psn_die() {
+  printf '[%s] error: %s\n' "${PSN_STEP:-psn}" "$*" >&2
+  exit 1
+}
+
+psn_require_root() {
+  [ "$(id -u)" -eq 0 ] || psn_die "must run as root; give the SSH user passwordless sudo (the stack runs 'sudo -n')"
+}
+
+# psn_require_env VAR... : fails naming the first empty input.
+psn_require_env() {
+  local v
+  for v in "$@"; do
+    [ -n "${!v:-}" ] || psn_die "input $v is empty (the stack always sets it: a bug, or a hand-run without it)"
+  done
+}
+
+# psn_write_file PATH MODE OWNER CONTENT: writes atomically when the content, mode or owner differ.
+# Returns 0 when it changed something, 1 when the file was already as wanted.
+psn_write_file() {
+  local dest=$1 mode=$2 owner=$3 content=$4 tmp
+  if [ -f "$dest" ] && [ "$(stat -c '%a %U:%G' "$dest")" = "${mode#0} $owner" ] &&
+    printf '%s' "$content" | cmp -s - "$dest"; then
+    return 1
+  fi
+  mkdir -p "$(dirname "$dest")"
+  tmp=$(mktemp "$dest.psn-XXXXXX")
+  printf '%s' "$content" >"$tmp"
+  chmod "$mode" "$tmp"
+  chown "$owner" "$tmp"
+  mv -f "$tmp" "$dest"
+  return 0
+}
+
+psn_wait_apt() {
+  local i
+  for i in $(seq 1 120); do
+    if ! fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+      return 0
+    fi
+    [ "$i" = 1 ] && psn_log "waiting for another apt/dpkg (cloud-init, unattended-upgrades) to finish"
+    sleep 2
+  done
+  psn_die "apt is locked by another process for 4 minutes; retry 'pulumi up' when it is done"
+}
+
+# psn_apt_install PKG...: installs only the missing packages and records them, so the delete
+# step removes exactly what this stack added.
+psn_apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  psn_log "installing: ${missing[*]}"
+  psn_wait_apt
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null || psn_die "apt-get update failed"
+  apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null ||
+    psn_die "apt-get install ${missing[*]} failed"
+  mkdir -p "$PSN_STATE_DIR"
+  printf '%s\n' "${missing[@]}" >>"$PSN_STATE_DIR/installed-packages"
+}
+
+psn_reload_nginx() {
+  if systemctl is-active --quiet nginx; then
+    systemctl reload nginx
+  else
+    systemctl enable --now nginx >/dev/null 2>&1 || systemctl start nginx
+  fi
+}
+
+# psn_nginx_site NAME CONTENT: installs /etc/nginx/sites-available/NAME, enables it, tests the
+# whole nginx config and reloads. On a failed test it puts the previous file back, so the
+# running nginx keeps serving its last good config, and fails the step with nginx's message.
+psn_nginx_site() {
+  local name=$1 content=$2 avail=/etc/nginx/sites-available/$1 enabled=/etc/nginx/sites-enabled/$1
+  local backup="" had_link=0 out
+  [ -L "$enabled" ] && had_link=1
+  if [ -f "$avail" ]; then
+    backup=$(mktemp)
+    cp -p "$avail" "$backup"
+  fi
+  if ! psn_write_file "$avail" 0644 root:root "$content" && [ "$had_link" = 1 ]; then
+    [ -n "$backup" ] && rm -f "$backup"
+    psn_log "nginx site $name unchanged"
+    systemctl is-active --quiet nginx || psn_reload_nginx
+    return 0
+  fi
+  ln -sfn "$avail" "$enabled"
+  if ! out=$(nginx -t 2>&1); then
+    if [ -n "$backup" ]; then mv -f "$backup" "$avail"; else rm -f "$avail"; fi
+    [ "$had_link" = 1 ] || rm -f "$enabled"
+    psn_die "nginx rejected the new $name config, the previous one stays in service: $out"
+  fi
+  [ -n "$backup" ] && rm -f "$backup"
+  psn_reload_nginx
+  psn_log "nginx site $name installed and reloaded"
+}
+
+# psn_remove_nginx_site NAME: disables and removes a site, then reloads if nginx still runs.
+psn_remove_nginx_site() {
+  rm -f "/etc/nginx/sites-enabled/$1" "/etc/nginx/sites-available/$1"
+  if command -v nginx >/dev/null && systemctl is-active --quiet nginx && nginx -t -q 2>/dev/null; then
+    systemctl reload nginx
+  fi
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Step 3: the pinned Pactus release, checksum-verified, under systemd as its own user, APIs on loopback.
+# Inputs: PSN_VERSION, PSN_NETWORK, PSN_RELEASE_BASE_URL, PSN_VALIDATORS, PSN_CONFIG (config.toml),
+#   PSN_UNIT (systemd unit), PSN_INIT_PY (the pty init helper).
+# Stdin: WALLET_PASSWORD=<base64> and optionally MNEMONIC=<base64>. Secrets are never in argv or output.
+set -euo pipefail
+PSN_STEP=pactus
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+psn_require_root
+psn_require_env PSN_VERSION PSN_NETWORK PSN_RELEASE_BASE_URL PSN_VALIDATORS PSN_CONFIG PSN_UNIT PSN_INIT_PY
+umask 077
+
+user=pactus home=/var/lib/pactus wd=/var/lib/pactus/node etc=/etc/pactus
+install_dir=/opt/pactus/$PSN_VERSION
+unit=/etc/systemd/system/pactus.service
+run_dir=/run/pactus-secure-node
+
+password="" mnemonic=""
+while IFS='=' read -r key value; do
+  case "$key" in
+    WALLET_PASSWORD) password=$(printf '%s' "$value" | base64 -d) ;;
+    MNEMONIC) mnemonic=$(printf '%s' "$value" | base64 -d) ;;
+  esac
+done
+[ -n "$password" ] || psn_die "no wallet password on stdin (pactus.walletPassword)"
+
+changed=0
+
+# 1. Release: download, verify against SHA256SUMS before anything is touched, install versioned.
+case "$(uname -m)" in
+  x86_64 | amd64) arch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) psn_die "no Pactus release for CPU $(uname -m)" ;;
+esac
+file="pactus-cli_${PSN_VERSION}_linux_${arch}.tar.gz"
+if [ -x "$install_dir/pactus-daemon" ] && [ -f "$install_dir/.sha256" ]; then
+  psn_log "release $PSN_VERSION already installed ($(cat "$install_dir/.sha256"))"
+else
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  url="$PSN_RELEASE_BASE_URL/v$PSN_VERSION"
+  psn_log "downloading $url/$file"
+  curl -fsSL --retry 3 --retry-connrefused -o "$tmp/SHA256SUMS" "$url/SHA256SUMS" || psn_die "cannot download $url/SHA256SUMS"
+  curl -fsSL --retry 3 --retry-connrefused -o "$tmp/$file" "$url/$file" || psn_die "cannot download $url/$file"
+  expected=$(awk -v f="$file" '$2 == f || $2 == "*" f { print $1; exit }' "$tmp/SHA256SUMS")
+  [ -n "$expected" ] || psn_die "SHA256SUMS from $url has no line for $file"
+  actual=$(sha256sum "$tmp/$file" | cut -d' ' -f1)
+  [ "$expected" = "$actual" ] || psn_die "checksum mismatch for $file: SHA256SUMS says $expected, the download is $actual; nothing was installed"
+  mkdir "$tmp/x"
+  tar -xzf "$tmp/$file" -C "$tmp/x"
+  src="$tmp/x/pactus-cli_$PSN_VERSION"
+  for b in pactus-daemon pactus-wallet; do
+    [ -x "$src/$b" ] || psn_die "$file has no pactus-cli_$PSN_VERSION/$b"
+  done
+  printf '%s\n' "$actual" >"$src/.sha256"
+  chmod 0755 "$src" "$src"/pactus-*
+  mkdir -p /opt/pactus
+  chmod 0755 /opt/pactus
+  rm -rf "$install_dir.psn-new"
+  mv "$src" "$install_dir.psn-new"
+  mv -T "$install_dir.psn-new" "$install_dir"
+  "$install_dir/pactus-daemon" version >/dev/null || psn_die "the installed pactus-daemon does not run on this host"
+  psn_log "installed Pactus $PSN_VERSION ($actual) in $install_dir"
+  changed=1
+fi
+
+# 2. Service user and secrets (0600, owned by the service user).
+if ! id -u "$user" >/dev/null 2>&1; then
+  useradd --system --home-dir "$home" --create-home --shell /usr/sbin/nologin --user-group "$user"
+  psn_log "created system user $user"
+fi
+install -d -m 0750 -o root -g "$user" "$etc"
+install -d -m 0700 -o "$user" -g "$user" "$home"
+if psn_write_file "$etc/wallet-password" 0600 "$user:$user" "$password"; then changed=1; fi
+
+# 3. Working dir: initialised once (new wallet, or restored from the mnemonic), through a pty helper.
+if [ ! -f "$wd/genesis.json" ]; then
+  install -d -m 0700 -o root -g root "$run_dir"
+  printf '%s' "$PSN_INIT_PY" >"$run_dir/pactus-init.py"
+  args=(--bin-dir "$install_dir" --working-dir "$wd" --network "$PSN_NETWORK" --val-num "$PSN_VALIDATORS"
+    --password-file "$etc/wallet-password")
+  if [ -n "$mnemonic" ]; then
+    printf '%s' "$mnemonic" >"$run_dir/mnemonic"
+    chown "$user:$user" "$run_dir/mnemonic"
+    args+=(--mnemonic-file "$run_dir/mnemonic")
+  fi
+  chmod 0711 "$run_dir"
+  chmod 0644 "$run_dir/pactus-init.py"
+  if ! out=$(runuser -u "$user" -- python3 "$run_dir/pactus-init.py" "${args[@]}" 2>&1); then
+    rm -f "$run_dir/mnemonic"
+    psn_die "initialising the node failed: $out"
+  fi
+  rm -f "$run_dir/mnemonic"
+  printf '%s\n' "$out" | grep -v '^{' || true
+  mkdir -p "$PSN_STATE_DIR"
+  printf '%s\n' "$out" | grep '^{"validators"' >"$PSN_STATE_DIR/validators.json" || true
+  changed=1
+fi
+
+# 4. Config and unit.
+if psn_write_file "$wd/config.toml" 0640 "$user:$user" "$PSN_CONFIG"; then changed=1; fi
+if psn_write_file "$unit" 0644 root:root "$PSN_UNIT"; then
+  systemctl daemon-reload
+  changed=1
+fi
+systemctl enable pactus.service >/dev/null 2>&1
+
+# 5. (Re)start only when something changed or it is not running; then wait for gRPC on loopback.
+if [ "$changed" = 1 ] || ! systemctl is-active --quiet pactus.service; then
+  psn_log "restarting pactus.service"
+  systemctl restart pactus.service
+fi
+for _ in $(seq 1 60); do
+  if ss -Hltn 'sport = :50051' | grep -q '127.0.0.1:50051'; then break; fi
+  systemctl is-active --quiet pactus.service || true
+  sleep 1
+done
+ss -Hltn 'sport = :50051' | grep -q '127.0.0.1:50051' ||
+  psn_die "pactus.service did not open gRPC on 127.0.0.1:50051 within 60 s: $(journalctl -u pactus.service -n 20 --no-pager -o cat 2>&1 | tail -n 20)"
+pid=$(systemctl show -p MainPID --value pactus.service)
+psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on 127.0.0.1:50051"
+if [ -f "$PSN_STATE_DIR/validators.json" ]; then cat "$PSN_STATE_DIR/validators.json"; fi

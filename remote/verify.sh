@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Step 8: the ping.pactus.org checks over HTTPS from another origin, plus: the served certificate is
+# the one on disk, and the process answering gRPC is systemd's pactus.service (not a stray instance).
+# Prints one JSON line with the results. Inputs: PSN_DOMAIN, PSN_APIS ("grpcWeb jsonrpc http"),
+# PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s).
+set -euo pipefail
+PSN_STEP=verify
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT
+
+base="https://$PSN_DOMAIN"
+curl_opts=(-sS --max-time 10 --resolve "$PSN_DOMAIN:443:127.0.0.1")
+# With no browser origin configured (cors.origins empty) there is no CORS header to expect.
+if [ -n "${PSN_ORIGIN:-}" ]; then curl_opts+=(-H "Origin: $PSN_ORIGIN"); fi
+cors_ok() {
+  [ -z "${PSN_ORIGIN:-}" ] || grep -qiF -e "access-control-allow-origin: $PSN_ORIGIN" -e "access-control-allow-origin: *" "$1"
+}
+# Staging and private CAs are not in the system store: check the served certificate is ours instead.
+[ "$PSN_TRUSTED" = true ] || curl_opts+=(--insecure)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+served=$(openssl s_client -connect 127.0.0.1:443 -servername "$PSN_DOMAIN" </dev/null 2>/dev/null |
+  openssl x509 -noout -fingerprint -sha256 2>/dev/null || true)
+ondisk=$(openssl x509 -in "/etc/letsencrypt/live/$PSN_DOMAIN/cert.pem" -noout -fingerprint -sha256)
+[ "$served" = "$ondisk" ] || psn_die "nginx serves a different certificate than /etc/letsencrypt/live/$PSN_DOMAIN (${served:-none})"
+
+main_pid=$(systemctl show -p MainPID --value pactus.service)
+owner=$(ss -Hltnp 'sport = :50051' | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
+if [ "$main_pid" = 0 ] || [ "$owner" != "$main_pid" ]; then
+  psn_die "gRPC port 50051 is held by pid '${owner:-none}', not by pactus.service (MainPID $main_pid): another instance holds the node's lock?"
+fi
+
+check_grpc_web() {
+  local code
+  code=$(printf '\000\000\000\000\002\010\001' | curl "${curl_opts[@]}" --http2 -X POST \
+    -H 'Content-Type: application/grpc-web+proto' -H 'X-Grpc-Web: 1' -H 'X-User-Agent: grpc-web-javascript/0.1' \
+    --data-binary @- -D "$tmp/g.h" -o "$tmp/g.b" -w '%{http_code}' "$base/grpc-web/pactus.Blockchain/GetBlockHash") || return 1
+  [ "$code" = 200 ] || return 1
+  cors_ok "$tmp/g.h" || return 1
+  # One gRPC frame: flag 0, length 34, field 1 (bytes, 32): the hash.
+  [ "$(od -An -tx1 -N7 "$tmp/g.b" | tr -d ' \n')" = 00000000220a20 ] || return 1
+  od -An -tx1 -j7 -N32 "$tmp/g.b" | tr -d ' \n'
+}
+check_jsonrpc() {
+  curl "${curl_opts[@]}" -f -X POST -H 'Content-Type: application/json' -D "$tmp/j.h" \
+    -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' \
+    "$base/jsonrpc" -o "$tmp/j.b" || return 1
+  cors_ok "$tmp/j.h" || return 1
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["hash"])' "$tmp/j.b" 2>/dev/null
+}
+check_http() {
+  curl "${curl_opts[@]}" -f -D "$tmp/h.h" "$base/http/api/pactus/blockchain/get_block_hash?height=1" -o "$tmp/h.b" || return 1
+  cors_ok "$tmp/h.h" || return 1
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$tmp/h.b" 2>/dev/null
+}
+
+declare -A names=([grpcWeb]=check_grpc_web [jsonrpc]=check_jsonrpc [http]=check_http)
+declare -A result
+start=$(date +%s)
+for api in $PSN_APIS; do
+  # Block 1 appears a few seconds after a fresh node starts: retry until the timeout.
+  until hash=$(${names[$api]}) && [[ "$hash" =~ ^[0-9a-f]{64}$ ]]; do
+    if [ $(($(date +%s) - start)) -ge "$PSN_TIMEOUT" ]; then
+      psn_die "$api check failed for $base (block 1 hash, Origin $PSN_ORIGIN) after $PSN_TIMEOUT s: $(head -c 300 "$tmp"/*.b 2>/dev/null | tr -c '[:print:]' ' ')"
+    fi
+    sleep 2
+  done
+  result[$api]=$hash
+done
+first=""
+json="{"
+for api in $PSN_APIS; do
+  [ -z "$first" ] && first=${result[$api]}
+  [ "${result[$api]}" = "$first" ] || psn_die "the APIs disagree on block 1: $(declare -p result)"
+  json+="\"$api\":{\"ok\":true,\"blockHash\":\"${result[$api]}\"},"
+done
+printf '%s"domain":"%s"}\n' "$json" "$PSN_DOMAIN"

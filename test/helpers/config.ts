@@ -1,0 +1,44 @@
+import { RawConfig, StackConfig, parseConfig } from "../../components/validate";
+
+/** A valid existing-host configuration; tests override one value at a time. */
+export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
+  return {
+    domain: "node.example.org",
+    acme: { email: "ops@example.org", server: "staging" },
+    host: { provider: "existing", address: "203.0.113.10", port: 22, user: "root" },
+    dns: { provider: "none" },
+    pactus: { network: "mainnet", validators: 1 },
+    apis: { grpcWeb: true, jsonrpc: true, http: true },
+    cors: { origins: ["https://ping.pactus.org"] },
+    secrets: {
+      "pactus.walletPassword": "correct horse battery",
+      "host.privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    },
+    ...over,
+  };
+}
+
+/** A valid AWS configuration. */
+export function awsRaw(over: Partial<RawConfig> = {}): RawConfig {
+  return baseRaw({
+    host: { provider: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.7/32", "2001:db8::/48"] },
+    dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
+    secrets: { "pactus.walletPassword": "correct horse battery" },
+    cloudflareToken: true,
+    ...over,
+  });
+}
+
+export function cfg(over: Partial<RawConfig> = {}): StackConfig {
+  return parseConfig(baseRaw(over)).config;
+}
+
+/** The problems parseConfig reports, or [] when it accepts the input. */
+export function problems(raw: RawConfig): string[] {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (e) {
+    return (e as { problems?: string[] }).problems ?? [String(e)];
+  }
+}

@@ -1,0 +1,197 @@
+import { ACME_SERVERS, ConfigError, OPAQUE_SECRET, parseConfig } from "../../components/validate";
+import { awsRaw, baseRaw, problems } from "../helpers/config";
+
+/** Asserts exactly one problem, on `key`, whose text matches `fix`. */
+function expectProblem(raw: ReturnType<typeof baseRaw>, key: string, fix: RegExp) {
+  const list = problems(raw);
+  expect(list).toHaveLength(1);
+  expect(list[0].startsWith(`${key}: `)).toBe(true);
+  expect(list[0]).toMatch(fix);
+}
+
+describe("valid configuration", () => {
+  test("existing host with defaults filled in", () => {
+    const { config, secrets } = parseConfig(baseRaw());
+    expect(config.domain).toBe("node.example.org");
+    expect(config.acme.server).toBe(ACME_SERVERS.staging);
+    expect(config.acme.staging).toBe(true);
+    expect(config.host).toEqual({ provider: "existing", address: "203.0.113.10", port: 22, user: "root", hasPrivateKey: true });
+    expect(config.pactus).toMatchObject({ version: "1.16.0", network: "mainnet", validators: 1, purgeOnDestroy: false });
+    expect(config.pactus.releaseBaseUrl).toBe("https://github.com/pactus-project/pactus/releases/download");
+    expect(config.dns).toEqual({ provider: "none", resolver: "1.1.1.1", waitSeconds: 900 });
+    expect(secrets.walletPassword).toBe("correct horse battery");
+    // Secrets never ride along in the plain config.
+    expect(JSON.stringify(config)).not.toContain("correct horse battery");
+  });
+
+  test("aws host and cloudflare dns", () => {
+    const { config } = parseConfig(awsRaw());
+    expect(config.host).toMatchObject({ provider: "aws", region: "eu-central-1", instanceType: "t3.small", diskGb: 30, user: "ubuntu" });
+    expect(config.dns).toMatchObject({ provider: "cloudflare", ttl: 60 });
+  });
+
+  test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
+    const { config } = parseConfig(baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }));
+    expect(config.apis).toEqual({ grpcWeb: false, jsonrpc: true, http: true });
+    expect(config.pactus.validators).toBe(7);
+  });
+
+  test("production keyword, custom https ACME server and opaque secrets (offline render)", () => {
+    expect(parseConfig(baseRaw({ acme: { email: "a@b.org", server: "production" } })).config.acme.staging).toBe(false);
+    expect(parseConfig(baseRaw({ acme: { email: "a@b.org", server: "https://10.231.0.1:14000/dir" } })).config.acme.server).toBe(
+      "https://10.231.0.1:14000/dir",
+    );
+    const raw = baseRaw({ secrets: { "pactus.walletPassword": OPAQUE_SECRET, "host.privateKey": OPAQUE_SECRET } });
+    expect(problems(raw)).toEqual([]);
+  });
+
+  test("all problems are reported at once", () => {
+    const raw = baseRaw({ domain: "", acme: { email: "nope" }, secrets: {} });
+    const e = (() => {
+      try {
+        parseConfig(raw);
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error("accepted");
+    })();
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.problems.map((p) => p.split(":")[0]).sort()).toEqual(["acme.email", "domain", "host.privateKey", "pactus.walletPassword"]);
+    expect(e.message).toMatch(/Invalid stack configuration \(4 problems\)/);
+  });
+});
+
+describe("bad input names the key and the fix", () => {
+  const domainCases: [string, unknown, RegExp][] = [
+    ["missing", undefined, /missing; set .*pulumi config set domain node\.example\.org/],
+    ["scheme", "https://node.example.org", /has a scheme; set the bare name/],
+    ["path", "node.example.org/rpc", /has a path/],
+    ["port", "node.example.org:8443", /has a port/],
+    ["wildcard", "*.example.org", /wildcard/],
+    ["uppercase", "Node.Example.org", /uppercase letters; use "node\.example\.org"/],
+    ["space", "node example.org", /whitespace/],
+    ["label over 63", `${"a".repeat(64)}.example.org`, /64 characters long; a label has at most 63/],
+    ["name over 253", `${"abcdefghi.".repeat(26)}org`, /a DNS name has at most 253/],
+    ["IPv4 address", "203.0.113.10", /is an IP address/],
+    ["IPv6 address", "2001:db8::1", /is an IP address/],
+    ["shell metacharacters", "node.example.org;rm", /contains ";"/],
+    ["command substitution", "$(id).example.org", /contains "\$" "\(" "\)"/],
+    ["nginx metacharacters", "node{}.example.org", /contains "\{" "\}"/],
+    ["quote", "node'.example.org", /contains "'"/],
+    ["single label", "localhost", /not a fully qualified name/],
+    ["not a string", 42, /must be a string/],
+  ];
+  test.each(domainCases)("domain: %s", (_what, domain, fix) => {
+    expectProblem(baseRaw({ domain }), "domain", fix);
+  });
+
+  test.each([
+    ["bad email", { email: "ops at example.org" }, "acme.email", /not an e-mail address/],
+    ["email with shell metacharacters", { email: "a$(id)@example.org" }, "acme.email", /not an e-mail address/],
+    ["missing email", {}, "acme.email", /missing/],
+    ["unknown server keyword", { email: "a@b.org", server: "letsencrypt" }, "acme.server", /use production, staging, or the https URL/],
+    ["plain http server", { email: "a@b.org", server: "http://acme.example.org/dir" }, "acme.server", /must use https/],
+    ["server with quotes", { email: "a@b.org", server: "https://x.org/'dir'" }, "acme.server", /characters not allowed/],
+    ["caBundle not PEM", { email: "a@b.org", caBundle: "hello" }, "acme.caBundle", /must be PEM certificates/],
+    ["unknown acme key", { email: "a@b.org", emial: "x" }, "acme.emial", /unknown key; known keys of acme: email, server, caBundle/],
+  ])("acme: %s", (_what, acme, key, fix) => {
+    expectProblem(baseRaw({ acme }), key, fix);
+  });
+
+  test.each([
+    ["adminCidrs empty", { adminCidrs: [] }, "host.adminCidrs", /empty; SSH \(22\) is opened only to these/],
+    ["adminCidrs missing", {}, "host.adminCidrs", /empty/],
+    ["0.0.0.0/0 without opt-in", { adminCidrs: ["0.0.0.0/0"] }, "host.adminCidrs", /whole internet; .*allowSshFromAnywhere: true/],
+    ["::/0 without opt-in", { adminCidrs: ["::/0"] }, "host.adminCidrs", /whole internet/],
+    ["malformed CIDR", { adminCidrs: ["203.0.113.7"] }, "host.adminCidrs", /not a CIDR; use e\.g\. 203\.0\.113\.7\/32/],
+    ["CIDR out of range", { adminCidrs: ["203.0.113.7/33"] }, "host.adminCidrs", /prefix length out of range/],
+    ["CIDR not an IP", { adminCidrs: ["example.org/32"] }, "host.adminCidrs", /does not start with an IP address/],
+    ["bad region", { adminCidrs: ["203.0.113.7/32"], region: "Frankfurt" }, "host.region", /not an AWS region name/],
+    ["unknown host provider", { provider: "gcp" }, "host.provider", /unknown value "gcp"; use one of: aws, existing/],
+  ])("aws host: %s", (_what, host, key, fix) => {
+    const h = { provider: "aws", region: "eu-central-1", ...host };
+    expectProblem(awsRaw({ host: h }), key, fix);
+  });
+
+  test("0.0.0.0/0 is accepted with the explicit opt-in", () => {
+    expect(problems(awsRaw({ host: { provider: "aws", region: "eu-central-1", adminCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true } }))).toEqual([]);
+  });
+
+  test.each([
+    ["existing host without a key", baseRaw({ secrets: { "pactus.walletPassword": "long enough" } }), "host.privateKey", /missing for host\.provider existing; set it with `pulumi config set --path --secret host\.privateKey/],
+    ["existing host without address", baseRaw({ host: { provider: "existing" } }), "host.address", /missing for host\.provider existing/],
+    ["existing host with hostile address", baseRaw({ host: { provider: "existing", address: "h;reboot" } }), "host.address", /neither an IP address nor a DNS name/],
+    ["existing host with hostile user", baseRaw({ host: { provider: "existing", address: "203.0.113.1", user: "root;id" } }), "host.user", /not a valid user name/],
+    ["port out of range", baseRaw({ host: { provider: "existing", address: "203.0.113.1", port: 70000 } }), "host.port", /1 to 65535/],
+    ["unknown dns provider", baseRaw({ dns: { provider: "route53" } }), "dns.provider", /use one of: cloudflare, none/],
+    ["cloudflare without zone", awsRaw({ dns: { provider: "cloudflare" } }), "dns.zoneId", /missing for dns\.provider cloudflare; copy the Zone ID/],
+    ["cloudflare with a bad zone", awsRaw({ dns: { provider: "cloudflare", zoneId: "example.org" } }), "dns.zoneId", /32 hex/],
+    ["cloudflare without token", awsRaw({ cloudflareToken: false }), "cloudflare:apiToken", /pulumi config set --secret cloudflare:apiToken/],
+    ["resolver with a name", baseRaw({ dns: { resolver: "dns.google" } }), "dns.resolver", /resolver IP with an optional port/],
+  ])("%s", (_what, raw, key, fix) => {
+    expectProblem(raw, key, fix);
+  });
+
+  test.each([
+    ["version with v", { version: "v1.16.0" }, "pactus.version", /must be X\.Y\.Z without a leading v/],
+    ["version not X.Y.Z", { version: "1.16" }, "pactus.version", /must be X\.Y\.Z/],
+    ["version with shell", { version: "1.16.0;id" }, "pactus.version", /must be X\.Y\.Z/],
+    ["unknown network", { network: "devnet" }, "pactus.network", /use one of: mainnet, testnet, localnet/],
+    ["validators 0", { validators: 0 }, "pactus.validators", /1 to 32/],
+    ["validators 33", { validators: 33 }, "pactus.validators", /1 to 32/],
+    ["localnet with 3 validators", { network: "localnet", validators: 3 }, "pactus.validators", /at least 4 validators/],
+    ["http release for mainnet", { releaseBaseUrl: "http://mirror.example.org/pactus" }, "pactus.releaseBaseUrl", /must use https/],
+    ["release URL with command substitution", { releaseBaseUrl: "https://x.org/$(id)" }, "pactus.releaseBaseUrl", /characters not allowed/],
+  ])("pactus: %s", (_what, pactus, key, fix) => {
+    expectProblem(baseRaw({ pactus }), key, fix);
+  });
+
+  test("http release base URL is accepted for localnet sandboxes only", () => {
+    expect(problems(baseRaw({ pactus: { network: "localnet", releaseBaseUrl: "http://10.231.0.1:8099" } }))).toEqual([]);
+  });
+
+  test.each([
+    ["password missing", {}, "pactus.walletPassword", /missing; .*--secret pactus\.walletPassword/],
+    ["password shorter than 8", { "pactus.walletPassword": "short" }, "pactus.walletPassword", /shorter than 8 characters/],
+    ["mnemonic of 11 words", { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k" }, "pactus.mnemonic", /has 11 words; .*12 or 24/],
+    ["mnemonic with symbols", { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k $(id)" }, "pactus.mnemonic", /lowercase words/],
+  ])("secrets: %s", (_what, s, key, fix) => {
+    const list = problems(baseRaw({ secrets: { "host.privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n", ...s } }));
+    expect(list).toHaveLength(1);
+    expect(list[0].startsWith(`${key}: `)).toBe(true);
+    expect(list[0]).toMatch(fix);
+  });
+
+  test("secret values never appear in error messages", () => {
+    const list = problems(baseRaw({ secrets: { "pactus.walletPassword": "hunter2", "pactus.mnemonic": "zebra quantum" } }));
+    expect(list.join("\n")).not.toMatch(/hunter2|zebra|quantum/);
+  });
+
+  test("a secret stored in plaintext is refused", () => {
+    const list = problems(baseRaw({ plaintextSecrets: ["pactus.walletPassword"] }));
+    expect(list).toEqual([expect.stringMatching(/^pactus\.walletPassword: is stored in plaintext; set it with `pulumi config set --path --secret/)]);
+  });
+
+  test.each([
+    ["* without allowAny", { origins: ["*"] }, "cors.origins", /list the origins, or set cors\.allowAny: true/],
+    ["origin with a path", { origins: ["https://app.example.org/wallet"] }, "cors.origins", /has a path; an origin is scheme:\/\/host\[:port\]/],
+    ["origin with trailing slash", { origins: ["https://app.example.org/"] }, "cors.origins", /has a path/],
+    ["origin without scheme", { origins: ["app.example.org"] }, "cors.origins", /is not a URL/],
+    ["origin with a quote", { origins: ["https://a.org\"x"] }, "cors.origins", /characters not allowed/],
+    ["origins not a list", { origins: "https://a.org" }, "cors.origins", /must be a list of strings/],
+  ])("cors: %s", (_what, cors, key, fix) => {
+    expectProblem(baseRaw({ cors }), key, fix);
+  });
+
+  test("* with allowAny is accepted", () => {
+    expect(parseConfig(baseRaw({ cors: { origins: ["*"], allowAny: true } })).config.cors).toEqual({ origins: ["*"], allowAny: true });
+  });
+
+  test("all APIs off", () => {
+    expectProblem(baseRaw({ apis: { grpcWeb: false, jsonrpc: "false", http: false } }), "apis", /all of grpcWeb, jsonrpc and http are off/);
+  });
+
+  test("non-boolean API switch", () => {
+    expectProblem(baseRaw({ apis: { http: "yes" } }), "apis.http", /must be true or false/);
+  });
+});
