@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { quote } from "shell-quote";
 import { StackConfig } from "./validate";
 import {
   hostPaths, renderCertbotDropIn, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig,
@@ -49,15 +48,24 @@ function statusBundle(): string {
 }
 
 /**
+ * POSIX single quotes: nothing inside is special to any shell (not $, `, \, ! or newlines); a quote
+ * itself is closed, escaped and reopened. (shell-quote's output uses double quotes and backslashes,
+ * which bash keeps before "!" inside double quotes, corrupting scripts.)
+ */
+export function shq(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
  * The command line sent over SSH: inputs as `VAR=value` arguments of env (sshd forwards no
  * environment), the script as `bash -c` text. Every value is quoted; none may carry a secret.
  */
 export function buildCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
   const vars = Object.entries(env).map(([k, v]) => {
     if (!/^PSN_[A-Z0-9_]+$/.test(k)) throw new Error(`step ${name}: bad input name ${k}`);
-    return `${k}=${v}`;
+    return `${k}=${shq(v)}`;
   });
-  return [...(sudo ? ["sudo", "-n"] : []), "env", quote(vars), "bash", "-c", quote([script]), `psn-${name}`].join(" ");
+  return [...(sudo ? ["sudo", "-n"] : []), "env", ...vars, "bash", "-c", shq(script), `psn-${name}`].join(" ");
 }
 
 export function hashOf(...parts: unknown[]): string {

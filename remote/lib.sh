@@ -62,8 +62,8 @@ psn_apt_install() {
   psn_log "installing: ${missing[*]}"
   psn_wait_apt
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null || psn_die "apt-get update failed"
-  apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null ||
+  apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null || psn_die "apt-get update failed"
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null ||
     psn_die "apt-get install ${missing[*]} failed"
   mkdir -p "$PSN_STATE_DIR"
   printf '%s\n' "${missing[@]}" >>"$PSN_STATE_DIR/installed-packages"

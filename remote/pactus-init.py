@@ -3,7 +3,8 @@
 
 Usage:
   pactus-init.py --bin-dir DIR --working-dir WD --network mainnet|testnet|localnet \
-                 --val-num N --password-file FILE [--mnemonic-file FILE] [--timeout SECONDS]
+                 --val-num N --password-file FILE [--mnemonic-file FILE] \
+                 [--timeout SECONDS] [--min-password-length N]
 
 Why this exists (Pactus v1.16.0): `pactus-daemon init` takes the wallet password as `-p` and a
 mnemonic as `--restore`, both visible in `ps`; a new wallet's seed phrase is printed to stdout and
@@ -14,8 +15,8 @@ the 0600 files, and everything the child prints is dropped.
 - New wallet: `pactus-daemon init -w WD --val-num N [--testnet|--localnet]`, answering
   "Have you written down the seed phrase? ..." (y), "Wallet Password" and "Confirm password".
 - Restore: `init --restore` has no prompt form, so the same result is assembled from prompting
-  commands: a throw-away `init` in a scratch dir supplies genesis.json and config.toml (identical for
-  mainnet/testnet; for localnet the genesis validators are then swapped for the restored ones),
+  commands: a throw-away `init` in a scratch dir supplies genesis.json and config.toml (identical
+  for mainnet/testnet; for localnet the genesis validators are then swapped for the restored ones),
   `pactus-wallet --offline recover` creates the wallet (prompts "Seed", "Password",
   "Confirm password"; --offline: no address-recovery queries to public nodes), then
   `address new --type validator` N times and one `--type ed25519` reward address (prompt
@@ -52,7 +53,7 @@ import subprocess
 import sys
 import termios
 import time
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 PROG = "pactus-init"
 NETWORK_FLAGS = {"mainnet": [], "testnet": ["--testnet"], "localnet": ["--localnet"]}
@@ -109,8 +110,8 @@ def visible_text(raw: str) -> str:
     """What a terminal would show, roughly: no escape codes, last redraw of each line."""
     text = ANSI_RE.sub("", raw).replace("\x08", "")
     lines: list[str] = []
-    for line in text.split("\n"):
-        line = line.rstrip("\r").split("\r")[-1].rstrip()
+    for raw_line in text.split("\n"):
+        line = raw_line.rstrip("\r").split("\r")[-1].rstrip()
         if not line.strip():
             continue
         # promptui redraws its line on every keystroke; keep only the last drawing of a prompt.
@@ -156,7 +157,7 @@ def run_pty(argv: list[str], prompts: list[Prompt], what: str, timeout: float,
         try:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 1000, 0, 0))
             attrs = termios.tcgetattr(0)
-            attrs[3] &= ~(termios.ECHO | termios.ECHONL)  # typed answers are never echoed by the tty
+            attrs[3] &= ~(termios.ECHO | termios.ECHONL)  # the tty never echoes typed answers
             termios.tcsetattr(0, termios.TCSANOW, attrs)
             os.umask(0o077)
             os.execve(argv[0], argv, child_env())
@@ -167,13 +168,15 @@ def run_pty(argv: list[str], prompts: list[Prompt], what: str, timeout: float,
     raw = ""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     eof = False
-    status: Optional[int] = None
+    status: int | None = None
 
     def tail() -> str:
         text = redactor.clean(visible_text(raw))
         lines = text.splitlines()[-12:]
         out = "\n".join("    | " + line[-200:] for line in lines)
-        return f"\n  last output of {what} (redacted):\n{out}" if out else f"\n  ({what} printed nothing)"
+        if not out:
+            return f"\n  ({what} printed nothing)"
+        return f"\n  last output of {what} (redacted):\n{out}"
 
     def read_some(deadline: float) -> bool:
         """Read what is available; False on timeout."""
@@ -238,8 +241,9 @@ def run_pty(argv: list[str], prompts: list[Prompt], what: str, timeout: float,
 def run_plain(argv: list[str], what: str, timeout: float) -> str:
     """Run a command that asks nothing and prints nothing secret; return its visible stdout."""
     try:
-        res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                             env=child_env(), check=False, preexec_fn=lambda: os.umask(0o077))
+        res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                             timeout=timeout, env=child_env(), check=False,
+                             preexec_fn=lambda: os.umask(0o077))
     except subprocess.TimeoutExpired:
         raise InitError(f"timed out after {timeout:g}s running {what}") from None
     out = visible_text(res.stdout.decode("utf-8", "replace"))
@@ -292,7 +296,8 @@ def normalise_mnemonic(text: str, path: str) -> str:
                         "a BIP-39 seed phrase has 12, 15, 18, 21 or 24")
     for i, w in enumerate(words, 1):
         if not re.fullmatch(r"[a-z]{3,8}", w):
-            raise InitError(f"mnemonic file {path}: word {i} is not a lowercase English BIP-39 word")
+            raise InitError(f"mnemonic file {path}: word {i} is not a lowercase English "
+                            "BIP-39 word")
     return " ".join(words)
 
 
@@ -303,7 +308,7 @@ def is_initialised(wd: str) -> bool:
 
 def harden(path: str) -> None:
     """Owner-only modes: 0700 for directories, 0600 for files."""
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chmod(root, 0o700)
         for name in files:
             p = os.path.join(root, name)
@@ -317,7 +322,8 @@ def wallet_cmd(bins: dict[str, str], wallet: str, *args: str) -> list[str]:
 
 def list_validators(bins: dict[str, str], wallet: str, network: str, timeout: float) -> list[str]:
     """`address all` needs no password: it lists the public addresses stored in the wallet."""
-    out = run_plain(wallet_cmd(bins, wallet, "address", "all"), "pactus-wallet address all", timeout)
+    out = run_plain(wallet_cmd(bins, wallet, "address", "all"), "pactus-wallet address all",
+                    timeout)
     prefix = "pc1p" if network == "mainnet" else "tpc1p"  # type 'p' = validator
     return [m.group(1) for m in ADDRESS_RE.finditer(out) if m.group(1).startswith(prefix)]
 
@@ -331,7 +337,7 @@ def init_new(bins, wd, args, password, redactor) -> None:
             "pactus-daemon init", args.timeout, redactor)
 
 
-def init_restore(bins, wd, scratch, args, password, mnemonic, redactor) -> None:
+def init_restore(bins, wd, scratch, args, *, password, mnemonic, redactor) -> None:
     net, n = args.network, args.val_num
     # 1. genesis.json + config.toml exactly as init writes them, from a throw-away wallet.
     junk_pw = secrets.token_urlsafe(24)
@@ -378,7 +384,7 @@ def localnet_fixups(bins, wd, wallet, timeout) -> None:
     old = [v["public_key"] for v in json.loads(text)["validators"]]
     if len(old) != 4 or len(pubs) != 4:
         raise InitError(f"unexpected localnet genesis: {len(old)} validators, {len(pubs)} restored")
-    for o, p in zip(old, pubs):
+    for o, p in zip(old, pubs, strict=True):
         if text.count(o) != 1:
             raise InitError("unexpected localnet genesis layout (validator key not unique)")
         text = text.replace(o, p)
@@ -387,7 +393,7 @@ def localnet_fixups(bins, wd, wallet, timeout) -> None:
     os.replace(gen_path + ".tmp", gen_path)
 
     try:
-        import sqlite3
+        import sqlite3  # noqa: PLC0415 - only needed here; part of Debian/Ubuntu libpython3-stdlib
     except ImportError:
         raise InitError("python3 lacks the sqlite3 module, needed to restore a localnet wallet") \
             from None
@@ -414,14 +420,16 @@ def lock_parent(parent: str, timeout: float) -> int:
             time.sleep(0.2)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin-dir", required=True, help="directory with pactus-daemon and pactus-wallet")
+    ap.add_argument("--bin-dir", required=True,
+                    help="directory with pactus-daemon and pactus-wallet")
     ap.add_argument("--working-dir", required=True, help="Pactus working directory to create")
     ap.add_argument("--network", required=True, choices=sorted(NETWORK_FLAGS))
     ap.add_argument("--val-num", required=True, type=int, help="number of validators, 1..32")
     ap.add_argument("--password-file", required=True, help="file holding the wallet password")
-    ap.add_argument("--mnemonic-file", help="file holding a seed phrase to restore (else: new wallet)")
+    ap.add_argument("--mnemonic-file",
+                    help="file holding a seed phrase to restore (else: a new wallet)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each prompt")
     ap.add_argument("--min-password-length", type=int, default=8)
     args = ap.parse_args(argv)
@@ -431,7 +439,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         raise InitError(f"--val-num {args.val_num} is out of range 1..32")
     if args.network == "localnet" and args.val_num < 4:
         raise InitError(f"localnet needs at least 4 validators, --val-num is {args.val_num}")
-    bins = {k: os.path.join(os.path.abspath(args.bin_dir), f"pactus-{k}") for k in ("daemon", "wallet")}
+    bin_dir = os.path.abspath(args.bin_dir)
+    bins = {k: os.path.join(bin_dir, f"pactus-{k}") for k in ("daemon", "wallet")}
     for path in bins.values():
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             raise InitError(f"{path} is missing or not executable")
@@ -462,7 +471,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         if os.path.lexists(wd) and (not os.path.isdir(wd) or os.path.islink(wd) or os.listdir(wd)):
             raise InitError(
                 f"{wd} exists but is not an initialised Pactus working directory (it lacks "
-                "genesis.json or wallets/default_wallet); refusing to guess. Move it away or empty it.")
+                "genesis.json or wallets/default_wallet); refusing to guess. "
+                "Move it away or empty it.")
         for stale in glob.glob(os.path.join(parent, f".{glob.escape(name)}.pactus-init-*")):
             shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run; we hold the lock
             say(f"removed an unfinished earlier attempt: {stale}")
@@ -477,8 +487,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             else:
                 say(f"restoring a {args.network} wallet with {args.val_num} validator(s) "
                     "from the mnemonic file")
-                init_restore(bins, stage_wd, os.path.join(staging, "scratch"), args, password,
-                             mnemonic, redactor)
+                init_restore(bins, stage_wd, os.path.join(staging, "scratch"), args,
+                             password=password, mnemonic=mnemonic, redactor=redactor)
             if not is_initialised(stage_wd):
                 raise InitError("the Pactus tools finished but genesis.json or "
                                 "wallets/default_wallet is missing")

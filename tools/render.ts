@@ -30,17 +30,22 @@ export function readStackFile(file: string) {
 
 function main(): number {
   const { values } = parseArgs({
-    options: { stack: { type: "string", short: "s" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
+    options: {
+      stack: { type: "string", short: "s" },
+      out: { type: "string", short: "o" },
+      "project-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help || !values.stack || !values.out) {
-    console.error("usage: npm run render -- --stack <name> --out <dir>");
+    console.error("usage: npm run render -- --stack <name> --out <dir> [--project-dir <dir with Pulumi.<name>.yaml>]");
     return values.help ? 0 : 2;
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(values.stack)) {
     console.error(`render: --stack ${JSON.stringify(values.stack)} is not a stack name`);
     return 2;
   }
-  const file = path.resolve(__dirname, "..", `Pulumi.${values.stack}.yaml`);
+  const file = path.resolve(values["project-dir"] ?? path.join(__dirname, ".."), `Pulumi.${values.stack}.yaml`);
   if (!fs.existsSync(file)) {
     console.error(`render: ${file} does not exist; create the stack with \`pulumi stack init ${values.stack}\``);
     return 2;

@@ -27,8 +27,19 @@ export interface RenderedFile {
   mode: string;
 }
 
+/** nginx's server name hash bucket must hold the longest name: 0 keeps the default (64). */
+function serverNamesBucket(domain: string): number {
+  if (domain.length < 40) return 0;
+  let size = 128;
+  while (size < domain.length + 32) size *= 2;
+  return size;
+}
+
 function ctx(cfg: StackConfig) {
-  return { domain: cfg.domain, apis: cfg.apis, cors: cfg.cors, paths: hostPaths(cfg.domain, cfg.pactus.version), ports: PORTS };
+  return {
+    domain: cfg.domain, apis: cfg.apis, cors: cfg.cors, paths: hostPaths(cfg.domain, cfg.pactus.version), ports: PORTS,
+    serverNamesBucket: serverNamesBucket(cfg.domain),
+  };
 }
 
 /** Port 80: ACME webroot for the domain, everything else redirected to HTTPS. */
@@ -38,7 +49,7 @@ export function renderNginxHttp(cfg: StackConfig): string {
 
 /** Port 443: TLS, HTTP/2 and the enabled API locations. */
 export function renderNginxTls(cfg: StackConfig): string {
-  return templates.render("tls.conf.njk", ctx(cfg)).replace(/\n{3,}/g, "\n\n");
+  return templates.render("tls.conf.njk", ctx(cfg)).trimStart();
 }
 
 /**
@@ -82,6 +93,7 @@ Restart=always
 RestartSec=5
 TimeoutStopSec=60
 LimitNOFILE=65536
+UMask=0077
 NoNewPrivileges=yes
 PrivateTmp=yes
 ProtectSystem=strict
@@ -95,7 +107,7 @@ WantedBy=multi-user.target
 
 export function renderCertbotHook(cfg: StackConfig): string {
   return `#!/bin/sh
-# Managed by pactus-secure-node. certbot runs this after renewing a certificate: reload (not restart)
+# Managed by pactus-secure-node. certbot runs this after renewing a certificate: reload, never a full stop and start,
 # nginx so open connections finish and new ones get the new certificate.
 set -e
 case " \${RENEWED_DOMAINS:-} " in

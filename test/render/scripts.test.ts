@@ -1,0 +1,40 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const scripts = fs.readdirSync(path.join(ROOT, "remote")).filter((f) => f.endsWith(".sh")).sort();
+
+describe("host scripts", () => {
+  test("shellcheck finds nothing in remote/*.sh (all severities, sources followed)", () => {
+    const r = spawnSync("shellcheck", ["-x", "-S", "style", ...scripts.map((s) => path.join(ROOT, "remote", s))], { encoding: "utf8" });
+    if (r.error) throw new Error("shellcheck is not installed (the test command installs it: see .ci/run)");
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test.each(scripts)("%s: bash strict mode, and it sources the shared lib", (file) => {
+    const text = fs.readFileSync(path.join(ROOT, "remote", file), "utf8");
+    if (file === "lib.sh") return;
+    expect(text).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    expect(text).toMatch(/^set -euo pipefail$/m);
+    expect(text).toMatch(/^\. "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/lib\.sh"$/m);
+  });
+
+  test("pactus-init.py compiles with the target hosts' python3", () => {
+    execFileSync("python3", ["-m", "py_compile", path.join(ROOT, "remote", "pactus-init.py")], { env: { ...process.env, PYTHONPYCACHEPREFIX: os.tmpdir() } });
+  });
+
+  test("no script echoes its secret inputs", () => {
+    const pactus = fs.readFileSync(path.join(ROOT, "remote", "pactus.sh"), "utf8");
+    // The secrets are only ever written to files or fed to the init helper, never printed.
+    const uses = pactus.split("\n").filter((l) => /\$\{?(password|mnemonic)\b/.test(l));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) {
+      expect(line).not.toMatch(/\b(echo|psn_log|psn_die)\b[^#]*\$\{?(password|mnemonic)\b/);
+      // printf only into a file or a pipe to base64/another file, never to the step's output.
+      if (/\bprintf\b/.test(line)) expect(line).toMatch(/>\s*"\$|\| base64 -d\)/);
+    }
+  });
+});

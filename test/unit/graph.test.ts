@@ -1,0 +1,261 @@
+/**
+ * The resource graph under pulumi.runtime.setMocks: what `pulumi up` would register, with AWS and
+ * Cloudflare mocked (the only mocks in the project). Dependencies and secretness are read from the
+ * raw registration requests, as the engine would receive them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const PASSWORD = "correct horse battery staple";
+const MNEMONIC = "abandon ability able about above absent absorb abstract absurd abuse access accident";
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  /** The request's serialized properties: secrets still wrapped. */
+  wire: Record<string, unknown>;
+  dependencies: string[];
+  parent: string;
+  urn: string;
+}
+
+function isSecretWire(v: unknown): boolean {
+  return !!v && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
+}
+
+async function run(config: Record<string, unknown>): Promise<{ resources: Registered[]; outputs: Record<string, unknown> }> {
+  const resources: Registered[] = [];
+  const byUrn = new Map<string, Registered>();
+  let outputs: Record<string, unknown> = {};
+  await jest.isolateModulesAsync(async () => {
+    const pulumiIso = require("@pulumi/pulumi") as typeof pulumi;
+    await pulumiIso.runtime.setMocks(
+      {
+        newResource: (args) => {
+          const state: Record<string, unknown> = { ...args.inputs };
+          if (args.type === "aws:ec2/eip:Eip") state.publicIp = "198.51.100.20";
+          if (args.type === "tls:index/privateKey:PrivateKey") {
+            state.privateKeyOpenssh = "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated\n-----END OPENSSH PRIVATE KEY-----\n";
+            state.publicKeyOpenssh = "ssh-ed25519 AAAAgenerated";
+          }
+          if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = `${args.name}-kp`;
+          if (args.type === "command:remote:Command") state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
+          return { id: `${args.name}-id`, state };
+        },
+        call: (args) => {
+          if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
+          if (args.token === "tls:index/getPublicKey:getPublicKey") return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
+          return {};
+        },
+      },
+      "pactus-secure-node",
+      "test",
+      false,
+    );
+    const monitor = pulumiIso.runtime.getMonitor() as unknown as {
+      registerResource: (req: RegisterRequest, cb: (err: unknown, resp: { getUrn(): string }) => void) => void;
+    };
+    interface RegisterRequest {
+      getType(): string; getName(): string; getParent(): string; getDependenciesList(): string[];
+      getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    }
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+      original(req, (err, resp) => {
+        if (!err) {
+          const r: Registered = {
+            type: req.getType(), name: req.getName(), inputs: {}, wire: req.getObject()?.toJavaScript() ?? {},
+            dependencies: req.getDependenciesList(), parent: req.getParent(), urn: resp.getUrn(),
+          };
+          resources.push(r);
+          byUrn.set(r.urn, r);
+        }
+        cb(err, resp);
+      });
+    };
+    const secretKeys: string[] = [];
+    const all: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) {
+      all[`pactus-secure-node:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+      if (k === "pactus" || k === "host") secretKeys.push(`pactus-secure-node:${k}`);
+    }
+    pulumiIso.runtime.setAllConfig(all, secretKeys);
+    const program = require("../../index") as Record<string, unknown>;
+    const resolved: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(program)) {
+      resolved[k] = pulumiIso.Output.isInstance(v)
+        ? await new Promise((res) => (v as pulumi.Output<unknown>).apply((x) => res(x)))
+        : v;
+    }
+    outputs = resolved;
+  });
+  // Let pending registrations finish.
+  await new Promise((r) => setTimeout(r, 50));
+  for (const r of resources) {
+    r.inputs = Object.fromEntries(Object.entries(r.wire).map(([k, v]) => [k, isSecretWire(v) ? (v as { value: unknown }).value : v]));
+  }
+  return { resources, outputs };
+}
+
+const existing = {
+  domain: "node.example.org",
+  acme: { email: "ops@example.org", server: "staging" },
+  host: { provider: "existing", address: "203.0.113.10", user: "root", privateKey: KEY },
+  pactus: { network: "mainnet", walletPassword: PASSWORD, mnemonic: MNEMONIC },
+};
+const aws = {
+  domain: "node.example.org",
+  acme: { email: "ops@example.org" },
+  host: { provider: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.7/32", "2001:db8::/48"] },
+  dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
+  pactus: { network: "mainnet", walletPassword: PASSWORD },
+};
+
+const STEP_ORDER = ["wait-for-ssh", "base", "pactus", "nginx-bootstrap", "wait-for-dns", "certificate", "nginx-tls", "verify"];
+
+describe("aws host with cloudflare DNS", () => {
+  let resources: Registered[];
+  let outputs: Record<string, unknown>;
+  beforeAll(async () => {
+    process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real";
+    ({ resources, outputs } = await run(aws));
+  });
+  afterAll(() => delete process.env.CLOUDFLARE_API_TOKEN);
+  const one = (type: string) => {
+    const found = resources.filter((r) => r.type === type);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  test("security group: SSH only from adminCidrs; 80, 443 and P2P 21888 tcp+udp from anywhere; nothing else", () => {
+    const sg = one("aws:ec2/securityGroup:SecurityGroup");
+    const rules = (sg.inputs.ingress as Record<string, unknown>[]).map((r) => ({
+      protocol: r.protocol, from: r.fromPort, to: r.toPort, v4: r.cidrBlocks, v6: r.ipv6CidrBlocks,
+    }));
+    expect(rules).toEqual([
+      { protocol: "tcp", from: 22, to: 22, v4: ["203.0.113.7/32"], v6: ["2001:db8::/48"] },
+      { protocol: "tcp", from: 80, to: 80, v4: ["0.0.0.0/0"], v6: ["::/0"] },
+      { protocol: "tcp", from: 443, to: 443, v4: ["0.0.0.0/0"], v6: ["::/0"] },
+      { protocol: "tcp", from: 21888, to: 21888, v4: ["0.0.0.0/0"], v6: ["::/0"] },
+      { protocol: "udp", from: 21888, to: 21888, v4: ["0.0.0.0/0"], v6: ["::/0"] },
+    ]);
+  });
+
+  test("instance: Ubuntu AMI from Canonical, IMDSv2 required, encrypted gp3 root; Elastic IP attached", () => {
+    const vm = one("aws:ec2/instance:Instance");
+    expect(vm.inputs.ami).toBe("ami-0123456789abcdef0");
+    expect(vm.inputs.instanceType).toBe("t3.small");
+    expect(vm.inputs.metadataOptions).toMatchObject({ httpTokens: "required" });
+    expect(vm.inputs.rootBlockDevice).toMatchObject({ volumeType: "gp3", encrypted: true, volumeSize: 30 });
+    const eip = one("aws:ec2/eip:Eip");
+    expect(eip.inputs).toMatchObject({ domain: "vpc", instance: `${vm.name}-id` });
+    expect(one("tls:index/privateKey:PrivateKey").inputs.algorithm).toBe("ED25519");
+    expect(one("aws:ec2/keyPair:KeyPair").inputs.publicKey).toBe("ssh-ed25519 AAAAgenerated");
+  });
+
+  test("DNS: an A record to the Elastic IP, not proxied, low TTL", () => {
+    const rec = one("cloudflare:index/dnsRecord:DnsRecord");
+    expect(rec.inputs).toMatchObject({
+      type: "A", name: "node.example.org", content: "198.51.100.20", proxied: false, ttl: 60,
+      zoneId: "0123456789abcdef0123456789abcdef",
+    });
+  });
+
+  test("the generated SSH key reaches the steps only as a secret", () => {
+    const cmd = resources.find((r) => r.type === "command:remote:Command")!;
+    expect(isSecretWire(cmd.wire.connection)).toBe(true);
+    expect(cmd.inputs.connection).toMatchObject({ host: "198.51.100.20", user: "ubuntu", port: 22 });
+    // Ubuntu's user is not root: every step goes through sudo -n.
+    expect(String(cmd.inputs.create)).toMatch(/^sudo -n env /);
+  });
+
+  test("the DNS wait expects the Elastic IP", () => {
+    const dnsWait = resources.find((r) => r.name === "pactus-steps-wait-for-dns")!;
+    expect(String(dnsWait.inputs.create)).toContain("PSN_EXPECT_IP=198.51.100.20");
+  });
+
+  test("outputs: fqdn, ip, endpoint URLs and check results", () => {
+    expect(outputs.fqdn).toBe("node.example.org");
+    expect(outputs.ip).toBe("198.51.100.20");
+    expect(outputs.urls).toEqual({
+      grpcWeb: "https://node.example.org/grpc-web",
+      jsonrpc: "https://node.example.org/jsonrpc",
+      http: "https://node.example.org/http/api",
+    });
+    expect(outputs.checks).toEqual({ grpcWeb: { ok: true, blockHash: "ab" }, domain: "x" });
+  });
+});
+
+describe("existing host", () => {
+  let resources: Registered[];
+  beforeAll(async () => {
+    ({ resources } = await run(existing));
+  });
+
+  test("no cloud resources and no DNS record", () => {
+    expect(resources.filter((r) => /^(aws|cloudflare|tls):/.test(r.type))).toEqual([]);
+  });
+
+  test("steps run in order, each depending on the one before", () => {
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    expect(steps.map((s) => s.name)).toEqual(STEP_ORDER.map((s) => `pactus-steps-${s}`));
+    for (let i = 1; i < steps.length; i++) expect(steps[i].dependencies).toContain(steps[i - 1].urn);
+    for (const s of steps) expect(s.inputs.triggers).toBeUndefined();
+  });
+
+  test("child names are prefixed by their parent's name", () => {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    for (const r of resources) {
+      const parent = byUrn.get(r.parent);
+      if (parent) expect(r.name.startsWith(`${parent.name}-`)).toBe(true);
+    }
+  });
+
+  test("wallet secrets travel only as a secret stdin of the pactus step", () => {
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    const pactus = steps.find((s) => s.name === "pactus-steps-pactus")!;
+    expect(isSecretWire(pactus.wire.stdin)).toBe(true);
+    const stdin = String(pactus.inputs.stdin);
+    expect(stdin).toContain(`WALLET_PASSWORD=${Buffer.from(PASSWORD).toString("base64")}`);
+    expect(stdin).toContain(`MNEMONIC=${Buffer.from(MNEMONIC).toString("base64")}`);
+    for (const s of steps) {
+      expect(isSecretWire(s.wire.connection)).toBe(true);
+      if (s !== pactus) expect(s.wire.stdin).toBeUndefined();
+      const plain = JSON.stringify({ ...s.wire, stdin: undefined, connection: undefined });
+      for (const secret of [PASSWORD, "abandon ability", Buffer.from(PASSWORD).toString("base64"), "b3BlbnNzaC1rZXktdjEAAAAA"]) {
+        expect(plain).not.toContain(secret);
+      }
+    }
+  });
+
+  test("root user: no sudo; every step but wait-for-dns/verify/wait-for-ssh has an undo", () => {
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    for (const s of steps) expect(String(s.inputs.create)).toMatch(/^env PSN_STEP_HASH=[0-9a-f]{64} /);
+    const withDelete = steps.filter((s) => s.inputs.delete).map((s) => s.name.replace("pactus-steps-", ""));
+    expect(withDelete).toEqual(["base", "pactus", "nginx-bootstrap", "certificate", "nginx-tls"]);
+  });
+
+  test("the first step keeps dialling a host that is not up yet", () => {
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    expect(steps[0].inputs.connection).toMatchObject({ dialErrorLimit: -1 });
+    expect(steps[1].inputs.connection).toMatchObject({ dialErrorLimit: 10 });
+  });
+});
+
+describe("bad config creates nothing", () => {
+  test("the program throws before the first resource is registered", async () => {
+    let error: unknown;
+    let resources: Registered[] = [];
+    try {
+      ({ resources } = await run({ ...existing, domain: "https://node.example.org" }));
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(/domain: "https:\/\/node\.example\.org" has a scheme/);
+    expect(resources).toEqual([]);
+  });
+});
+
+void pulumi;
