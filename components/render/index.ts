@@ -92,6 +92,8 @@ ExecStart=${p.pactusInstallDir}/pactus-daemon start -w ${p.pactusWorkingDir} --p
 Restart=always
 RestartSec=5
 TimeoutStopSec=60
+# pactus-daemon exits 143 on SIGTERM: a clean stop, not a failure.
+SuccessExitStatus=143
 LimitNOFILE=65536
 UMask=0077
 NoNewPrivileges=yes

@@ -1,0 +1,88 @@
+/**
+ * The rendered config.toml in the real Pactus daemon: it loads without being moved aside and rewritten
+ * (strict loading), every API it enables answers on 127.0.0.1 and nothing else listens publicly.
+ * The daemon runs in a private network namespace so the fixed ports never clash with the machine.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderPactusConfig } from "../../components/render";
+import { cfg } from "../helpers/config";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function bin(): string {
+  const dir = process.env.PSN_BIN_DIR;
+  if (!dir || !fs.existsSync(path.join(dir, "pactus-daemon"))) {
+    throw new Error("PSN_BIN_DIR must hold pactus-daemon (npm test sets it from tools/toolchain/build.sh --print-bin)");
+  }
+  return dir;
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-config-"));
+  fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
+  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", bin(), "--working-dir", path.join(tmp, "wd"),
+    "--network", "localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")], { stdio: "pipe" });
+});
+afterAll(() => { if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+// Starts the daemon in its own netns, waits for block 1 over JSON-RPC, records the listeners, stops it.
+const PROBE = `
+set -euo pipefail
+ip link set lo up
+# Localnet's P2P (mDNS) needs a multicast interface besides lo, as any real host has.
+ip link add psn-a type veth peer name psn-b
+ip addr add 10.239.0.1/24 dev psn-a
+ip link set psn-a up
+ip link set psn-b up
+"$BIN/pactus-daemon" start -w "$WD" --password-from-file "$PW" >"$WD/../daemon.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  if curl -sf -H 'Content-Type: application/json' \\
+      -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_blockchain_info","params":{}}' \\
+      http://127.0.0.1:8545/ -o "$WD/../info.json" && grep -q '"last_block_height":[1-9]' "$WD/../info.json"; then
+    break
+  fi
+  sleep 0.5
+done
+ss -Hltn > "$WD/../listen.txt"
+curl -sf "http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1" -o "$WD/../http.json" || true
+`;
+
+describe("the rendered config.toml in pactus-daemon v1.16", () => {
+  test("loads strictly: not moved aside, not rewritten; APIs answer on loopback only", () => {
+    const wd = path.join(tmp, "wd");
+    const config = renderPactusConfig(cfg({ cors: { origins: ["https://ping.pactus.org"] } }));
+    fs.writeFileSync(path.join(wd, "config.toml"), config);
+    const r = spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
+      env: { ...process.env, BIN: bin(), WD: wd, PW: path.join(tmp, "pw") }, encoding: "utf8", timeout: 90_000,
+    });
+    const log = fs.existsSync(path.join(tmp, "daemon.log")) ? fs.readFileSync(path.join(tmp, "daemon.log"), "utf8") : "";
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).toBe(config);
+    expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak"))).toEqual([]);
+    expect(log).not.toMatch(/config.*(recover|backup|rewrit)/i);
+    const info = JSON.parse(fs.readFileSync(path.join(tmp, "info.json"), "utf8"));
+    expect(info.result.last_block_height).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, "http.json"), "utf8")).hash).toMatch(/^[0-9a-f]{64}$/);
+    const listeners = fs.readFileSync(path.join(tmp, "listen.txt"), "utf8").split("\n").filter(Boolean).map((l) => l.split(/\s+/)[3]);
+    for (const port of ["50051", "8545", "8080"]) expect(listeners).toContain(`127.0.0.1:${port}`);
+    // Localnet's defaults would open gRPC/JSON-RPC/HTTP and the HTML UI on [::]: none of that survives.
+    const publicApi = listeners.filter((a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a));
+    expect(publicApi).toEqual([]);
+  });
+
+  test("control: the runbook's [http] origins key makes the daemon move the file aside (what the test above rules out)", () => {
+    const wd = path.join(tmp, "wd");
+    const bad = renderPactusConfig(cfg()).replace("base_path = \"/http\"", "base_path = \"/http\"\norigins = []");
+    expect(bad).toContain("origins = []\n");
+    fs.writeFileSync(path.join(wd, "config.toml"), bad);
+    spawnSync("unshare", ["--net", "bash", "-c", PROBE], { env: { ...process.env, BIN: bin(), WD: wd, PW: path.join(tmp, "pw") }, timeout: 90_000 });
+    expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak")).length).toBe(1);
+    expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).not.toBe(bad);
+  });
+});

@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# Sandbox hosts: a Debian 12 rootfs booted with systemd-nspawn in its own network namespace,
+# reached over a veth pair, with a NAT to the machine's default route so apt works inside.
+# See tools/sandbox/README.md for the layout and the addresses.
+set -euo pipefail
+
+CACHE_DIR=${PSN_CACHE_DIR:-/var/cache/pactus-secure-node}
+SANDBOX_DIR=${SANDBOX_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.sandbox}
+ROOTFS=$CACHE_DIR/rootfs-bookworm
+MIRROR=${PSN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SSH_KEY=$SANDBOX_DIR/ssh/id_ed25519
+# Bump when the rootfs recipe below changes; an older cached rootfs is then reported (not rebuilt silently).
+ROOTFS_RECIPE=psn-rootfs-1
+PACKAGES=systemd-sysv,openssh-server,iproute2,ca-certificates,curl,dbus,sudo,libpam-systemd,procps
+
+log() { printf '%s\n' "host.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+usage() {
+  cat >&2 <<EOF
+usage: host.sh rootfs                      build the cached Debian 12 rootfs (once)
+       host.sh up <name> <index>           boot host <name> at 10.231.<index>.2 (index 1..254)
+       host.sh down <name>                 stop it and remove everything 'up' created
+       host.sh ssh <name> <index> [cmd..]  ssh root@10.231.<index>.2 with the sandbox key
+       host.sh status                      list running sandbox hosts
+EOF
+  exit 2
+}
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
+
+check_name() {
+  [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || die "bad host name '$1' (lowercase letters, digits, '-', <= 31 chars)"
+}
+
+check_index() {
+  if ! [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || [ "$1" -gt 254 ]; then
+    die "bad index '$1' (1..254; 10.231.0.0/24 belongs to services.sh)"
+  fi
+}
+
+ssh_opts() {
+  printf '%s\n' -i "$SSH_KEY" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o BatchMode=yes -o ConnectTimeout=2 -o IdentitiesOnly=yes -o LogLevel=ERROR
+}
+
+# Unmount everything below $1 (deepest first); debootstrap can leave /proc, /sys mounted on failure.
+# shellcheck disable=SC2317 # called from the EXIT trap of cmd_rootfs
+umount_below() {
+  local m
+  awk -v p="$1/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r |
+    while read -r m; do umount -l "$m" || true; done
+}
+
+cmd_rootfs() {
+  need_root
+  mkdir -p "$CACHE_DIR"
+  exec 9>"$CACHE_DIR/rootfs.lock"
+  flock 9
+  if [ -d "$ROOTFS" ]; then
+    local have
+    have=$(cat "$ROOTFS/etc/psn-rootfs-recipe" 2>/dev/null || echo unknown)
+    [ "$have" = "$ROOTFS_RECIPE" ] ||
+      log "warning: $ROOTFS was made by recipe '$have', not '$ROOTFS_RECIPE'; rm -rf it to rebuild"
+    log "rootfs: reusing $ROOTFS"
+    exec 9>&-
+    return 0
+  fi
+  command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
+  local t0 tmp
+  t0=$(now)
+  tmp=$(mktemp -d "$CACHE_DIR/rootfs-bookworm.tmp.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now: it is local
+  trap "umount_below '$tmp'; rm -rf --one-file-system '$tmp'" EXIT
+  log "rootfs: debootstrap bookworm into $tmp (takes a minute or two)"
+  debootstrap --variant=minbase --include="$PACKAGES" bookworm "$tmp" "$MIRROR" >"$tmp.log" 2>&1 || {
+    tail -n 20 "$tmp.log" >&2
+    die "debootstrap failed (full log: $tmp.log)"
+  }
+  # Per-instance identity is written into each overlay by 'up'.
+  rm -f "$tmp"/etc/ssh/ssh_host_* "$tmp/etc/hostname" "$tmp/etc/resolv.conf" "$tmp/var/lib/dbus/machine-id"
+  : >"$tmp/etc/machine-id"
+  systemctl --root="$tmp" enable systemd-networkd.service >/dev/null 2>&1
+  cat >"$tmp/etc/apt/sources.list" <<EOF
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb ${MIRROR%/debian}/debian-security bookworm-security main
+EOF
+  rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
+  echo "$ROOTFS_RECIPE" >"$tmp/etc/psn-rootfs-recipe"
+  chmod 755 "$tmp"
+  mv "$tmp.log" "$CACHE_DIR/rootfs-bookworm.debootstrap.log"
+  mv -T "$tmp" "$ROOTFS"
+  trap - EXIT
+  log "rootfs: built $ROOTFS in $(since "$t0") s ($(du -sh "$ROOTFS" | cut -f1))"
+  exec 9>&-
+}
+
+default_if() { ip -4 route show default | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }'; }
+
+# The machine's nameservers, as seen from a host: loopback ones (a resolved stub) are useless there,
+# so fall back to systemd-resolved's uplink list.
+nameservers() {
+  local ns="" f
+  for f in /etc/resolv.conf /run/systemd/resolve/resolv.conf; do
+    [ -r "$f" ] || continue
+    ns=$(awk '$1 == "nameserver" { print $2 }' "$f" | grep -v -E '^(127\.|::1$)' | tr '\n' ' ' || true)
+    [ -z "$ns" ] || break
+  done
+  [ -n "$ns" ] || log "warning: no non-loopback nameserver in /etc/resolv.conf; DNS inside hosts will not work"
+  printf '%s' "${ns% }"
+}
+
+ensure_ssh_key() {
+  mkdir -p "$(dirname "$SSH_KEY")"
+  chmod 700 "$(dirname "$SSH_KEY")"
+  (
+    flock 8
+    [ -s "$SSH_KEY" ] || ssh-keygen -q -t ed25519 -N '' -C psn-sandbox -f "$SSH_KEY"
+  ) 8>"$SSH_KEY.lock"
+  chmod 600 "$SSH_KEY"
+}
+
+# Alive (not a zombie) and running the expected program.
+pid_alive() {
+  [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null &&
+    [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# While anything of the sandbox is up, 10.231.0.0/16 minus the live /24s and 10.231.0.1 is
+# unreachable: traffic to a host or service that is down fails at once instead of leaving through
+# the default route. Removed with the last sandbox interface.
+guard_route_add() { ip route replace unreachable 10.231.0.0/16; }
+guard_route_del() {
+  ip -o link show | grep -q ': psn' || ip route del unreachable 10.231.0.0/16 2>/dev/null || true
+}
+
+# iptables rules carry this comment so 'down' deletes exactly them.
+tag() { printf 'psn-host-%s' "$1"; }
+
+add_nat() {
+  local name=$1 index=$2 out t
+  out=$(default_if)
+  [ -n "$out" ] || die "no default route on this machine: no NAT for apt inside the host"
+  t=$(tag "$name")
+  if [ "$(sysctl -n net.ipv4.ip_forward)" = 0 ]; then
+    [ -e "$SANDBOX_DIR/ip_forward.orig" ] || echo 0 >"$SANDBOX_DIR/ip_forward.orig"
+    sysctl -qw net.ipv4.ip_forward=1
+  fi
+  iptables -w -t nat -A POSTROUTING -s "10.231.$index.0/24" -o "$out" -m comment --comment "$t" -j MASQUERADE
+  iptables -w -I FORWARD -i "psn${index}h" -o "$out" -m comment --comment "$t" -j ACCEPT
+  iptables -w -I FORWARD -i "$out" -o "psn${index}h" -m conntrack --ctstate RELATED,ESTABLISHED \
+    -m comment --comment "$t" -j ACCEPT
+}
+
+del_nat() {
+  local t table line
+  t=$(tag "$1")
+  for table in nat filter; do
+    iptables -w -t "$table" -S | { grep -F -- "--comment $t " || true; } | while read -r line; do
+      local -a args
+      read -ra args <<<"${line/#-A /-D }"
+      iptables -w -t "$table" "${args[@]}"
+    done
+  done
+  # Restore ip_forward once no sandbox host needs it any more.
+  if [ -e "$SANDBOX_DIR/ip_forward.orig" ] && ! iptables -w -t nat -S | grep -q -- '--comment psn-host-'; then
+    sysctl -qw net.ipv4.ip_forward="$(cat "$SANDBOX_DIR/ip_forward.orig")"
+    rm -f "$SANDBOX_DIR/ip_forward.orig"
+  fi
+}
+
+write_guest_files() {
+  local name=$1 index=$2 m=$3 dns
+  dns=$(nameservers)
+  echo "$name" >"$m/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$name" >"$m/etc/hosts"
+  tr -d '-' </proc/sys/kernel/random/uuid >"$m/etc/machine-id"
+  rm -f "$m/etc/resolv.conf"
+  for n in $dns; do echo "nameserver $n"; done >"$m/etc/resolv.conf"
+  mkdir -p "$m/etc/systemd/network"
+  {
+    printf '[Match]\nName=eth0\n\n[Network]\nAddress=10.231.%s.2/24\nGateway=10.231.%s.1\n' "$index" "$index"
+    printf 'LinkLocalAddressing=no\nIPv6AcceptRA=no\n'
+    for n in $dns; do echo "DNS=$n"; done
+  } >"$m/etc/systemd/network/10-eth0.network"
+  install -d -m 700 "$m/root/.ssh"
+  install -m 600 "$SSH_KEY.pub" "$m/root/.ssh/authorized_keys"
+  ssh-keygen -A -f "$m" >/dev/null
+}
+
+cmd_up() {
+  [ $# = 2 ] || usage
+  local name=$1 index=$2 hd m ns t0 pid
+  check_name "$name"
+  check_index "$index"
+  need_root
+  hd=$SANDBOX_DIR/hosts/$name
+  m=$hd/merged
+  ns=psn-$name
+  pid_alive "$(cat "$hd/nspawn.pid" 2>/dev/null || true)" systemd-nspawn && die "host '$name' is already up"
+  ip link show "psn${index}h" >/dev/null 2>&1 && die "index $index is in use (psn${index}h exists)"
+  cmd_rootfs
+  cmd_down "$name" 2>/dev/null # leftovers of a crashed run: start from a fresh overlay
+  ensure_ssh_key
+  t0=$(now)
+  # From here on a failed 'up' removes what it made (the log stays).
+  # shellcheck disable=SC2064 # expand $name now
+  trap "log 'up failed: cleaning up'; cmd_down '$name'" EXIT
+
+  mkdir -p "$hd/upper" "$hd/work" "$m"
+  echo "$index" >"$hd/index"
+  mount -t overlay "psn-$name" -o "lowerdir=$ROOTFS,upperdir=$hd/upper,workdir=$hd/work" "$m"
+  write_guest_files "$name" "$index" "$m"
+
+  guard_route_add
+  ip netns add "$ns"
+  ip link add "psn${index}h" type veth peer name "psn${index}g"
+  ip link set "psn${index}h" alias "$ns"
+  ip link set "psn${index}g" netns "$ns"
+  ip -n "$ns" link set "psn${index}g" name eth0
+  ip addr add "10.231.$index.1/24" dev "psn${index}h"
+  ip link set "psn${index}h" up
+  add_nat "$name" "$index"
+
+  # The subshell moves itself into the host's own cgroups, then execs: $! is nspawn's PID (checked by
+  # pid_alive below). setsid does not fork here (a background job of a non-interactive shell is not a
+  # group leader); it keeps the caller's Ctrl-C away from the container.
+  (
+    for r in $(cgroup_roots); do
+      mkdir -p "$r/$ns"
+      echo "$BASHPID" >"$r/$ns/cgroup.procs"
+    done
+    exec setsid systemd-nspawn -b -D "$m" -M "$name" --keep-unit --register=no --capability=CAP_NET_ADMIN \
+      --network-namespace-path="/run/netns/$ns" --resolv-conf=off --timezone=off --link-journal=no \
+      --console=read-only
+  ) </dev/null >"$hd/nspawn.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$hd/nspawn.pid"
+  stat -c 'inode-%d:%i' "$m" >"$hd/nspawn.lock-name"
+  local i
+  for ((i = 0; i < 50; i++)); do # until the subshell has exec'd
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd-nspawn ] && break
+    sleep 0.02
+  done
+
+  local -a opts
+  mapfile -t opts < <(ssh_opts)
+  local deadline=$((SECONDS + 60))
+  until ssh "${opts[@]}" "root@10.231.$index.2" true 2>/dev/null; do
+    if ! pid_alive "$pid" systemd-nspawn || [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 30 "$hd/nspawn.log" >&2
+      log "host '$name' did not answer ssh within 60 s (log: $hd/nspawn.log)"
+      exit 1
+    fi
+    sleep 0.2
+  done
+  trap - EXIT
+  log "up: $name at 10.231.$index.2 (nspawn pid $pid), boot to ssh $(since "$t0") s"
+}
+
+# Without systemd on the machine, --keep-unit makes nspawn put the container's cgroups ("payload",
+# "supervisor") under its own cgroup: the root, shared by every host. Give each host its own.
+cgroup_roots() {
+  [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && return 0
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+    echo /sys/fs/cgroup
+  else
+    local r
+    for r in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do [ -e "$r/cgroup.procs" ] && echo "$r"; done
+  fi
+  return 0
+}
+
+# What nspawn leaves behind when it cannot clean up (SIGKILL; /run not on tmpfs).
+clean_nspawn_leftovers() {
+  local name=$1 hd=$2 ns=psn-$1 r lock
+  for r in $(cgroup_roots); do
+    [ -d "$r/$ns" ] && find "$r/$ns" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  lock=$(cat "$hd/nspawn.lock-name" 2>/dev/null || true)
+  [ -n "$lock" ] && rm -f "/run/systemd/nspawn/locks/$lock"
+  rm -rf --one-file-system "/run/systemd/nspawn/propagate/$name"
+  rm -f "$hd/.#merged.lck" "$hd/nspawn.lock-name"
+  rmdir /run/systemd/nspawn/propagate /run/systemd/nspawn/locks /run/systemd/nspawn 2>/dev/null || true
+}
+
+stop_nspawn() {
+  local hd=$1 ns=$2 pid p i
+  pid=$(cat "$hd/nspawn.pid" 2>/dev/null || true)
+  if pid_alive "$pid" systemd-nspawn; then
+    kill -TERM "$pid" # nspawn -b turns this into an orderly shutdown of the container
+    for ((i = 0; i < 100; i++)); do
+      pid_alive "$pid" systemd-nspawn || break
+      sleep 0.2
+    done
+    if pid_alive "$pid" systemd-nspawn; then
+      log "nspawn $pid still running after 20 s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  # Whatever still runs in the host's netns is the container's (e.g. after a SIGKILL of nspawn).
+  if [ -e "/run/netns/$ns" ]; then
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+    for ((i = 0; i < 50; i++)); do
+      [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+  fi
+}
+
+cmd_down() {
+  [ $# = 1 ] || usage
+  local name=$1 hd m ns index dev
+  check_name "$name"
+  need_root
+  hd=$SANDBOX_DIR/hosts/$name
+  m=$hd/merged
+  ns=psn-$name
+  stop_nspawn "$hd" "$ns"
+  if mountpoint -q "$m" 2>/dev/null; then
+    umount "$m" 2>/dev/null || { sleep 1; umount "$m" 2>/dev/null; } || umount -l "$m"
+  fi
+  index=$(cat "$hd/index" 2>/dev/null || true)
+  # The host end carries the netns name as its alias: found even without the state dir.
+  for dev in ${index:+psn${index}h} $(ip -o link show | awk -v a="$ns" '$0 ~ " alias " a "$" { sub(/@.*/, "", $2); print $2 }'); do
+    ip link del "$dev" 2>/dev/null || true
+  done
+  [ -e "/run/netns/$ns" ] && ip netns del "$ns"
+  # 'ip netns add' made /run/netns a mount point on first use; drop it once no namespace is left.
+  if mountpoint -q /run/netns && [ -z "$(ls -A /run/netns)" ]; then umount /run/netns; fi
+  del_nat "$name"
+  guard_route_del
+  clean_nspawn_leftovers "$name" "$hd"
+  rm -rf --one-file-system "$hd/upper" "$hd/work" "$m" "$hd/nspawn.pid" "$hd/index"
+  log "down: $name"
+}
+
+cmd_ssh() {
+  [ $# -ge 2 ] || usage
+  local index=$2 have
+  check_name "$1"
+  check_index "$index"
+  have=$(cat "$SANDBOX_DIR/hosts/$1/index" 2>/dev/null || true)
+  [ -z "$have" ] || [ "$have" = "$index" ] || die "host '$1' has index $have, not $index"
+  ip link show "psn${index}h" >/dev/null 2>&1 || die "no sandbox host is up at index $index"
+  shift 2
+  local -a opts
+  mapfile -t opts < <(ssh_opts)
+  exec ssh "${opts[@]}" "root@10.231.$index.2" "$@"
+}
+
+cmd_status() {
+  local hd name pid index any=0
+  for hd in "$SANDBOX_DIR"/hosts/*/; do
+    [ -d "$hd" ] || continue
+    name=$(basename "$hd")
+    pid=$(cat "$hd/nspawn.pid" 2>/dev/null || true)
+    index=$(cat "$hd/index" 2>/dev/null || echo '?')
+    if pid_alive "$pid" systemd-nspawn; then
+      printf '%-16s 10.231.%s.2  nspawn pid %s\n' "$name" "$index" "$pid"
+      any=1
+    elif [ -n "$pid" ] || mountpoint -q "$hd/merged" 2>/dev/null; then
+      printf '%-16s stale (not running; run host.sh down %s)\n' "$name" "$name"
+    fi
+  done
+  [ "$any" = 1 ] || log "no sandbox host is running"
+}
+
+# Everything runs from main, read whole before it starts: editing this file mid-run is safe.
+main() {
+  [ $# -ge 1 ] || usage
+  local sub=$1
+  shift
+  case $sub in
+    rootfs) [ $# = 0 ] || usage; cmd_rootfs ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    ssh) cmd_ssh "$@" ;;
+    status) cmd_status ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
+exit $?

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# Sandbox services on the machine side: pebble (ACME), pebble-challtestsrv (DNS) and a static HTTP
+# server for the Pactus release tarball. They listen on 10.231.0.1, an address on a dedicated,
+# port-less bridge "psn-svc" in the root netns: reachable from the root netns and, routed through
+# each host's veth, from inside every sandbox host. Independent of which hosts are up.
+set -euo pipefail
+
+SANDBOX_DIR=${SANDBOX_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.sandbox}
+SVC_IF=psn-svc
+SVC_ADDR=10.231.0.1
+SVC=$SANDBOX_DIR/services
+PEB=$SANDBOX_DIR/pebble
+REL=$SANDBOX_DIR/release
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+PY_COMM=$(basename "$PY")
+
+log() { printf '%s\n' "services.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+usage() {
+  cat >&2 <<EOF
+usage: services.sh up                          start challtestsrv, pebble, release server on $SVC_ADDR
+       services.sh down                        stop them (by PID) and remove $SVC_IF
+       services.sh status                      which of them run
+       services.sh info                        addresses and paths, as KEY=value lines
+       services.sh add-a <name> <ip>           DNS A record in challtestsrv
+       services.sh clear-a <name>              remove it
+       services.sh root-ca                     refresh and print the path of pebble's current root
+       services.sh release <bin-dir> <version> pack pactus-{daemon,wallet,shell} like the GitHub release
+EOF
+  exit 2
+}
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
+
+# Alive and not a zombie (our children are reaped by whatever PID 1 is, maybe late).
+alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# A PID file is trusted only if the process still runs the expected program (comm, 15 chars).
+running() {
+  local pid
+  pid=$(cat "$SVC/$1.pid" 2>/dev/null) || return 1
+  alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
+}
+
+wait_for() { # <what> <log> <pid-name> <comm> <cmd...>
+  local what=$1 logf=$2 name=$3 comm=$4 i
+  shift 4
+  for ((i = 0; i < 150; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    running "$name" "$comm" || break
+    sleep 0.1
+  done
+  tail -n 20 "$logf" >&2
+  die "$what did not come up (log: $logf)"
+}
+
+# While anything of the sandbox is up, 10.231.0.0/16 minus the live /24s and 10.231.0.1 is
+# unreachable: traffic to a host or service that is down fails at once instead of leaving through
+# the default route. Removed with the last sandbox interface.
+guard_route_add() { ip route replace unreachable 10.231.0.0/16; }
+guard_route_del() {
+  ip -o link show | grep -q ': psn' || ip route del unreachable 10.231.0.0/16 2>/dev/null || true
+}
+
+ensure_if() {
+  if ! ip link show "$SVC_IF" >/dev/null 2>&1; then
+    # A bridge without ports: dummy interfaces need a kernel module that is not available everywhere.
+    ip link add "$SVC_IF" type bridge
+  fi
+  ip addr replace "$SVC_ADDR/32" dev "$SVC_IF"
+  ip link set "$SVC_IF" up
+  guard_route_add
+}
+
+ensure_tls() {
+  mkdir -p "$PEB"
+  if [ -s "$PEB/ca.pem" ] && [ -s "$PEB/cert.pem" ] &&
+    openssl x509 -in "$PEB/cert.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$SVC_ADDR"; then
+    return 0
+  fi
+  (
+    cd "$PEB"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj /CN=psn-sandbox-pebble-api-ca -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=pebble \
+      -keyout key.pem -out leaf.csr 2>/dev/null
+    openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out cert.pem \
+      -extfile <(printf 'subjectAltName=IP:%s,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$SVC_ADDR") \
+      2>/dev/null
+    rm -f leaf.csr ca.srl
+    chmod 600 ca.key key.pem
+  )
+}
+
+save_root() {
+  curl -sSf --cacert "$PEB/ca.pem" "https://$SVC_ADDR:15000/roots/0" -o "$PEB/root.pem.tmp"
+  mv "$PEB/root.pem.tmp" "$PEB/root.pem"
+}
+
+cmd_up() {
+  need_root
+  command -v pebble >/dev/null || die "pebble is not installed (apt-get install pebble)"
+  local t0
+  t0=$(now)
+  mkdir -p "$SVC" "$REL"
+  ensure_if
+
+  if ! running challtestsrv pebble-challtes; then
+    pebble-challtestsrv -dns01 "$SVC_ADDR:8053" -management "$SVC_ADDR:8055" \
+      -http01 "" -https01 "" -tlsalpn01 "" -defaultIPv4 "" -defaultIPv6 "" \
+      </dev/null >"$SVC/challtestsrv.log" 2>&1 &
+    echo $! >"$SVC/challtestsrv.pid"
+  fi
+  wait_for challtestsrv "$SVC/challtestsrv.log" challtestsrv pebble-challtes \
+    curl -s -o /dev/null "http://$SVC_ADDR:8055/"
+
+  ensure_tls
+  if ! running pebble pebble; then
+    cat >"$PEB/pebble-config.json" <<EOF
+{ "pebble": {
+    "listenAddress": "$SVC_ADDR:14000",
+    "managementListenAddress": "$SVC_ADDR:15000",
+    "certificate": "$PEB/cert.pem",
+    "privateKey": "$PEB/key.pem",
+    "httpPort": 80, "tlsPort": 443,
+    "ocspResponderURL": "", "externalAccountBindingRequired": false } }
+EOF
+    rm -f "$PEB/root.pem"
+    PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
+      pebble -config "$PEB/pebble-config.json" -dnsserver "$SVC_ADDR:8053" \
+      </dev/null >"$SVC/pebble.log" 2>&1 &
+    echo $! >"$SVC/pebble.pid"
+  fi
+  wait_for pebble "$SVC/pebble.log" pebble pebble \
+    curl -sf -o /dev/null --cacert "$PEB/ca.pem" "https://$SVC_ADDR:14000/dir"
+  save_root
+
+  if ! running release "$PY_COMM"; then
+    "$PY" -m http.server --bind "$SVC_ADDR" --directory "$REL" 8099 </dev/null >"$SVC/release.log" 2>&1 &
+    echo $! >"$SVC/release.pid"
+  fi
+  wait_for "release server" "$SVC/release.log" release "$PY_COMM" \
+    curl -sf -o /dev/null "http://$SVC_ADDR:8099/"
+  log "up in $(since "$t0") s: acme https://$SVC_ADDR:14000/dir, dns $SVC_ADDR:8053, release http://$SVC_ADDR:8099/"
+}
+
+stop_pid() { # <name> <comm>
+  local pid i
+  if running "$1" "$2"; then
+    pid=$(cat "$SVC/$1.pid")
+    kill -TERM "$pid"
+    for ((i = 0; i < 100; i++)); do
+      alive "$pid" || break
+      sleep 0.1
+    done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null
+  fi
+  rm -f "$SVC/$1.pid"
+}
+
+cmd_down() {
+  need_root
+  stop_pid release "$PY_COMM"
+  stop_pid pebble pebble
+  stop_pid challtestsrv pebble-challtes
+  rm -f "$PEB/root.pem"
+  if ip link show "$SVC_IF" >/dev/null 2>&1; then ip link del "$SVC_IF"; fi
+  guard_route_del
+  log "down"
+}
+
+cmd_status() {
+  local n c
+  for n in challtestsrv:pebble-challtes pebble:pebble "release:$PY_COMM"; do
+    c=${n#*:}
+    n=${n%%:*}
+    if running "$n" "$c"; then echo "$n running (pid $(cat "$SVC/$n.pid"))"; else echo "$n stopped"; fi
+  done
+}
+
+cmd_info() {
+  cat <<EOF
+PSN_SVC_ADDR=$SVC_ADDR
+PSN_ACME_SERVER=https://$SVC_ADDR:14000/dir
+PSN_ACME_API_CA=$PEB/ca.pem
+PSN_ACME_ROOT=$PEB/root.pem
+PSN_DNS=$SVC_ADDR:8053
+PSN_RELEASE_BASE_URL=http://$SVC_ADDR:8099
+PSN_RELEASE_DIR=$REL
+EOF
+}
+
+challtest() { # <endpoint> <json>
+  ip link show "$SVC_IF" >/dev/null 2>&1 || die "services are down: run 'services.sh up'"
+  curl -sSf -X POST -d "$2" "http://$SVC_ADDR:8055/$1" >/dev/null ||
+    die "challtestsrv at $SVC_ADDR:8055 did not accept /$1 (is 'services.sh up' running?)"
+}
+
+cmd_add_a() {
+  [ $# = 2 ] || usage
+  [[ $1 =~ ^[A-Za-z0-9.-]+$ ]] || die "bad name '$1'"
+  [[ $2 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "bad IPv4 address '$2'"
+  # challtestsrv lookups are case-sensitive; DNS names are not.
+  challtest add-a "{\"host\":\"${1,,}\",\"addresses\":[\"$2\"]}"
+}
+
+cmd_clear_a() {
+  [ $# = 1 ] || usage
+  [[ $1 =~ ^[A-Za-z0-9.-]+$ ]] || die "bad name '$1'"
+  challtest clear-a "{\"host\":\"${1,,}\"}"
+}
+
+cmd_root_ca() {
+  running pebble pebble || die "pebble is not running: run 'services.sh up'"
+  save_root
+  echo "$PEB/root.pem"
+}
+
+cmd_release() {
+  [ $# = 2 ] || usage
+  local bin=$1 v=${2#v} top stage out b
+  [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] || die "bad version '$2' (e.g. 1.16.0)"
+  for b in pactus-daemon pactus-wallet pactus-shell; do
+    [ -x "$bin/$b" ] || die "missing executable $bin/$b"
+  done
+  top=pactus-cli_$v
+  out=$REL/v$v
+  mkdir -p "$out"
+  stage=$(mktemp -d "$REL/.stage.XXXXXX")
+  # shellcheck disable=SC2064 # expand $stage now
+  trap "rm -rf '$stage'" EXIT
+  mkdir "$stage/$top"
+  for b in pactus-daemon pactus-wallet pactus-shell; do install -m 755 "$bin/$b" "$stage/$top/$b"; done
+  tar -C "$stage" --owner=0 --group=0 --numeric-owner -czf "$stage/${top}_linux_amd64.tar.gz" "$top"
+  (cd "$stage" && sha256sum "${top}_linux_amd64.tar.gz" >SHA256SUMS)
+  mv "$stage/${top}_linux_amd64.tar.gz" "$out/"
+  mv "$stage/SHA256SUMS" "$out/SHA256SUMS"
+  echo "$out/${top}_linux_amd64.tar.gz"
+}
+
+# Everything runs from main, read whole before it starts: editing this file mid-run is safe.
+main() {
+  [ $# -ge 1 ] || usage
+  local sub=$1
+  shift
+  case $sub in
+    up) [ $# = 0 ] || usage; cmd_up ;;
+    down) [ $# = 0 ] || usage; cmd_down ;;
+    status) cmd_status ;;
+    info) cmd_info ;;
+    add-a) cmd_add_a "$@" ;;
+    clear-a) cmd_clear_a "$@" ;;
+    root-ca) cmd_root_ca ;;
+    release) cmd_release "$@" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
+exit $?
