@@ -51,7 +51,7 @@ function isSecretKey(key: string): boolean {
 export function loadConfig(): LoadedConfig {
   const cfg = new pulumi.Config(PROJECT);
   const groups: Record<string, unknown> = { domain: cfg.get("domain") };
-  for (const g of ["acme", "host", "dns", "pactus", "apis", "cors"]) groups[g] = cfg.getObject(g);
+  for (const g of ["acme", "host", "dns", "pactus", "apis", "cors", "nginx"]) groups[g] = cfg.getObject(g);
   const raw = splitSecrets(groups, (g) => isSecretKey(`${PROJECT}:${g}`));
   const cloudflareToken =
     new pulumi.Config("cloudflare").get("apiToken") !== undefined || !!process.env.CLOUDFLARE_API_TOKEN;

@@ -60,6 +60,8 @@ export interface StackConfig {
   };
   apis: { grpcWeb: boolean; jsonrpc: boolean; http: boolean };
   cors: { origins: string[]; allowAny: boolean };
+  /** Requests per second per client address on the API locations (burst twice that); 0 = no limit. */
+  nginx: { rateLimit: number };
 }
 
 /** Secrets, kept apart from StackConfig so nothing that renders files can reach them. */
@@ -78,6 +80,7 @@ export interface RawConfig {
   pactus?: unknown;
   apis?: unknown;
   cors?: unknown;
+  nginx?: unknown;
   /** Values of secret keys by path (e.g. "pactus.walletPassword"), or OPAQUE_SECRET. */
   secrets: Record<string, RawSecret>;
   /** Secret keys found stored in plaintext. */
@@ -108,6 +111,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   pactus: ["version", "network", "releaseBaseUrl", "mnemonic", "walletPassword", "validators", "purgeOnDestroy"],
   apis: ["grpcWeb", "jsonrpc", "http"],
   cors: ["origins", "allowAny"],
+  nginx: ["rateLimit"],
 };
 
 /** Collects problems; each names its key and the fix. */
@@ -398,6 +402,7 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
       if (!allowAnyOrigin) p.add("cors.origins", `"*" lets every web page call the node; list the origins, or set cors.allowAny: true to accept that`);
     } else safeUrl(o, "cors.origins", ["https", "http"], p, false);
   }
+  const nginx = { rateLimit: int(group(raw.nginx, "nginx", p), "rateLimit", "nginx.rateLimit", 20, 0, 100000, p) };
   if (p.list.length > 0 || !host) throw new ConfigError(p.list);
   const secrets: StackSecrets = {};
   for (const [k, field] of [["pactus.walletPassword", "walletPassword"], ["pactus.mnemonic", "mnemonic"], ["host.privateKey", "privateKey"]] as const) {
@@ -413,6 +418,7 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
       pactus: { version, network, releaseBaseUrl, validators, purgeOnDestroy: bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p), restoreFromMnemonic: mn !== undefined },
       apis,
       cors: { origins, allowAny: allowAnyOrigin },
+      nginx,
     },
     secrets,
   };

@@ -38,6 +38,7 @@ function serverNamesBucket(domain: string): number {
 function ctx(cfg: StackConfig) {
   return {
     domain: cfg.domain, apis: cfg.apis, cors: cfg.cors, paths: hostPaths(cfg.domain, cfg.pactus.version), ports: PORTS,
+    rateLimit: cfg.nginx.rateLimit,
     serverNamesBucket: serverNamesBucket(cfg.domain),
   };
 }

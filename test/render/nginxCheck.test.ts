@@ -61,6 +61,7 @@ http {
 const variants: [string, Partial<RawConfig>][] = [
   ["all APIs, allow-list CORS", { cors: { origins: ["https://ping.pactus.org", "https://wallet.pactus.org:8443"] } }],
   ["JSON-RPC only", { apis: { grpcWeb: false, jsonrpc: true, http: false } }],
+  ["no rate limit", { nginx: { rateLimit: 0 } }],
   ["gRPC-Web only, no CORS origins", { apis: { grpcWeb: true, jsonrpc: false, http: false }, cors: { origins: [] } }],
   ["HTTP only, any origin", { apis: { grpcWeb: false, jsonrpc: false, http: true }, cors: { origins: ["*"], allowAny: true } }],
   ["long domain (server name hash bucket raised)", { domain: `${"a".repeat(63)}.${"b".repeat(63)}.example.org` }],

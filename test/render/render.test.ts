@@ -16,7 +16,7 @@ const PACTUS_1_16_KEYS: Record<string, string[]> = {
 
 /** location blocks of a rendered nginx server, by their match. */
 function locations(conf: string): string[] {
-  return [...conf.matchAll(/^\s*location\s+([^{]+?)\s*\{/gm)].map((m) => m[1]);
+  return [...conf.matchAll(/^\s*location\s+([^@{][^{]*?)\s*\{/gm)].map((m) => m[1]);
 }
 
 describe("nginx TLS site", () => {
@@ -57,7 +57,8 @@ describe("nginx TLS site", () => {
   test("CORS from the allow-list map, never '*', headers also on errors; grpc status readable", () => {
     expect(conf).toMatch(/map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/);
     expect(conf).not.toContain('"*"');
-    expect(conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g)).toHaveLength(3);
+    // Three API locations and the two JSON 429 locations.
+    expect(conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g)).toHaveLength(5);
     expect(conf).toMatch(/Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/);
     expect(conf).toMatch(/Access-Control-Allow-Headers "Content-Type, Authorization, X-Grpc-Web, X-User-Agent, Grpc-Timeout"/);
   });
@@ -67,10 +68,18 @@ describe("nginx TLS site", () => {
     expect(any).toMatch(/map \$http_origin \$pactus_cors_origin \{\s*default "\*";\s*\}/);
   });
 
+  test("nginx.rateLimit: a per-client zone on every API location, JSON 429s; 0 turns it off", () => {
+    expect(conf).toMatch(/limit_req_zone \$binary_remote_addr zone=pactus_api:10m rate=20r\/s;/);
+    expect(conf.match(/limit_req zone=pactus_api burst=40 nodelay;/g)).toHaveLength(3);
+    expect(conf).toContain(`return 429 '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded, retry later"}}';`);
+    const off = renderNginxTls(cfg({ nginx: { rateLimit: 0 } }));
+    expect(off).not.toMatch(/limit_req|@pactus_\w+_429 \{/);
+  });
+
   test("only enabled APIs get a location and an upstream", () => {
     const only = renderNginxTls(cfg({ apis: { grpcWeb: false, jsonrpc: true, http: false } }));
     expect(locations(only)).toEqual(["= /", "~ ^/jsonrpc/?$", "/"]);
-    expect(only).not.toMatch(/pactus_grpc|pactus_http\b|grpc_pass/);
+    expect(only).not.toMatch(/pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_429 \{/);
   });
 });
 

@@ -23,7 +23,8 @@ describe("a change re-runs exactly the steps it affects (and verify, which re-ch
   test.each<[string, Partial<RawConfig>, StepName[]]>([
     ["acme.email", { acme: { ...(base.acme as object), email: "other@example.org" } }, ["certificate", "verify"]],
     ["acme.server", { acme: { ...(base.acme as object), server: "production" } }, ["certificate", "verify"]],
-    ["apis.grpcWeb off (nginx template input only)", { apis: { grpcWeb: false, jsonrpc: true, http: true } }, ["nginx-tls", "verify"]],
+    ["nginx.rateLimit (nginx template input only)", { nginx: { rateLimit: 5 } }, ["nginx-tls", "verify"]],
+    ["apis.grpcWeb off", { apis: { grpcWeb: false, jsonrpc: true, http: true } }, ["nginx-tls", "verify"]],
     ["dns.resolver", { dns: { provider: "none", resolver: "9.9.9.9" } }, ["wait-for-dns", "verify"]],
     ["pactus.version", { pactus: { network: "mainnet", version: "1.16.1" } }, ["pactus", "verify"]],
     ["pactus.validators", { pactus: { network: "mainnet", validators: 2 } }, ["pactus", "verify"]],

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# npm run sandbox / sandbox:down — the whole deployment on this machine with the real engine:
+#   up    build what is missing, start the services and the host, `pulumi up --yes` the sandbox stack,
+#         run the three ping.pactus.org checks from outside the host, write .sandbox/outputs.json.
+#         On a running sandbox it is an `up` that changes nothing.
+#   down  `pulumi destroy`, then stop the host and the services (by PID) and remove their namespaces.
+#   env   print the environment the pulumi commands run with (for tests: `eval "$(deploy.sh env)"`).
+#   check run the three checks again and rewrite outputs.json.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SANDBOX_DIR=${SANDBOX_DIR:-$ROOT/.sandbox}
+export SANDBOX_DIR
+STACK=sandbox
+HOST_NAME=node
+HOST_INDEX=1
+HOST_ADDR=10.231.$HOST_INDEX.2
+RUN_CONFIG=$SANDBOX_DIR/Pulumi.$STACK.yaml
+SB=$ROOT/tools/sandbox
+
+log() { printf 'sandbox: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+domain() { sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.$STACK.yaml"; }
+pactus_version() { sed -n 's/^PACTUS_VERSION=//p' "$ROOT/tools/versions.env"; }
+
+# The engine's environment: local backend, sandbox-only passphrase, no network plugin downloads.
+engine_env() {
+  local bin
+  bin=$(bash "$ROOT/tools/toolchain/build.sh" --print-bin)
+  export PATH="$bin:$ROOT/node_modules/.bin:$PATH"
+  export PULUMI_HOME=$SANDBOX_DIR/pulumi-home
+  export PULUMI_BACKEND_URL=file://$SANDBOX_DIR/state
+  export PULUMI_CONFIG_PASSPHRASE=pactus-sandbox
+  export PULUMI_SKIP_UPDATE_CHECK=true
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+  export PSN_BIN_DIR=$bin
+  mkdir -p "$SANDBOX_DIR/state" "$PULUMI_HOME"
+}
+
+cmd_env() {
+  engine_env >/dev/null
+  local v
+  for v in PATH PULUMI_HOME PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_SKIP_UPDATE_CHECK \
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PSN_BIN_DIR SANDBOX_DIR; do
+    printf 'export %s=%q\n' "$v" "${!v}"
+  done
+  printf 'export PSN_RUN_CONFIG=%q PSN_STACK=%q PSN_HOST_ADDR=%q\n' "$RUN_CONFIG" "$STACK" "$HOST_ADDR"
+}
+
+pulumi_() { (cd "$ROOT" && pulumi --non-interactive "$@"); }
+
+# .sandbox/Pulumi.sandbox.yaml = the committed stack file + this machine's SSH key and pebble's API CA.
+# Re-encrypting the same key gives a new ciphertext but the same value: the stack sees no change.
+write_run_config() {
+  local tmp
+  tmp=$(mktemp --suffix=.yaml "$SANDBOX_DIR/.config.XXXXXX")
+  cp "$ROOT/Pulumi.$STACK.yaml" "$tmp"
+  pulumi_ config set --config-file "$tmp" --path --secret host.privateKey <"$SANDBOX_DIR/ssh/id_ed25519" >/dev/null
+  pulumi_ config set --config-file "$tmp" --path acme.caBundle <"$SANDBOX_DIR/pebble/ca.pem" >/dev/null
+  mv -f "$tmp" "$RUN_CONFIG"
+}
+
+# The three ping.pactus.org checks, from the machine (outside the host), trusting only pebble's root,
+# with the Origin ping.pactus.org sends. Writes outputs.json.
+cmd_check() {
+  engine_env
+  local d root tmp hash_g hash_j hash_h
+  d=$(domain)
+  root=$(bash "$SB/services.sh" root-ca)
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand $tmp now
+  trap "rm -rf '$tmp'" RETURN
+  local c=(curl -sS --fail --max-time 10 --cacert "$root" --resolve "$d:443:$HOST_ADDR" -H "Origin: https://ping.pactus.org")
+  printf '\000\000\000\000\002\010\001' | "${c[@]}" --http2 -X POST -H 'Content-Type: application/grpc-web+proto' \
+    -H 'X-Grpc-Web: 1' --data-binary @- -o "$tmp/g" "https://$d/grpc-web/pactus.Blockchain/GetBlockHash" ||
+    die "gRPC-Web GetBlockHash(1) failed"
+  [ "$(od -An -tx1 -N7 "$tmp/g" | tr -d ' \n')" = 00000000220a20 ] || die "gRPC-Web answer is not a GetBlockHash response: $(od -An -tx1 -N16 "$tmp/g")"
+  hash_g=$(od -An -tx1 -j7 -N32 "$tmp/g" | tr -d ' \n')
+  "${c[@]}" -X POST -H 'Content-Type: application/json' -o "$tmp/j" "https://$d/jsonrpc" \
+    -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' || die "JSON-RPC get_block_hash failed"
+  hash_j=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["hash"])' "$tmp/j")
+  "${c[@]}" -o "$tmp/h" "https://$d/http/api/pactus/blockchain/get_block_hash?height=1" || die "HTTP get_block_hash failed"
+  hash_h=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$tmp/h")
+  if [ "$hash_g" != "$hash_j" ] || [ "$hash_j" != "$hash_h" ]; then
+    die "the APIs disagree on block 1: $hash_g $hash_j $hash_h"
+  fi
+  pulumi_ stack output --json --show-secrets=false >"$tmp/stack.json"
+  python3 - "$tmp/stack.json" "$SANDBOX_DIR/outputs.json" "$d" "$HOST_ADDR" "$root" "$hash_g" <<'PY'
+import json, sys
+stack, out, domain, address, root, block_hash = sys.argv[1:]
+outputs = json.load(open(stack))
+result = dict(outputs)
+result.update({
+    "domain": domain, "address": address, "caCert": root,
+    "urls": {"grpcWeb": f"https://{domain}/grpc-web", "jsonrpc": f"https://{domain}/jsonrpc", "http": f"https://{domain}/http"},
+    "pingChecks": {api: {"ok": True, "blockHash": block_hash} for api in ("grpcWeb", "jsonrpc", "http")},
+})
+json.dump(result, open(out, "w"), indent=2)
+PY
+  log "ping checks passed from outside the host: block 1 = $hash_g (gRPC-Web, JSON-RPC, HTTP)"
+  log "wrote $SANDBOX_DIR/outputs.json"
+}
+
+cmd_up() {
+  [ "$(id -u)" = 0 ] || die "run as root (network namespaces, nspawn)"
+  local t0 t
+  t0=$(now)
+  [ -x "$ROOT/node_modules/.bin/jest" ] || (cd "$ROOT" && npm ci --no-audit --no-fund)
+  engine_env
+  bash "$ROOT/tools/toolchain/install-plugins.sh" "$PULUMI_HOME" >&2
+  bash "$SB/services.sh" up
+  bash "$SB/services.sh" release "$PSN_BIN_DIR" "$(pactus_version)" >/dev/null
+  if ! bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME"; then
+    bash "$SB/host.sh" up "$HOST_NAME" "$HOST_INDEX"
+  fi
+  bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
+  pulumi_ stack select --create "$STACK" >/dev/null
+  write_run_config
+  t=$(now)
+  pulumi_ up --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress
+  log "pulumi up took $(since "$t") s"
+  cmd_check
+  log "sandbox up in $(since "$t0") s"
+}
+
+cmd_down() {
+  local t0
+  t0=$(now)
+  engine_env
+  if [ -d "$SANDBOX_DIR/state/.pulumi" ] && pulumi_ stack select "$STACK" >/dev/null 2>&1; then
+    if bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME" && bash "$SB/services.sh" status >/dev/null 2>&1; then
+      pulumi_ destroy --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress || log "warning: destroy failed; removing the host anyway"
+    fi
+    pulumi_ stack rm --yes --force --preserve-config "$STACK" >/dev/null || true
+  fi
+  bash "$SB/host.sh" down "$HOST_NAME"
+  bash "$SB/services.sh" down
+  rm -f "$RUN_CONFIG" "$SANDBOX_DIR/outputs.json"
+  log "sandbox down in $(since "$t0") s"
+}
+
+main() {
+  case "${1:-}" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    env) cmd_env ;;
+    check) cmd_check ;;
+    *)
+      echo "usage: deploy.sh up|down|env|check" >&2
+      exit 2
+      ;;
+  esac
+}
+main "$@"
