@@ -1,0 +1,159 @@
+/**
+ * The end-to-end run (issue 5): the real Pulumi engine deploys the sandbox stack into a real systemd
+ * host over SSH, with pebble as the ACME server and the real Pactus daemon. The steps depend on each
+ * other and run in order; each asserts what it changed on the host.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
+const MIN = 60_000;
+
+/** The engine's environment, as `npm run sandbox` sets it. */
+const env: Record<string, string> = { ...process.env } as Record<string, string>;
+for (const line of execFileSync("bash", [DEPLOY, "env"], { encoding: "utf8" }).split("\n")) {
+  const m = line.match(/^export (\w+)=(.*)$/);
+  if (m) env[m[1]] = execFileSync("bash", ["-c", `printf %s ${m[2]}`], { encoding: "utf8" });
+}
+const RUN_CONFIG = env.PSN_RUN_CONFIG;
+const ADDR = env.PSN_HOST_ADDR;
+const DOMAIN = "node.pactus.test";
+
+function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): { status: number; out: string; seconds: number } {
+  const t = Date.now();
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, input: opts.input, encoding: "utf8", maxBuffer: 64 << 20 });
+  const res = { status: r.status ?? -1, out: `${r.stdout}${r.stderr}`, seconds: (Date.now() - t) / 1000 };
+  if (!opts.allowFail && res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${res.status}):\n${res.out.slice(-4000)}`);
+  return res;
+}
+const pulumi = (...args: string[]) => run("pulumi", ["--non-interactive", ...args]);
+/** A command on the sandbox host, as root over SSH. */
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const onHost = (script: string) => run("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", q(script)]).out.trim();
+const figures: string[] = [];
+
+/** Serial of the certificate nginx serves, seen from the machine. */
+function servedSerial(): string {
+  const r = run("bash", ["-c", `openssl s_client -connect ${ADDR}:443 -servername ${DOMAIN} </dev/null 2>/dev/null | openssl x509 -noout -serial`]);
+  return r.out.trim();
+}
+function lastUpdateChanges(): Record<string, number> {
+  const history = JSON.parse(pulumi("stack", "history", "--json", "--show-secrets=false").out);
+  return history[0].resourceChanges;
+}
+function sshLogins(): number {
+  return Number(onHost("journalctl -u ssh --no-pager -o cat | grep -c 'Accepted publickey' || true"));
+}
+function validators(): string {
+  return onHost("runuser -u pactus -- /opt/pactus/*/pactus-wallet --path /var/lib/pactus/node/wallets/default_wallet address all | grep -o 'tpc1p[0-9a-z]*' | sort");
+}
+
+beforeAll(() => {
+  run("bash", [DEPLOY, "down"]);
+}, 5 * MIN);
+afterAll(() => {
+  run("bash", [DEPLOY, "down"], { allowFail: true });
+  if (figures.length) process.stdout.write(`\nsandbox figures:\n  ${figures.join("\n  ")}\n`);
+}, 5 * MIN);
+
+describe("sandbox: pulumi up from nothing to a node that passes the ping checks", () => {
+  let mainPid = "";
+  let addresses = "";
+
+  test("npm run sandbox: up, then the three checks from outside the host", () => {
+    const r = run("bash", [DEPLOY, "up"]);
+    figures.push(`fresh sandbox (host boot + pulumi up + checks): ${r.seconds.toFixed(1)} s`);
+    const out = JSON.parse(fs.readFileSync(path.join(env.SANDBOX_DIR, "outputs.json"), "utf8"));
+    expect(out).toMatchObject({ domain: DOMAIN, address: ADDR, fqdn: DOMAIN, ip: "10.231.1.2" });
+    expect(fs.existsSync(out.caCert)).toBe(true);
+    expect(out.urls).toEqual({ grpcWeb: `https://${DOMAIN}/grpc-web`, jsonrpc: `https://${DOMAIN}/jsonrpc`, http: `https://${DOMAIN}/http` });
+    for (const api of ["grpcWeb", "jsonrpc", "http"]) {
+      expect(out.pingChecks[api].blockHash).toMatch(/^[0-9a-f]{64}$/);
+      // The verify step ran the same checks on the host and exported them.
+      expect(out.checks[api]).toEqual({ ok: true, blockHash: out.pingChecks[api].blockHash });
+    }
+    mainPid = onHost("systemctl show -p MainPID --value pactus.service");
+    expect(Number(mainPid)).toBeGreaterThan(1);
+    addresses = validators();
+    expect(addresses.split("\n")).toHaveLength(4);
+  }, 20 * MIN);
+
+  test("a second up changes nothing and runs no remote command", () => {
+    const before = sshLogins();
+    const r = pulumi("up", "--yes", "--skip-preview", "--expect-no-changes", "--config-file", RUN_CONFIG);
+    figures.push(`no-op up: ${r.seconds.toFixed(1)} s`);
+    expect(lastUpdateChanges()).not.toHaveProperty("update");
+    // Only our own SSH login for counting: the engine opened no session.
+    expect(sshLogins() - before).toBe(1);
+  }, 10 * MIN);
+
+  test("an nginx-only input change re-runs the nginx step (and verify), Pactus keeps running", () => {
+    run("pulumi", ["config", "set", "--config-file", RUN_CONFIG, "--path", "nginx.rateLimit", "7"]);
+    const r = pulumi("up", "--yes", "--skip-preview", "--config-file", RUN_CONFIG);
+    figures.push(`template-change up: ${r.seconds.toFixed(1)} s`);
+    expect(lastUpdateChanges()).toMatchObject({ update: 2 });
+    expect(r.out).toMatch(/pactus-steps-nginx-tls\s+updated/);
+    expect(r.out).toMatch(/pactus-steps-verify\s+updated/);
+    expect(onHost("grep -c 'rate=7r/s' /etc/nginx/sites-available/pactus.conf")).toBe("1");
+    expect(onHost("systemctl show -p MainPID --value pactus.service")).toBe(mainPid);
+  }, 10 * MIN);
+
+  test("pulumi preview --diff (what the PR workflow posts) shows exactly a config change", () => {
+    run("pulumi", ["config", "set", "--config-file", RUN_CONFIG, "--path", "nginx.rateLimit", "9"]);
+    try {
+      const r = pulumi("preview", "--diff", "--config-file", RUN_CONFIG);
+      const changed = [...r.out.matchAll(/^\s*~ (command:remote:Command|\S+:\S+:\S+): \(update\)\s*$/gm)];
+      expect(r.out).toMatch(/2 to update/);
+      expect(r.out).toMatch(/pactus-steps-nginx-tls/);
+      expect(r.out).toMatch(/rate=9r\/s/);
+      expect(r.out).not.toMatch(/to (create|delete|replace)/);
+      void changed;
+    } finally {
+      run("pulumi", ["config", "set", "--config-file", RUN_CONFIG, "--path", "nginx.rateLimit", "7"]);
+    }
+  }, 5 * MIN);
+
+  test("a forced renewal: nginx serves the new certificate, reloaded by the hook, not restarted", () => {
+    const serial = servedSerial();
+    const nginxPid = onHost("systemctl show -p MainPID --value nginx.service");
+    onHost("REQUESTS_CA_BUNDLE=/etc/pactus-secure-node/acme-ca.pem certbot renew --force-renewal --no-random-sleep-on-renew -q");
+    let now = serial;
+    for (let i = 0; i < 20 && now === serial; i++) {
+      execFileSync("sleep", ["0.5"]);
+      now = servedSerial();
+    }
+    expect(serial).toMatch(/^serial=/);
+    expect(now).not.toBe(serial);
+    expect(onHost("systemctl show -p MainPID --value nginx.service")).toBe(nginxPid);
+  }, 5 * MIN);
+
+  test("the node still runs the config.toml we pushed (not moved aside and rewritten)", () => {
+    const out = fs.mkdtempSync(path.join(env.SANDBOX_DIR, "render-"));
+    run("npm", ["run", "--silent", "render", "--", "--stack", "sandbox", "--project-dir", path.dirname(RUN_CONFIG), "--out", out]);
+    const ours = fs.readFileSync(path.join(out, "var/lib/pactus/node/config.toml"), "utf8");
+    fs.rmSync(out, { recursive: true });
+    expect(onHost("sha256sum < /var/lib/pactus/node/config.toml")).toBe(
+      execFileSync("sha256sum", { input: ours, encoding: "utf8" }).trim(),
+    );
+    expect(onHost("ls /var/lib/pactus/node | grep -c config.toml_bak || true")).toBe("0");
+  }, MIN);
+
+  test("destroy removes site, unit, certificate and binaries, keeps the wallet", () => {
+    const r = pulumi("destroy", "--yes", "--skip-preview", "--config-file", RUN_CONFIG);
+    figures.push(`destroy: ${r.seconds.toFixed(1)} s`);
+    const left = onHost(
+      "ls -d /etc/nginx/sites-*/pactus* /etc/systemd/system/pactus.service /etc/letsencrypt/live/node.pactus.test /opt/pactus /etc/pactus 2>/dev/null || true",
+    );
+    expect(left).toBe("");
+    expect(onHost("test -d /var/lib/pactus/node/wallets/default_wallet && echo kept")).toBe("kept");
+    expect(onHost("systemctl is-active pactus.service || true")).not.toBe("active");
+  }, 10 * MIN);
+
+  test("a new up on the same host restores service with the same validator addresses", () => {
+    const r = run("bash", [DEPLOY, "up"]);
+    figures.push(`re-up after destroy: ${r.seconds.toFixed(1)} s`);
+    expect(validators()).toBe(addresses);
+  }, 20 * MIN);
+});
