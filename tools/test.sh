@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`): builds or reuses the toolchain, then runs every jest suite
-# (unit, render, live, sandbox) one at a time. The last line is "N passed, N failed".
-set -euo pipefail
+# (unit, render, live, sandbox) one at a time. The last line it prints is "N passed, N failed".
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if ! bin=$(bash tools/toolchain/build.sh --print-bin); then
@@ -10,4 +10,15 @@ if ! bin=$(bash tools/toolchain/build.sh --print-bin); then
   exit 1
 fi
 export PSN_BIN_DIR=$bin
-exec node_modules/.bin/jest --ci --runInBand "$@"
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+PSN_SUMMARY_FILE=$summary node_modules/.bin/jest --ci --runInBand "$@" 2>&1
+status=$?
+if [ -s "$summary" ]; then
+  echo
+  cat "$summary"
+else
+  echo "0 passed, 1 failed"
+  [ "$status" != 0 ] || status=1
+fi
+exit "$status"
