@@ -39,9 +39,9 @@ check_grpc_web() {
     --data-binary @- -D "$tmp/g.h" -o "$tmp/g.b" -w '%{http_code}' "$base/grpc-web/pactus.Blockchain/GetBlockHash") || return 1
   [ "$code" = 200 ] || return 1
   cors_ok "$tmp/g.h" || return 1
-  # One gRPC frame: flag 0, length 34, field 1 (bytes, 32): the hash.
-  [ "$(od -An -tx1 -N7 "$tmp/g.b" | tr -d ' \n')" = 00000000220a20 ] || return 1
-  od -An -tx1 -j7 -N32 "$tmp/g.b" | tr -d ' \n'
+  # One gRPC frame: flag 0, length 66, field 1 (string, 64): the hash in hex.
+  [ "$(od -An -tx1 -N7 "$tmp/g.b" | tr -d ' \n')" = 00000000420a40 ] || return 1
+  tail -c +8 "$tmp/g.b" | head -c 64
 }
 check_jsonrpc() {
   curl "${curl_opts[@]}" -f -X POST -H 'Content-Type: application/json' -D "$tmp/j.h" \

@@ -81,8 +81,9 @@ cmd_check() {
   printf '\000\000\000\000\002\010\001' | "${c[@]}" --http2 -X POST -H 'Content-Type: application/grpc-web+proto' \
     -H 'X-Grpc-Web: 1' --data-binary @- -o "$tmp/g" "https://$d/grpc-web/pactus.Blockchain/GetBlockHash" ||
     die "gRPC-Web GetBlockHash(1) failed"
-  [ "$(od -An -tx1 -N7 "$tmp/g" | tr -d ' \n')" = 00000000220a20 ] || die "gRPC-Web answer is not a GetBlockHash response: $(od -An -tx1 -N16 "$tmp/g")"
-  hash_g=$(od -An -tx1 -j7 -N32 "$tmp/g" | tr -d ' \n')
+  # One gRPC frame: flag 0, length 66, field 1 (string, 64): the hash in hex.
+  [ "$(od -An -tx1 -N7 "$tmp/g" | tr -d ' \n')" = 00000000420a40 ] || die "gRPC-Web answer is not a GetBlockHash response: $(od -An -tx1 -N16 "$tmp/g")"
+  hash_g=$(tail -c +8 "$tmp/g" | head -c 64)
   "${c[@]}" -X POST -H 'Content-Type: application/json' -o "$tmp/j" "https://$d/jsonrpc" \
     -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' || die "JSON-RPC get_block_hash failed"
   hash_j=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["hash"])' "$tmp/j")

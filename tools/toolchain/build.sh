@@ -45,9 +45,9 @@ die() {
   exit 1
 }
 
-# Binaries a toolchain must have to count as complete. pulumi-resource-command is wanted too, but the
-# proxy refuses its module (see README.md): its absence is reported, not fatal.
-required=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs pactus-daemon pactus-wallet pactus-shell actionlint)
+# Binaries a toolchain must have to count as complete.
+required=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-resource-command pactus-daemon
+  pactus-wallet pactus-shell actionlint)
 
 cache_key() {
   local f
@@ -151,18 +151,12 @@ EOF
   chmod 755 "$tmp/bin/pulumi-resource-pulumi-nodejs"
 }
 
-# The command provider module has no provider/v* tags: it is fetched at the tag's commit. No replace
-# lines upstream, so `go install …@commit` is the upstream build. The proxy refuses this module today.
+# The command provider: upstream's module is refused by the proxy (see README.md), so this is our own
+# implementation of command:remote:Command with pulumi-command v1.2.1's schema, module command/. It
+# reports COMMAND_PROVIDER_VERSION, the version @pulumi/command asks the engine for.
 build_command_provider() {
-  local pkg=github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command
-  local ref=${COMMAND_PROVIDER_COMMIT:0:12} out=$tmp/go-install-command.log
-  if (cd "$tmp" && GOBIN="$tmp/bin" go install -trimpath \
-    -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v$COMMAND_PROVIDER_VERSION" \
-    "$pkg@$ref") 2>"$out"; then
-    return 0
-  fi
-  not_built="go install $pkg@$ref failed: $(grep -m1 -oE '(reading https?://[^ ]+: )?[0-9]{3} [A-Za-z ]+$' "$out" ||
-    tail -n1 "$out")"
+  (cd "$here/command" && go build -trimpath -ldflags "-s -w -X main.version=$COMMAND_PROVIDER_VERSION" \
+    -o "$tmp/bin/pulumi-resource-command" .)
 }
 
 # pactus: the release's flags (.github/releasers/releaser_cli.sh), binaries named like the release.
