@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: true }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false } }] },
   reporters: ["default", "<rootDir>/test/summaryReporter.js"],
   testTimeout: 60000,
 };

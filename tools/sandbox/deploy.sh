@@ -51,7 +51,7 @@ cmd_env() {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PSN_BIN_DIR SANDBOX_DIR; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
-  printf 'export PSN_RUN_CONFIG=%q PSN_STACK=%q PSN_HOST_ADDR=%q\n' "$RUN_CONFIG" "$STACK" "$HOST_ADDR"
+  printf 'export PSN_RUN_CONFIG=%q\nexport PSN_STACK=%q\nexport PSN_HOST_ADDR=%q\n' "$RUN_CONFIG" "$STACK" "$HOST_ADDR"
 }
 
 pulumi_() { (cd "$ROOT" && pulumi --non-interactive "$@"); }
@@ -100,7 +100,7 @@ outputs = json.load(open(stack))
 result = dict(outputs)
 result.update({
     "domain": domain, "address": address, "caCert": root,
-    "urls": {"grpcWeb": f"https://{domain}/grpc-web", "jsonrpc": f"https://{domain}/jsonrpc", "http": f"https://{domain}/http"},
+    "urls": outputs.get("urls") or {},
     "pingChecks": {api: {"ok": True, "blockHash": block_hash} for api in ("grpcWeb", "jsonrpc", "http")},
 })
 json.dump(result, open(out, "w"), indent=2)

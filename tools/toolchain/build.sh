@@ -239,5 +239,8 @@ fi
 mv -T "$tmp" "$dir"
 trap - EXIT
 rm -rf "$root/.old-$key.$$"
+# Keep this toolchain and the one before it (a run may still use it); older ones only take disk.
+find "$root" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]+' -printf '%T@ %p\n' | sort -rn | tail -n +3 |
+  cut -d' ' -f2- | while read -r old; do rm -rf "$old" && log "removed old toolchain $old"; done
 log "done in $(since "$total_start") s: $dir/bin"
 finish "$dir"

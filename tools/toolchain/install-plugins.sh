@@ -35,7 +35,7 @@ fi
 
 provider=$bin/pulumi-resource-command
 if [ ! -x "$provider" ]; then
-  echo "plugins: ERROR: $provider was not built (the Go module proxy refuses its module; see" \
+  echo "plugins: ERROR: $provider is missing (run tools/toolchain/build.sh; see" \
     "tools/toolchain/README.md), so resource command $version cannot be installed" >&2
   exit 1
 fi
