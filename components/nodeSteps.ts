@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { StepName, StepPlan, buildCommand, hashOf } from "./steps";
+import { StepName, StepPlan, buildCommand, buildDeleteCommand, buildStdin, hashOf } from "./steps";
 
 /** Arguments for {@link NodeSteps}. */
 export interface NodeStepsArgs {
@@ -19,8 +19,8 @@ export interface NodeStepsArgs {
 }
 
 /**
- * The host steps as remote.Commands, each depending on the one before. A step's inputs (script,
- * rendered files) are part of its command, headed by their hash, so a change updates exactly that
+ * The host steps as remote.Commands, each depending on the one before. A step's script and inputs
+ * (rendered files) are its stdin and their hash heads its command, so a change updates exactly that
  * step. `triggers` is deliberately not used: in pulumi-command it forces a replace, which runs the old
  * step's delete after the new create and would undo what was just installed.
  */
@@ -41,15 +41,18 @@ export class NodeSteps extends pulumi.ComponentResource {
         perDialTimeout: first ? 10 : 15,
       }));
       const late = pulumi.output(args.lateEnv?.[step.name] ?? {});
-      const create = late.apply((extra) => {
-        const hash = Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash;
-        return buildCommand(step.name, step.script, { PSN_STEP_HASH: hash, ...step.env, ...extra }, args.sudo);
-      });
+      const create = late.apply((extra) =>
+        buildCommand(step.name, Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash, args.sudo),
+      );
+      // The step's script and inputs travel on stdin; only the pactus step's stdin holds secrets.
+      const stdin = step.secretStdin
+        ? pulumi.secret(pulumi.all([late, args.secretStdin]).apply(([extra, sec]) => buildStdin(step.name, step.script, { ...step.env, ...extra }, sec)))
+        : late.apply((extra) => buildStdin(step.name, step.script, { ...step.env, ...extra }));
       const cmd = new command.remote.Command(`${name}-${step.name}`, {
         connection: pulumi.secret(connection),
         create,
-        delete: step.deleteScript ? buildCommand(`${step.name}-delete`, step.deleteScript, step.deleteEnv ?? {}, args.sudo) : undefined,
-        stdin: step.secretStdin ? args.secretStdin : undefined,
+        delete: step.deleteScript ? buildDeleteCommand(`${step.name}-delete`, step.deleteScript, step.deleteEnv ?? {}, args.sudo) : undefined,
+        stdin,
         addPreviousOutputInEnv: false,
         logging: "stdoutAndStderr",
       }, {

@@ -56,16 +56,39 @@ export function shq(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+function checkName(step: string, k: string): void {
+  if (!/^PSN_[A-Z0-9_]+$/.test(k)) throw new Error(`step ${step}: bad input name ${k}`);
+}
+
 /**
- * The command line sent over SSH: inputs as `VAR=value` arguments of env (sshd forwards no
- * environment), the script as `bash -c` text. Every value is quoted; none may carry a secret.
+ * The command line of a step: `bash -s` reading the step from stdin (see `buildStdin`), headed by the
+ * step's hash so a change shows in the plan. Short on purpose: a failing command's error repeats it.
  */
-export function buildCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
+export function buildCommand(name: string, hash: string, sudo: boolean): string {
+  return [...(sudo ? ["sudo", "-n"] : []), "env", `PSN_STEP_HASH=${shq(hash)}`, "bash", "-s", `psn-${name}`].join(" ");
+}
+
+/**
+ * A step's stdin: its inputs as quoted assignments, the wallet secrets (pactus step) in a quoted
+ * heredoc, and the script wrapped in a function. bash reads the whole function before running it, and
+ * runs it with stdin from /dev/null, so no command in the script can swallow the rest of the input.
+ */
+export function buildStdin(name: string, script: string, env: Record<string, string>, secrets?: string): string {
   const vars = Object.entries(env).map(([k, v]) => {
-    if (!/^PSN_[A-Z0-9_]+$/.test(k)) throw new Error(`step ${name}: bad input name ${k}`);
+    checkName(name, k);
+    return `${k}=${shq(v)}\n`;
+  });
+  const secretBlock = secrets === undefined ? "" : `PSN_SECRETS=$(cat <<'__PSN_SECRETS__'\n${secrets}__PSN_SECRETS__\n)\n`;
+  return `${vars.join("")}${secretBlock}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
+}
+
+/** An undo command: small scripts, given inline because stdin carries the create script. */
+export function buildDeleteCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
+  const vars = Object.entries(env).map(([k, v]) => {
+    checkName(name, k);
     return `${k}=${shq(v)}`;
   });
-  return [...(sudo ? ["sudo", "-n"] : []), "env", ...vars, "bash", "-c", shq(script), `psn-${name}`].join(" ");
+  return [...(sudo ? ["sudo", "-n"] : []), "env", ...vars, "bash", "-c", shq(script), `psn-${name}`, "</dev/null"].join(" ");
 }
 
 export function hashOf(...parts: unknown[]): string {

@@ -2,7 +2,8 @@
 # Step 3: the pinned Pactus release, checksum-verified, under systemd as its own user, APIs on loopback.
 # Inputs: PSN_VERSION, PSN_NETWORK, PSN_RELEASE_BASE_URL, PSN_VALIDATORS, PSN_CONFIG (config.toml),
 #   PSN_UNIT (systemd unit), PSN_INIT_PY (the pty init helper).
-# Stdin: WALLET_PASSWORD=<base64> and optionally MNEMONIC=<base64>. Secrets are never in argv or output.
+# PSN_SECRETS (set from the step's secret stdin, never from argv): WALLET_PASSWORD=<base64> and
+#   optionally MNEMONIC=<base64> lines. Secrets are never in argv or output.
 set -euo pipefail
 PSN_STEP=pactus
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -22,8 +23,9 @@ while IFS='=' read -r key value; do
     WALLET_PASSWORD) password=$(printf '%s' "$value" | base64 -d) ;;
     MNEMONIC) mnemonic=$(printf '%s' "$value" | base64 -d) ;;
   esac
-done
-[ -n "$password" ] || psn_die "no wallet password on stdin (pactus.walletPassword)"
+done <<<"${PSN_SECRETS:-}"
+unset PSN_SECRETS
+[ -n "$password" ] || psn_die "no wallet password given (pactus.walletPassword)"
 
 changed=0
 

@@ -88,6 +88,16 @@ function procCmdlines(): string[] {
 }
 
 /** Runs pactus-init.py and watches every process's argv until it exits. */
+/** Arguments of pactus-init.py: localnet with 4 validators unless told otherwise. */
+function initArgs(
+  wd: string,
+  pw: string,
+  { network = "localnet", valNum = "4", extra = [] as string[] } = {},
+): string[] {
+  const b = binaries();
+  return ["--bin-dir", b.dir, "--working-dir", wd, "--network", network, "--val-num", valNum, "--password-file", pw, ...extra];
+}
+
 async function runInit(args: string[], timeoutMs = 90_000): Promise<RunResult> {
   const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -355,18 +365,7 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
     beforeAll(async () => {
       wd = path.join(tmp, "new", "pactus");
       const t0 = Date.now();
-      first = await runInit([
-        "--bin-dir",
-        bins.dir,
-        "--working-dir",
-        wd,
-        "--network",
-        "localnet",
-        "--val-num",
-        "4",
-        "--password-file",
-        pwFile,
-      ]);
+      first = await runInit(initArgs(wd, pwFile));
       timings.init = Date.now() - t0;
     });
 
@@ -422,18 +421,7 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
 
     test("a second run says already initialised and changes nothing", async () => {
       const before = snapshot(wd);
-      const again = await runInit([
-        "--bin-dir",
-        bins.dir,
-        "--working-dir",
-        wd,
-        "--network",
-        "localnet",
-        "--val-num",
-        "4",
-        "--password-file",
-        pwFile,
-      ]);
+      const again = await runInit(initArgs(wd, pwFile));
       expect(again.code).toBe(0);
       expect(again.stdout).toBe("pactus-init: already initialised\n");
       expect(snapshot(wd)).toEqual(before);
@@ -457,20 +445,7 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
 
       const wd = path.join(tmp, "restored-localnet");
       const t0 = Date.now();
-      const res = await runInit([
-        "--bin-dir",
-        bins.dir,
-        "--working-dir",
-        wd,
-        "--network",
-        "localnet",
-        "--val-num",
-        "4",
-        "--password-file",
-        pwFile,
-        "--mnemonic-file",
-        mnFile,
-      ]);
+      const res = await runInit(initArgs(wd, pwFile, { extra: ["--mnemonic-file", mnFile] }));
       timings.restore = Date.now() - t0;
       expect(res.stderr).toBe("");
       expect(res.code).toBe(0);
@@ -507,20 +482,7 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
         const ref = path.join(tmp, `ref-${network}`);
         referenceRestore(bins, ref, network);
         const wd = path.join(tmp, `restored-${network}`);
-        const res = await runInit([
-          "--bin-dir",
-          bins.dir,
-          "--working-dir",
-          wd,
-          "--network",
-          network,
-          "--val-num",
-          "4",
-          "--password-file",
-          pwFile,
-          "--mnemonic-file",
-          mnFile,
-        ]);
+        const res = await runInit(initArgs(wd, pwFile, { network, extra: ["--mnemonic-file", mnFile] }));
         expect(res.stderr).toBe("");
         expect(res.code).toBe(0);
         expect(validatorsOf(res)).toEqual(known);
@@ -562,18 +524,7 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
       const file = path.join(dir, "pw");
       if (content !== null) fs.writeFileSync(file, content, { mode: 0o600 });
       const wd = path.join(dir, "pactus");
-      const res = await runInit([
-        "--bin-dir",
-        bins.dir,
-        "--working-dir",
-        wd,
-        "--network",
-        "localnet",
-        "--val-num",
-        "4",
-        "--password-file",
-        file,
-      ]);
+      const res = await runInit(initArgs(wd, file));
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(new RegExp(`^pactus-init: error: ${message.source}`));
       expect(res.stdout).toBe("");
@@ -621,18 +572,7 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
       fs.mkdirSync(wd, { recursive: true });
       fs.writeFileSync(path.join(wd, "config.toml"), "# left by someone\n");
       const before = snapshot(wd);
-      const res = await runInit([
-        "--bin-dir",
-        bins.dir,
-        "--working-dir",
-        wd,
-        "--network",
-        "localnet",
-        "--val-num",
-        "4",
-        "--password-file",
-        pwFile,
-      ]);
+      const res = await runInit(initArgs(wd, pwFile));
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(/exists but is not an initialised Pactus working directory/);
       expect(snapshot(wd)).toEqual(before);

@@ -173,7 +173,7 @@ describe("aws host with cloudflare DNS", () => {
 
   test("the DNS wait expects the Elastic IP", () => {
     const dnsWait = resources.find((r) => r.name === "pactus-steps-wait-for-dns")!;
-    expect(String(dnsWait.inputs.create)).toContain("PSN_EXPECT_IP=198.51.100.20");
+    expect(String(dnsWait.inputs.stdin)).toContain("PSN_EXPECT_IP=198.51.100.20\n");
   });
 
   test("outputs: fqdn, ip, endpoint URLs and check results", () => {
@@ -213,7 +213,7 @@ describe("existing host", () => {
     }
   });
 
-  test("wallet secrets travel only as a secret stdin of the pactus step", () => {
+  test("wallet secrets travel only in the pactus step's stdin, which is secret", () => {
     const steps = resources.filter((r) => r.type === "command:remote:Command");
     const pactus = steps.find((s) => s.name === "pactus-steps-pactus")!;
     expect(isSecretWire(pactus.wire.stdin)).toBe(true);
@@ -222,8 +222,9 @@ describe("existing host", () => {
     expect(stdin).toContain(`MNEMONIC=${Buffer.from(MNEMONIC).toString("base64")}`);
     for (const s of steps) {
       expect(isSecretWire(s.wire.connection)).toBe(true);
-      if (s !== pactus) expect(s.wire.stdin).toBeUndefined();
-      const plain = JSON.stringify({ ...s.wire, stdin: undefined, connection: undefined });
+      // Other steps' stdin (script and rendered inputs) stays readable in previews.
+      if (s !== pactus) expect(isSecretWire(s.wire.stdin)).toBe(false);
+      const plain = JSON.stringify({ ...s.wire, stdin: s === pactus ? undefined : s.wire.stdin, connection: undefined });
       for (const secret of [PASSWORD, "abandon ability", Buffer.from(PASSWORD).toString("base64"), "b3BlbnNzaC1rZXktdjEAAAAA"]) {
         expect(plain).not.toContain(secret);
       }
