@@ -1,0 +1,181 @@
+/**
+ * The reverse proxy as deployed by `pulumi up` in the sandbox, driven from outside the host with real
+ * clients (curl over HTTP/2 and grpc-js over TLS) and compared with what the daemon answers on its own
+ * loopback. Part of issue 6 (seed parity and the first "better than the seed" items); the browser
+ * (Chromium + grpc-web) cases and the benchmark are not here yet.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
+const DOMAIN = "node.pactus.test";
+const ADDR = "10.231.1.2";
+const MIN = 60_000;
+let root = "";
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  httpVersion: string;
+}
+
+/** curl from the machine to the node, trusting only pebble's root. */
+function curl(url: string, opts: { method?: string; origin?: string; json?: unknown; headers?: string[]; port?: number; insecureHttp?: boolean } = {}): Reply {
+  const args = ["-sS", "--max-time", "10", "--cacert", root, "--resolve", `${DOMAIN}:${opts.port ?? 443}:${ADDR}`, "-D", "-", "-w", "\n%{http_version}", "--http2"];
+  if (opts.method) args.push("-X", opts.method);
+  if (opts.origin) args.push("-H", `Origin: ${opts.origin}`);
+  for (const h of opts.headers ?? []) args.push("-H", h);
+  if (opts.json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
+  const out = execFileSync("curl", [...args, url], { encoding: "utf8" });
+  const [head, ...rest] = out.split(/\r?\n\r?\n/);
+  const all = rest.join("\n\n");
+  const nl = all.lastIndexOf("\n");
+  const headers: Record<string, string> = {};
+  for (const line of head.split(/\r?\n/).slice(1)) {
+    const i = line.indexOf(":");
+    if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { status: Number(head.split(" ")[1]), headers, body: all.slice(0, nl), httpVersion: all.slice(nl + 1) };
+}
+const https = (p: string) => `https://${DOMAIN}${p}`;
+const onHost = (script: string) =>
+  execFileSync("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", `'${script.replace(/'/g, "'\\''")}'`], { encoding: "utf8" });
+const rpc = (method: string, params: object = {}) => ({ jsonrpc: "2.0", id: 1, method, params });
+
+beforeAll(() => {
+  const r = spawnSync("bash", [DEPLOY, "up"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`sandbox up failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+  root = JSON.parse(fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8")).caCert;
+}, 20 * MIN);
+afterAll(() => {
+  spawnSync("bash", [DEPLOY, "down"]);
+}, 5 * MIN);
+
+describe("seed parity", () => {
+  test("http:// on the domain redirects to https:// with the path; other names on :80 get nothing proxied", () => {
+    const r = curl(`http://${DOMAIN}/jsonrpc?x=1`, { port: 80 });
+    expect(r.status).toBe(301);
+    expect(r.headers.location).toBe(`https://${DOMAIN}/jsonrpc?x=1`);
+    const other = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: other.example.org", `http://${ADDR}/http/api/pactus/blockchain/get_blockchain_info`], { encoding: "utf8" });
+    expect(other).toBe("404");
+  });
+
+  test("TLS with HTTP/2 (ALPN h2) and no server version", () => {
+    const r = curl(https("/"));
+    expect(r.httpVersion).toBe("2");
+    expect(r.headers.server).toBe("nginx");
+    expect(r.headers["strict-transport-security"]).toBe("max-age=63072000");
+  });
+
+  test("JSON-RPC answers what the daemon answers on loopback (same height and hash)", () => {
+    const viaProxy = JSON.parse(curl(https("/jsonrpc"), { method: "POST", json: rpc("pactus.blockchain.get_block_hash", { height: 1 }) }).body);
+    const direct = JSON.parse(onHost(`curl -s -H 'Content-Type: application/json' -d '${JSON.stringify(rpc("pactus.blockchain.get_block_hash", { height: 1 }))}' http://127.0.0.1:8545/`));
+    expect(viaProxy.result.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(viaProxy.result).toEqual(direct.result);
+    const info = JSON.parse(curl(https("/jsonrpc"), { method: "POST", json: rpc("pactus.blockchain.get_blockchain_info") }).body);
+    expect(info.result.last_block_height).toBeGreaterThanOrEqual(1);
+  });
+
+  test("HTTP API answers what the daemon answers on loopback", () => {
+    const viaProxy = JSON.parse(curl(https("/http/api/pactus/blockchain/get_block_hash?height=1")).body);
+    const direct = JSON.parse(onHost("curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'"));
+    expect(viaProxy.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(viaProxy).toEqual(direct);
+    expect(Number(JSON.parse(curl(https("/http/api/pactus/blockchain/get_blockchain_info")).body).lastBlockHeight)).toBeGreaterThanOrEqual(1);
+  });
+
+  test("native gRPC over TLS with the /grpc-web prefix (the Pactus GUI way), grpc-js", async () => {
+    const protoDir = path.join(execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(), "github.com/pactus-project/pactus@v1.16.0/www/grpc/proto");
+    const def = protoLoader.loadSync(path.join(protoDir, "blockchain.proto"), { includeDirs: [protoDir], keepCase: true });
+    const svc = (grpc.loadPackageDefinition(def) as any).pactus.Blockchain.service as grpc.ServiceDefinition;
+    const creds = grpc.credentials.createSsl(fs.readFileSync(root));
+    const client = new grpc.Client(`${ADDR}:443`, creds, { "grpc.ssl_target_name_override": DOMAIN, "grpc.default_authority": DOMAIN });
+    const call = (method: string, req: object) =>
+      new Promise<any>((resolve, reject) => {
+        const m = (svc as any)[method];
+        client.makeUnaryRequest(`/grpc-web${m.path}`, m.requestSerialize, m.responseDeserialize, req, (err, res) => (err ? reject(err) : resolve(res)));
+      });
+    try {
+      const hash = await call("GetBlockHash", { height: 1 });
+      const direct = JSON.parse(curl(https("/http/api/pactus/blockchain/get_block_hash?height=1")).body);
+      expect(hash.hash).toBe(direct.hash);
+      expect(Number((await call("GetBlockchainInfo", {})).last_block_height)).toBeGreaterThanOrEqual(1);
+      // A block that does not exist: the real gRPC code reaches the client.
+      await expect(call("GetBlockHash", { height: 99999999 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    } finally {
+      client.close();
+    }
+  }, MIN);
+});
+
+describe("better than the seed", () => {
+  const ORIGIN = "https://ping.pactus.org";
+  const STRANGER = "https://evil.example.org";
+
+  test.each([
+    ["grpc-web", "/grpc-web/pactus.Blockchain/GetBlockHash", "x-grpc-web,content-type"],
+    ["jsonrpc", "/jsonrpc", "content-type"],
+    ["http", "/http/api/pactus/blockchain/get_block_hash", "content-type"],
+  ])("CORS preflight on %s: a listed origin is allowed, an unlisted one gets no allow header", (_n, p, reqHeaders) => {
+    const pre = (origin: string) =>
+      curl(https(p), { method: "OPTIONS", origin, headers: ["Access-Control-Request-Method: POST", `Access-Control-Request-Headers: ${reqHeaders}`] });
+    const ok = pre(ORIGIN);
+    expect(ok.status).toBe(204);
+    expect(ok.headers["access-control-allow-origin"]).toBe(ORIGIN);
+    expect(ok.headers["access-control-allow-methods"]).toMatch(/POST/);
+    expect(ok.headers.vary).toBe("Origin");
+    const no = pre(STRANGER);
+    expect(no.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  test("actual requests carry exactly one allow-origin header, the proxy's", () => {
+    const j = curl(https("/jsonrpc"), { method: "POST", origin: ORIGIN, json: rpc("pactus.blockchain.get_blockchain_info") });
+    expect(j.headers["access-control-allow-origin"]).toBe(ORIGIN);
+    const h = execFileSync("curl", ["-sS", "--cacert", root, "--resolve", `${DOMAIN}:443:${ADDR}`, "-D", "-", "-o", "/dev/null", "-H", `Origin: ${ORIGIN}`, https("/http/api/pactus/blockchain/get_blockchain_info")], { encoding: "utf8" });
+    expect(h.match(/^access-control-allow-origin:/gim)).toHaveLength(1);
+    expect(curl(https("/jsonrpc"), { method: "POST", origin: STRANGER, json: rpc("pactus.blockchain.get_blockchain_info") }).headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  test("a gRPC error reaches a browser client: status in headers, exposed to scripts", () => {
+    // 99999999 does not exist: a trailers-only answer puts grpc-status in the headers.
+    const frame = Buffer.from([0, 0, 0, 0, 5, 0x08, 0xff, 0xc1, 0xd7, 0x2f]);
+    const out = execFileSync("curl", ["-sS", "--http2", "--cacert", root, "--resolve", `${DOMAIN}:443:${ADDR}`, "-D", "-", "-o", "/dev/null",
+      "-H", `Origin: ${ORIGIN}`, "-H", "Content-Type: application/grpc-web+proto", "-H", "X-Grpc-Web: 1", "--data-binary", "@-",
+      https("/grpc-web/pactus.Blockchain/GetBlockHash")], { input: frame, encoding: "utf8" });
+    expect(out).toMatch(/^grpc-status: 5\r?$/m);
+    expect(out).toMatch(/^access-control-expose-headers: .*Grpc-Status/im);
+    expect(out).toMatch(new RegExp(`^access-control-allow-origin: ${ORIGIN}`, "im"));
+  });
+
+  test.each(["/httpx", "/httpfoo/bar", "/jsonrpcfoo", "/jsonrpc/abc", "/grpc-webx/pactus.Blockchain/GetBlockHash"])(
+    "%s never reaches the node (nginx's own 404)",
+    (p) => {
+      const r = curl(https(p), { method: p.startsWith("/http") ? "GET" : "POST", json: p.startsWith("/http") ? undefined : rpc("pactus.blockchain.get_blockchain_info") });
+      expect(r.status).toBe(404);
+      expect(r.body).toMatch(/<center>nginx<\/center>/);
+    },
+  );
+
+  test("while the node is down, /jsonrpc answers 502 with CORS headers (the browser can read the error)", () => {
+    onHost("systemctl stop pactus.service");
+    try {
+      const r = curl(https("/jsonrpc"), { method: "POST", origin: ORIGIN, json: rpc("pactus.blockchain.get_blockchain_info") });
+      expect(r.status).toBe(502);
+      expect(r.headers["access-control-allow-origin"]).toBe(ORIGIN);
+    } finally {
+      onHost("systemctl start pactus.service");
+    }
+    // The node comes back and answers through the proxy again.
+    let status = 0;
+    for (let i = 0; i < 30 && status !== 200; i++) {
+      execFileSync("sleep", ["1"]);
+      status = curl(https("/jsonrpc"), { method: "POST", json: rpc("pactus.blockchain.get_blockchain_info") }).status;
+    }
+    expect(status).toBe(200);
+  }, MIN);
+});
