@@ -183,6 +183,8 @@ write_guest_files() {
   mkdir -p "$m/etc/systemd/network"
   {
     printf '[Match]\nName=eth0\n\n[Network]\nAddress=10.231.%s.2/24\nGateway=10.231.%s.1\n' "$index" "$index"
+    # A ULA IPv6 address too, so the node's IPv6 listeners can be tested like a dual-stack VM's.
+    printf 'Address=fd00:231:%s::2/64\n' "$index"
     printf 'LinkLocalAddressing=no\nIPv6AcceptRA=no\n'
     for n in $dns; do echo "DNS=$n"; done
   } >"$m/etc/systemd/network/10-eth0.network"
@@ -222,6 +224,7 @@ cmd_up() {
   ip link set "psn${index}g" netns "$ns"
   ip -n "$ns" link set "psn${index}g" name eth0
   ip addr add "10.231.$index.1/24" dev "psn${index}h"
+  ip -6 addr add "fd00:231:$index::1/64" dev "psn${index}h" nodad
   ip link set "psn${index}h" up
   add_nat "$name" "$index"
 
