@@ -10,6 +10,8 @@ if ! bin=$(bash tools/toolchain/build.sh --print-bin); then
   exit 1
 fi
 export PSN_BIN_DIR=$bin
+# Node 24 from node_modules (node@24), also when this script is run without npm.
+export PATH="$PWD/node_modules/.bin:$PATH"
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 PSN_SUMMARY_FILE=$summary node_modules/.bin/jest --ci --runInBand "$@" 2>&1

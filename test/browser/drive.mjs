@@ -1,0 +1,45 @@
+// Drives headless Chromium for test/sandbox/browser.test.ts: serves the bundled page over HTTPS on
+// 127.0.0.1:443 under the names of the origins to test (so the page's origin is exactly e.g.
+// https://ping.pactus.org), maps the node's name to its address, runs window.runChecks in each origin
+// and prints one JSON object: { "<origin>": { check: result } }.
+// usage: node drive.mjs <bundle.js> <cert.pem> <key.pem> <node-name> <node-ip> <height> <origin-name>...
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+
+const [bundle, cert, key, nodeName, nodeIp, height, ...origins] = process.argv.slice(2);
+const page = `<!doctype html><meta charset="utf-8"><title>checks</title><script src="/page.js"></script>`;
+const js = readFileSync(bundle);
+const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+  if (req.url === "/page.js") res.writeHead(200, { "content-type": "text/javascript" }).end(js);
+  else res.writeHead(200, { "content-type": "text/html" }).end(page);
+});
+await new Promise((ok, fail) => server.once("error", fail).listen(443, "127.0.0.1", ok));
+
+const profile = mkdtempSync(join(tmpdir(), "psn-chromium-"));
+const rules = [`MAP ${nodeName} ${nodeIp}`, ...origins.map((o) => `MAP ${o} 127.0.0.1`)].join(", ");
+const browser = await puppeteer.launch({
+  executablePath: process.env.PSN_CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  userDataDir: profile,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic", `--host-resolver-rules=${rules}`,
+    // The node's certificate comes from pebble and the page's is self-signed: neither is in Chromium's store.
+    "--ignore-certificate-errors"],
+});
+const out = {};
+try {
+  for (const origin of origins) {
+    const tab = await browser.newPage();
+    await tab.goto(`https://${origin}/`, { waitUntil: "load" });
+    out[`https://${origin}`] = await tab.evaluate((n, h) => window.runChecks(n, h), `https://${nodeName}`, Number(height));
+    await tab.close();
+  }
+} finally {
+  await browser.close();
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify(out) + "\n");

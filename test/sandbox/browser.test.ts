@@ -1,0 +1,62 @@
+/**
+ * Google's grpc-web client (what ping.pactus.org uses) and fetch in headless Chromium, on a page from
+ * another origin, against the proxy `pulumi up` deployed in the sandbox (part of issue 6).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
+const MIN = 60_000;
+type Result = { ok: boolean; value?: any; code?: number; message?: string };
+let results: Record<string, Record<string, Result>> = {};
+let direct = "";
+
+beforeAll(() => {
+  if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium")) throw new Error("chromium is not installed (.ci/run installs it)");
+  const up = spawnSync("bash", [DEPLOY, "up"], { encoding: "utf8" });
+  if (up.status !== 0) throw new Error(`sandbox up failed:\n${(up.stdout + up.stderr).slice(-3000)}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-browser-"));
+  try {
+    execFileSync(path.join(ROOT, "node_modules", ".bin", "esbuild"), [path.join(__dirname, "..", "browser", "page.ts"), "--bundle", "--format=iife", `--outfile=${tmp}/page.js`], { stdio: "pipe" });
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=ping.pactus.org",
+      "-addext", "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org", "-keyout", `${tmp}/key.pem`, "-out", `${tmp}/cert.pem`], { stdio: "pipe" });
+    const out = execFileSync(process.execPath, [path.join(__dirname, "..", "browser", "drive.mjs"), `${tmp}/page.js`, `${tmp}/cert.pem`, `${tmp}/key.pem`,
+      "node.pactus.test", "10.231.1.2", "1", "ping.pactus.org", "evil.example.org"], { encoding: "utf8", timeout: 2 * MIN });
+    results = JSON.parse(out);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  direct = execFileSync("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1",
+    "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'"], { encoding: "utf8" });
+}, 20 * MIN);
+afterAll(() => {
+  spawnSync("bash", [DEPLOY, "down"]);
+}, 5 * MIN);
+
+describe("the ping.pactus.org checks in a real browser", () => {
+  test("from https://ping.pactus.org (listed): gRPC-Web, JSON-RPC and HTTP agree with the daemon", () => {
+    const r = results["https://ping.pactus.org"];
+    const hash = JSON.parse(direct).hash;
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.grpcWebHash).toEqual({ ok: true, value: { hash } });
+    expect(r.jsonrpc).toMatchObject({ ok: true, value: { result: { hash } } });
+    expect(r.http).toEqual({ ok: true, value: { hash } });
+    expect(r.grpcWebInfo.ok).toBe(true);
+    expect(r.grpcWebInfo.value.lastBlockHeight).toBeGreaterThanOrEqual(1);
+  });
+
+  test("a gRPC error reaches the browser client with its real code (NOT_FOUND), not 'Incomplete response'", () => {
+    expect(results["https://ping.pactus.org"].grpcWebMissing).toMatchObject({ ok: false, code: 5 });
+  });
+
+  test("from an unlisted origin the browser refuses every answer", () => {
+    const r = results["https://evil.example.org"];
+    expect(r.jsonrpc).toMatchObject({ ok: false, message: expect.stringMatching(/Failed to fetch/) });
+    expect(r.http).toMatchObject({ ok: false, message: expect.stringMatching(/Failed to fetch/) });
+    expect(r.grpcWebHash.ok).toBe(false);
+    expect(r.grpcWebHash.code).not.toBe(0);
+  });
+});
