@@ -37,6 +37,22 @@ try {
     out[`https://${origin}`] = await tab.evaluate((n, h) => window.runChecks(n, h), `https://${nodeName}`, Number(height));
     await tab.close();
   }
+  if (process.env.PSN_STATUS_SHOT) {
+    // The node's own status page: wait until its checks finished, read their states, keep a screenshot.
+    const tab = await browser.newPage();
+    await tab.setViewport({ width: 1000, height: 600 });
+    await tab.goto(`https://${nodeName}/`, { waitUntil: "load" });
+    await tab.waitForSelector("body[data-done]", { timeout: 30_000 });
+    out.status = await tab.evaluate(() => ({
+      rows: Object.fromEntries([...document.querySelectorAll("tbody tr")].map((r) => [r.id, {
+        state: r.dataset.state, result: r.querySelector(".result").textContent, latency: r.querySelector(".latency").textContent,
+      }])),
+      height: { state: document.getElementById("height").dataset.state, text: document.getElementById("height").textContent },
+      csp: null,
+    }));
+    await tab.screenshot({ path: process.env.PSN_STATUS_SHOT });
+    await tab.close();
+  }
 } finally {
   await browser.close();
   server.close();

@@ -41,7 +41,7 @@ describe("nginx TLS site", () => {
   });
 
   test("exact locations: /grpc-web/, /jsonrpc (or /jsonrpc/), /http/ — no bare prefixes", () => {
-    expect(locations(conf)).toEqual(["= /", "/grpc-web/", "~ ^/jsonrpc/?$", "/http/", "/"]);
+    expect(locations(conf)).toEqual(["= /", "~ ^/status\\.(js|css)$", "/grpc-web/", "~ ^/jsonrpc/?$", "/http/", "/"]);
   });
 
   test("upstreams with keepalive; gRPC via grpc_pass with the prefix stripped", () => {
@@ -78,7 +78,7 @@ describe("nginx TLS site", () => {
 
   test("only enabled APIs get a location and an upstream", () => {
     const only = renderNginxTls(cfg({ apis: { grpcWeb: false, jsonrpc: true, http: false } }));
-    expect(locations(only)).toEqual(["= /", "~ ^/jsonrpc/?$", "/"]);
+    expect(locations(only)).toEqual(["= /", "~ ^/status\\.(js|css)$", "~ ^/jsonrpc/?$", "/"]);
     expect(only).not.toMatch(/pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_429 \{/);
   });
 });
@@ -150,7 +150,7 @@ describe("renderAll and the steps use the same files", () => {
       "/etc/nginx/sites-available/pactus.conf", "/etc/nginx/sites-available/pactus-http.conf",
       "/var/lib/pactus/node/config.toml", "/etc/systemd/system/pactus.service",
       "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh", "/etc/pactus/wallet-password",
-      "/var/www/pactus/index.html",
+      "/var/www/pactus/index.html", "/var/www/pactus/status.js", "/var/www/pactus/status.css",
     ]));
     expect(files.find((f) => f.path === "/etc/pactus/wallet-password")).toMatchObject({ mode: "0600", content: "<secret: pactus.walletPassword>\n" });
   });

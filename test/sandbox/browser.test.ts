@@ -13,6 +13,7 @@ const MIN = 60_000;
 type Result = { ok: boolean; value?: any; code?: number; message?: string };
 let results: Record<string, Record<string, Result>> = {};
 let direct = "";
+const SHOT = path.join(ROOT, ".sandbox", "status-page.png");
 
 beforeAll(() => {
   if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium")) throw new Error("chromium is not installed (.ci/run installs it)");
@@ -24,7 +25,8 @@ beforeAll(() => {
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=ping.pactus.org",
       "-addext", "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org", "-keyout", `${tmp}/key.pem`, "-out", `${tmp}/cert.pem`], { stdio: "pipe" });
     const out = execFileSync(process.execPath, [path.join(__dirname, "..", "browser", "drive.mjs"), `${tmp}/page.js`, `${tmp}/cert.pem`, `${tmp}/key.pem`,
-      "node.pactus.test", "10.231.1.2", "1", "ping.pactus.org", "evil.example.org"], { encoding: "utf8", timeout: 2 * MIN });
+      "node.pactus.test", "10.231.1.2", "1", "ping.pactus.org", "evil.example.org"],
+      { encoding: "utf8", timeout: 2 * MIN, env: { ...process.env, PSN_STATUS_SHOT: SHOT } });
     results = JSON.parse(out);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -58,5 +60,18 @@ describe("the ping.pactus.org checks in a real browser", () => {
     expect(r.http).toMatchObject({ ok: false, message: expect.stringMatching(/Failed to fetch/) });
     expect(r.grpcWebHash.ok).toBe(false);
     expect(r.grpcWebHash.code).not.toBe(0);
+  });
+
+  test("the status page at https://<domain>/ runs the three checks live and shows results, latency, height", () => {
+    const status = (results as any).status;
+    const hash = JSON.parse(direct).hash;
+    for (const id of ["grpcWeb", "jsonrpc", "http"]) {
+      expect(status.rows[id]).toMatchObject({ state: "ok", result: hash });
+      expect(status.rows[id].latency).toMatch(/^\d+ ms$/);
+    }
+    expect(status.height.state).toBe("ok");
+    expect(Number(status.height.text)).toBeGreaterThanOrEqual(1);
+    // The screenshot is kept for people; the test reads element states, not pixels.
+    expect(fs.readFileSync(SHOT).subarray(1, 4).toString()).toBe("PNG");
   });
 });

@@ -40,6 +40,8 @@ engine_env() {
   export PULUMI_SKIP_UPDATE_CHECK=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+  # Use the installed command plugin, not the copy on PATH (which would warn on every run).
+  export PULUMI_IGNORE_AMBIENT_PLUGINS=true
   export PSN_BIN_DIR=$bin
   mkdir -p "$SANDBOX_DIR/state" "$PULUMI_HOME"
 }
@@ -47,7 +49,7 @@ engine_env() {
 cmd_env() {
   engine_env >/dev/null
   local v
-  for v in PATH PULUMI_HOME PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_SKIP_UPDATE_CHECK \
+  for v in PATH PULUMI_HOME PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_SKIP_UPDATE_CHECK PULUMI_IGNORE_AMBIENT_PLUGINS \
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PSN_BIN_DIR SANDBOX_DIR; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
