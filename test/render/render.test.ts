@@ -57,8 +57,8 @@ describe("nginx TLS site", () => {
   test("CORS from the allow-list map, never '*', headers also on errors; grpc status readable", () => {
     expect(conf).toMatch(/map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/);
     expect(conf).not.toContain('"*"');
-    // Three API locations and the two JSON 429 locations.
-    expect(conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g)).toHaveLength(5);
+    // Three API locations, the two JSON 429 and the two JSON 502 locations.
+    expect(conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g)).toHaveLength(7);
     expect(conf).toMatch(/Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/);
     expect(conf).toMatch(/Access-Control-Allow-Headers "Content-Type, Authorization, X-Grpc-Web, X-User-Agent, Grpc-Timeout"/);
   });
@@ -79,7 +79,7 @@ describe("nginx TLS site", () => {
   test("only enabled APIs get a location and an upstream", () => {
     const only = renderNginxTls(cfg({ apis: { grpcWeb: false, jsonrpc: true, http: false } }));
     expect(locations(only)).toEqual(["= /", "~ ^/status\\.(js|css)$", "~ ^/jsonrpc/?$", "/"]);
-    expect(only).not.toMatch(/pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_429 \{/);
+    expect(only).not.toMatch(/pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_(429|502) \{/);
   });
 });
 

@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { request as httpsRequest } from "node:https";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -165,12 +166,17 @@ describe("better than the seed", () => {
     },
   );
 
-  test("while the node is down, /jsonrpc answers 502 with CORS headers (the browser can read the error)", () => {
+  test("while the node is down, /jsonrpc and /http answer 502 with CORS headers and a JSON error", () => {
     onHost("systemctl stop pactus.service");
     try {
       const r = curl(https("/jsonrpc"), { method: "POST", origin: ORIGIN, json: rpc("pactus.blockchain.get_blockchain_info") });
       expect(r.status).toBe(502);
       expect(r.headers["access-control-allow-origin"]).toBe(ORIGIN);
+      expect(JSON.parse(r.body)).toMatchObject({ jsonrpc: "2.0", error: { code: -32603, message: expect.stringMatching(/not answering/) } });
+      const h = curl(https("/http/api/pactus/blockchain/get_blockchain_info"), { origin: ORIGIN });
+      expect(h.status).toBe(502);
+      expect(h.headers["access-control-allow-origin"]).toBe(ORIGIN);
+      expect(JSON.parse(h.body)).toMatchObject({ code: 14 });
     } finally {
       onHost("systemctl start pactus.service");
     }
@@ -181,5 +187,34 @@ describe("better than the seed", () => {
       status = curl(https("/jsonrpc"), { method: "POST", json: rpc("pactus.blockchain.get_blockchain_info") }).status;
     }
     expect(status).toBe(200);
+  }, MIN);
+
+  test("nginx.rateLimit: a burst over the limit gets JSON-RPC-shaped 429s, with CORS; calm traffic passes", async () => {
+    // 20 requests/s per client, burst 40 (the sandbox default): 120 at once cannot all pass.
+    const body = JSON.stringify(rpc("pactus.blockchain.get_blockchain_info"));
+    const one = () =>
+      new Promise<{ status: number; body: string; acao?: string }>((resolve, reject) => {
+        const req = httpsRequest({
+          host: ADDR, port: 443, servername: DOMAIN, ca: fs.readFileSync(root), method: "POST", path: "/jsonrpc",
+          headers: { host: DOMAIN, "content-type": "application/json", origin: ORIGIN, "content-length": Buffer.byteLength(body) },
+          agent: false,
+        }, (res) => {
+          let data = "";
+          res.on("data", (c) => (data += c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data, acao: res.headers["access-control-allow-origin"] as string | undefined }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    const replies = await Promise.all(Array.from({ length: 120 }, one));
+    const limited = replies.filter((r) => r.status === 429);
+    expect(replies.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(20);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) {
+      expect(JSON.parse(r.body)).toMatchObject({ jsonrpc: "2.0", error: { code: -32005 } });
+      expect(r.acao).toBe(ORIGIN);
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(curl(https("/jsonrpc"), { method: "POST", json: rpc("pactus.blockchain.get_blockchain_info") }).status).toBe(200);
   }, MIN);
 });
