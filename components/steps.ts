@@ -2,11 +2,9 @@
  * The host steps as pure data: which script, which inputs, which undo. `planSteps` decides, the
  * NodeSteps component only turns the plan into remote.Commands, so tests check the plan without Pulumi.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { gzipSync } from "node:zlib";
 import { StackConfig } from "./validate";
 import {
   hostPaths, renderCertbotDropIn, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig,
@@ -40,11 +38,16 @@ export function loadScript(file: string): string {
   return text.replace(LIB_LINE, () => lib);
 }
 
-/** The status page files as a base64 tar.gz (tar is on every host); reproducible, so its hash is stable. */
+/**
+ * The status page files as "<name> <base64>" lines: plain text the host decodes with base64, built
+ * without a tar binary (GNU tar's reproducibility flags do not exist on macOS, where operators run up).
+ */
 function statusBundle(): string {
   const dir = path.resolve(__dirname, "..", "nginx", "status");
-  const tar = execFileSync("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", dir, "-cf", "-", "."]);
-  return gzipSync(tar, { level: 9 }).toString("base64");
+  return fs.readdirSync(dir).sort().map((f) => {
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(f)) throw new Error(`nginx/status/${f}: file names must be [a-z0-9._-]`);
+    return `${f} ${fs.readFileSync(path.join(dir, f)).toString("base64")}`;
+  }).join("\n") + "\n";
 }
 
 /**
