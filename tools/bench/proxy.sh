@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# npm run bench:proxy — JSON-RPC and gRPC through the seed's nginx config and through ours, against the
+# real daemon in the sandbox, each compared with the daemon directly; one run, printed as ratios.
+# Everything (load tool, nginx, daemon) runs on the sandbox host, so the three paths share the CPUs.
+# Our rate limit is switched off for the run (it would answer 429s) and restored afterwards.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DEPLOY=$ROOT/tools/sandbox/deploy.sh
+SECONDS_PER_CASE=${PSN_BENCH_SECONDS:-10}
+
+bash "$DEPLOY" up >/dev/null
+eval "$(bash "$DEPLOY" env)"
+(cd "$ROOT" && pulumi --non-interactive config set --config-file "$PSN_RUN_CONFIG" --path nginx.rateLimit 0 &&
+  pulumi --non-interactive up --yes --skip-preview --suppress-outputs --config-file "$PSN_RUN_CONFIG" >/dev/null)
+trap 'bash "$DEPLOY" up >/dev/null' EXIT
+
+stdin=$(
+  printf "PSN_SECONDS=%s\nPSN_SEED_SITE=\$(cat <<'__SEED__'\n%s\n__SEED__\n)\n" "$SECONDS_PER_CASE" "$(cat "$ROOT/tools/bench/seed-site.conf")"
+  printf 'psn_bench() {\n%s\n}\npsn_bench </dev/null\n' "$(cat "$ROOT/tools/bench/remote-bench.sh")"
+)
+out=$(bash "$ROOT/tools/sandbox/host.sh" ssh node 1 bash -s <<<"$stdin")
+grep '^WARN' <<<"$out" >&2 || true
+
+python3 - <<PY
+rows = {}
+for line in """$out""".splitlines():
+    if line.startswith("RESULT "):
+        _, name, rps, p99, reqs, conns = line.split()
+        rows[name] = dict(rps=float(rps), p99=float(p99), reqs=int(reqs), conns=int(conns))
+print(f"{'case':<16}{'req/s':>10}{'p99 ms':>9}{'requests':>10}{'new upstream conns':>20}")
+for n, r in rows.items():
+    print(f"{n:<16}{r['rps']:>10.0f}{r['p99']:>9.2f}{r['reqs']:>10}{r['conns']:>20}")
+def ratio(a, b): return rows[a]["rps"] / rows[b]["rps"]
+def per10k(n): return round(rows[n]["conns"] * 10000 / rows[n]["reqs"])
+print(f"JSON-RPC ours/seed {ratio('jsonrpc-ours', 'jsonrpc-seed'):.2f}")
+print(f"JSON-RPC ours/direct {ratio('jsonrpc-ours', 'jsonrpc-direct'):.2f}")
+print(f"JSON-RPC seed/direct {ratio('jsonrpc-seed', 'jsonrpc-direct'):.2f}")
+print(f"gRPC ours/direct {ratio('grpc-ours', 'grpc-direct'):.2f}")
+print(f"gRPC ours/seed {ratio('grpc-ours', 'grpc-seed'):.2f}")
+print(f"upstream conns per 10k: ours {per10k('jsonrpc-ours')} (gRPC {per10k('grpc-ours')}), seed {per10k('jsonrpc-seed')} (gRPC {per10k('grpc-seed')})")
+PY
