@@ -2,13 +2,12 @@
  * Google's grpc-web client (what ping.pactus.org uses) and fetch in headless Chromium, on a page from
  * another origin, against the proxy `pulumi up` deployed in the sandbox (part of issue 6).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ADDR, DOMAIN, ROOT, onHost, sandboxDown, sandboxUp } from "../helpers/sandbox";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
 const MIN = 60_000;
 type Result = { ok: boolean; value?: any; code?: number; message?: string };
 let results: Record<string, Record<string, Result>> = {};
@@ -17,26 +16,22 @@ const SHOT = path.join(ROOT, ".sandbox", "status-page.png");
 
 beforeAll(() => {
   if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium")) throw new Error("chromium is not installed (.ci/run installs it)");
-  const up = spawnSync("bash", [DEPLOY, "up"], { encoding: "utf8" });
-  if (up.status !== 0) throw new Error(`sandbox up failed:\n${(up.stdout + up.stderr).slice(-3000)}`);
+  sandboxUp();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-browser-"));
   try {
     execFileSync(path.join(ROOT, "node_modules", ".bin", "esbuild"), [path.join(__dirname, "..", "browser", "page.ts"), "--bundle", "--format=iife", `--outfile=${tmp}/page.js`], { stdio: "pipe" });
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=ping.pactus.org",
       "-addext", "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org", "-keyout", `${tmp}/key.pem`, "-out", `${tmp}/cert.pem`], { stdio: "pipe" });
     const out = execFileSync(process.execPath, [path.join(__dirname, "..", "browser", "drive.mjs"), `${tmp}/page.js`, `${tmp}/cert.pem`, `${tmp}/key.pem`,
-      "node.pactus.test", "10.231.1.2", "1", "ping.pactus.org", "evil.example.org"],
+      DOMAIN, ADDR, "1", "ping.pactus.org", "evil.example.org"],
       { encoding: "utf8", timeout: 2 * MIN, env: { ...process.env, PSN_STATUS_SHOT: SHOT } });
     results = JSON.parse(out);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  direct = execFileSync("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1",
-    "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'"], { encoding: "utf8" });
+  direct = onHost("curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'");
 }, 20 * MIN);
-afterAll(() => {
-  spawnSync("bash", [DEPLOY, "down"]);
-}, 5 * MIN);
+afterAll(sandboxDown, 5 * MIN);
 
 describe("the ping.pactus.org checks in a real browser", () => {
   test("from https://ping.pactus.org (listed): gRPC-Web, JSON-RPC and HTTP agree with the daemon", () => {

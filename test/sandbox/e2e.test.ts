@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
+import { DEPLOY, DOMAIN, ROOT, onHost as onHostRaw } from "../helpers/sandbox";
+
 const MIN = 60_000;
 
 /** The engine's environment, as `npm run sandbox` sets it. */
@@ -19,7 +19,6 @@ for (const line of execFileSync("bash", [DEPLOY, "env"], { encoding: "utf8" }).s
 }
 const RUN_CONFIG = env.PSN_RUN_CONFIG;
 const ADDR = env.PSN_HOST_ADDR;
-const DOMAIN = "node.pactus.test";
 
 function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): { status: number; out: string; seconds: number } {
   const t = Date.now();
@@ -30,8 +29,7 @@ function run(cmd: string, args: string[], opts: { input?: string; allowFail?: bo
 }
 const pulumi = (...args: string[]) => run("pulumi", ["--non-interactive", ...args]);
 /** A command on the sandbox host, as root over SSH. */
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const onHost = (script: string) => run("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", q(script)]).out.trim();
+const onHost = (script: string) => onHostRaw(script).trim();
 const figures: string[] = [];
 
 /** Serial of the certificate nginx serves, seen from the machine. */

@@ -6,15 +6,11 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { request as httpsRequest } from "node:https";
 import * as path from "node:path";
-
-const ROOT = path.resolve(__dirname, "..", "..");
-const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
-const DOMAIN = "node.pactus.test";
-const ADDR = "10.231.1.2";
+import { ADDR, DOMAIN, ROOT, onHost, sandboxDown, sandboxUp } from "../helpers/sandbox";
 const ADDR6 = "fd00:231:1::2";
 const MIN = 60_000;
 let root = "";
@@ -46,18 +42,13 @@ function curl(url: string, opts: { method?: string; origin?: string; json?: unkn
   return { status: Number(head.split(" ")[1]), headers, body: all.slice(0, nl), httpVersion: all.slice(nl + 1) };
 }
 const https = (p: string) => `https://${DOMAIN}${p}`;
-const onHost = (script: string) =>
-  execFileSync("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", `'${script.replace(/'/g, "'\\''")}'`], { encoding: "utf8" });
 const rpc = (method: string, params: object = {}) => ({ jsonrpc: "2.0", id: 1, method, params });
 
 beforeAll(() => {
-  const r = spawnSync("bash", [DEPLOY, "up"], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`sandbox up failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
+  sandboxUp();
   root = JSON.parse(fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8")).caCert;
 }, 20 * MIN);
-afterAll(() => {
-  spawnSync("bash", [DEPLOY, "down"]);
-}, 5 * MIN);
+afterAll(sandboxDown, 5 * MIN);
 
 describe("seed parity", () => {
   test("http:// on the domain redirects to https:// with the path; other names on :80 get nothing proxied", () => {
