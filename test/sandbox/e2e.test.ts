@@ -64,9 +64,11 @@ afterAll(() => {
 describe("sandbox: pulumi up from nothing to a node that passes the ping checks", () => {
   let mainPid = "";
   let addresses = "";
+  let upOutput = "";
 
   test("npm run sandbox: up, then the three checks from outside the host", () => {
     const r = run("bash", [DEPLOY, "up"]);
+    upOutput = r.out;
     figures.push(`fresh sandbox (host boot + pulumi up + checks): ${r.seconds.toFixed(1)} s`);
     const out = JSON.parse(fs.readFileSync(path.join(env.SANDBOX_DIR, "outputs.json"), "utf8"));
     expect(out).toMatchObject({ domain: DOMAIN, address: ADDR, fqdn: DOMAIN, ip: "10.231.1.2" });
@@ -83,6 +85,28 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
     expect(addresses.split("\n")).toHaveLength(4);
     for (const a of addresses.split("\n")) expect(a).toMatch(/^tpc1p[0-9a-z]{38}$/);
   }, 20 * MIN);
+
+  test("secrets: none in the state, the engine output or the host journal; 0600 files of the service user", () => {
+    const password = "sandbox-wallet-password-not-secret"; // Pulumi.sandbox.yaml, public sandbox passphrase
+    const key = fs.readFileSync(path.join(env.SANDBOX_DIR, "ssh", "id_ed25519"), "utf8").split("\n")[1];
+    const needles = [password, Buffer.from(password).toString("base64"), key];
+    const state = pulumi("stack", "export").out;
+    const journal = onHost("journalctl --no-pager -o cat");
+    for (const n of needles) {
+      expect(state.includes(n)).toBe(false);
+      expect(upOutput.includes(n)).toBe(false);
+      expect(journal.includes(n)).toBe(false);
+    }
+    expect(onHost("stat -c '%a %U %G' /etc/pactus/wallet-password")).toBe("600 pactus pactus");
+    expect(onHost("stat -c '%a %U' /var/lib/pactus/node/wallets/default_wallet/wallet.db")).toBe("600 pactus");
+  }, 5 * MIN);
+
+  test("the daemon's APIs listen on 127.0.0.1 only", () => {
+    const listeners = onHost("ss -Hltnp | grep pactus-daemon").split("\n").map((l) => l.trim().split(/\s+/)[3]).filter(Boolean);
+    for (const port of ["50051", "8545", "8080"]) expect(listeners).toContain(`127.0.0.1:${port}`);
+    // Only libp2p's own port may be public; no API or the HTML UI.
+    expect(listeners.filter((a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|8081|80|443)$/.test(a))).toEqual([]);
+  }, MIN);
 
   test("a second up changes nothing and runs no remote command", () => {
     const before = sshLogins();
@@ -152,6 +176,23 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
     expect(onHost("test -d /var/lib/pactus/node/wallets/default_wallet && echo kept")).toBe("kept");
     expect(onHost("systemctl is-active pactus.service || true")).not.toBe("active");
   }, 10 * MIN);
+
+  test("bad config through the real engine: one clear error per key, nothing created", () => {
+    const bad = path.join(env.SANDBOX_DIR, "Pulumi.bad.yaml");
+    fs.writeFileSync(bad, fs.readFileSync(RUN_CONFIG, "utf8")
+      .replace("pactus-secure-node:domain: node.pactus.test", "pactus-secure-node:domain: https://node.pactus.test")
+      .replace("network: localnet", "network: devnet"));
+    try {
+      const r = run("pulumi", ["--non-interactive", "up", "--yes", "--skip-preview", "--config-file", bad], { allowFail: true });
+      expect(r.status).not.toBe(0);
+      expect(r.out).toContain('domain: "https://node.pactus.test" has a scheme; set the bare name, e.g. node.example.org');
+      expect(r.out).toContain('pactus.network: unknown value "devnet"; use one of: mainnet, testnet, localnet');
+      const state = JSON.parse(pulumi("stack", "export").out);
+      expect((state.deployment.resources ?? []).filter((x: { type: string }) => x.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    } finally {
+      fs.rmSync(bad, { force: true });
+    }
+  }, 5 * MIN);
 
   test("a new up on the same host restores service with the same validator addresses", () => {
     const r = run("bash", [DEPLOY, "up"]);
