@@ -3,7 +3,7 @@
  * resource exists; secrets leave here only as secret Outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OPAQUE_SECRET, PROJECT, RawConfig, RawSecret, SECRET_KEYS, StackConfig, parseConfig } from "./validate";
+import { GROUPS, OPAQUE_SECRET, PROJECT, RawConfig, RawSecret, SECRET_KEYS, StackConfig, parseConfig } from "./validate";
 
 export * from "./validate";
 
@@ -51,7 +51,7 @@ function isSecretKey(key: string): boolean {
 export function loadConfig(): LoadedConfig {
   const cfg = new pulumi.Config(PROJECT);
   const groups: Record<string, unknown> = { domain: cfg.get("domain") };
-  for (const g of ["acme", "host", "dns", "pactus", "apis", "cors", "nginx"]) groups[g] = cfg.getObject(g);
+  for (const g of GROUPS) groups[g] = cfg.getObject(g);
   const raw = splitSecrets(groups, (g) => isSecretKey(`${PROJECT}:${g}`));
   const cloudflareToken =
     new pulumi.Config("cloudflare").get("apiToken") !== undefined || !!process.env.CLOUDFLARE_API_TOKEN;

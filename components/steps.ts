@@ -59,8 +59,12 @@ export function shq(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function checkName(step: string, k: string): void {
-  if (!/^PSN_[A-Z0-9_]+$/.test(k)) throw new Error(`step ${step}: bad input name ${k}`);
+/** `K='value'` assignments of a step's inputs; only PSN_* names, every value quoted. */
+function assignments(step: string, env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => {
+    if (!/^PSN_[A-Z0-9_]+$/.test(k)) throw new Error(`step ${step}: bad input name ${k}`);
+    return `${k}=${shq(v)}`;
+  });
 }
 
 /**
@@ -77,21 +81,14 @@ export function buildCommand(name: string, hash: string, sudo: boolean): string 
  * runs it with stdin from /dev/null, so no command in the script can swallow the rest of the input.
  */
 export function buildStdin(name: string, script: string, env: Record<string, string>, secrets?: string): string {
-  const vars = Object.entries(env).map(([k, v]) => {
-    checkName(name, k);
-    return `${k}=${shq(v)}\n`;
-  });
+  const vars = assignments(name, env).map((a) => `${a}\n`);
   const secretBlock = secrets === undefined ? "" : `PSN_SECRETS=$(cat <<'__PSN_SECRETS__'\n${secrets}__PSN_SECRETS__\n)\n`;
   return `${vars.join("")}${secretBlock}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
 }
 
 /** An undo command: small scripts, given inline because stdin carries the create script. */
 export function buildDeleteCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
-  const vars = Object.entries(env).map(([k, v]) => {
-    checkName(name, k);
-    return `${k}=${shq(v)}`;
-  });
-  return [...(sudo ? ["sudo", "-n"] : []), "env", ...vars, "bash", "-c", shq(script), `psn-${name}`, "</dev/null"].join(" ");
+  return [...(sudo ? ["sudo", "-n"] : []), "env", ...assignments(name, env), "bash", "-c", shq(script), `psn-${name}`, "</dev/null"].join(" ");
 }
 
 export function hashOf(...parts: unknown[]): string {

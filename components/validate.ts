@@ -114,6 +114,9 @@ const KNOWN_KEYS: Record<string, string[]> = {
   nginx: ["rateLimit"],
 };
 
+/** The config groups (objects) of the project namespace, besides `domain`. */
+export const GROUPS = Object.keys(KNOWN_KEYS);
+
 /** Collects problems; each names its key and the fix. */
 class Problems {
   readonly list: string[] = [];

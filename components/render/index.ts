@@ -110,8 +110,8 @@ WantedBy=multi-user.target
 
 export function renderCertbotHook(cfg: StackConfig): string {
   return `#!/bin/sh
-# Managed by pactus-secure-node. certbot runs this after renewing a certificate: reload, never a full stop and start,
-# nginx so open connections finish and new ones get the new certificate.
+# Managed by pactus-secure-node. certbot runs this after renewing a certificate: it reloads nginx
+# in place (no stop and start), so open connections finish and new ones get the new certificate.
 set -e
 case " \${RENEWED_DOMAINS:-} " in
   *" ${cfg.domain} "*) ;;

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { DEPLOY, DOMAIN, ROOT, onHost as onHostRaw } from "../helpers/sandbox";
+import { DEPLOY, DOMAIN, ROOT, onHost as onHostRaw, sandboxDown } from "../helpers/sandbox";
 
 const MIN = 60_000;
 
@@ -57,7 +57,7 @@ beforeAll(() => {
   run("bash", [DEPLOY, "down"]);
 }, 5 * MIN);
 afterAll(() => {
-  run("bash", [DEPLOY, "down"], { allowFail: true });
+  sandboxDown();
   if (figures.length) process.stdout.write(`\nsandbox figures:\n  ${figures.join("\n  ")}\n`);
 }, 5 * MIN);
 
