@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
-import { planSteps } from "./steps";
+import { planSteps, secretLines } from "./steps";
 import type { StackConfig } from "./validate";
 
 /** Arguments for {@link SecureNode}. */
@@ -15,11 +15,8 @@ export interface SecureNodeArgs {
 
 /** Wallet secrets as the pactus step reads them on stdin: KEY=<base64> lines. */
 export function secretStdin(password: pulumi.Output<string>, mnemonic?: pulumi.Output<string>): pulumi.Output<string> {
-  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
   return pulumi.secret(
-    pulumi.all([password, mnemonic ?? pulumi.output("")]).apply(([pw, mn]) =>
-      `WALLET_PASSWORD=${b64(pw)}\n` + (mn ? `MNEMONIC=${b64(mn)}\n` : ""),
-    ),
+    pulumi.all([password, mnemonic ?? pulumi.output("")]).apply(([pw, mn]) => secretLines(pw, mn || undefined)),
   );
 }
 

@@ -86,6 +86,15 @@ export function buildStdin(name: string, script: string, env: Record<string, str
   return `${vars.join("")}${secretBlock}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
 }
 
+/**
+ * The wallet secrets as the pactus step reads them from PSN_SECRETS: `KEY=<base64>` lines, so no
+ * secret byte is ever shell syntax or a heredoc terminator.
+ */
+export function secretLines(password: string, mnemonic?: string): string {
+  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+  return `WALLET_PASSWORD=${b64(password)}\n` + (mnemonic ? `MNEMONIC=${b64(mnemonic)}\n` : "");
+}
+
 /** An undo command: small scripts, given inline because stdin carries the create script. */
 export function buildDeleteCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
   return [...(sudo ? ["sudo", "-n"] : []), "env", ...assignments(name, env), "bash", "-c", shq(script), `psn-${name}`, "</dev/null"].join(" ");

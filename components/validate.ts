@@ -101,7 +101,8 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN_KEYS: Record<string, string[]> = {
+/** Every key of each config group (secrets included): the one list validation, loading and tests read. */
+export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   acme: ["email", "server", "caBundle"],
   host: [
     "provider", "region", "instanceType", "diskGb", "adminCidrs", "allowSshFromAnywhere", "ubuntuRelease",
@@ -215,10 +216,31 @@ export function domainProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Longest URL accepted anywhere (acme.server, pactus.releaseBaseUrl, cors.origins). */
+const MAX_URL = 2048;
+/** RFC 5321: a forward path holds at most 256 octets, so an address at most 254. */
+const MAX_EMAIL = 254;
+/** What `pactus-init.py` reads from the password file (read_secret_file). */
+const MAX_PASSWORD_BYTES = 64 * 1024;
+/** Go's strings.TrimSpace set: what `pactus-daemon start --password-from-file` and the init helper strip. */
+const GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+
+function trimGoSpace(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && GO_SPACE.includes(s[a])) a++;
+  while (b > a && GO_SPACE.includes(s[b - 1])) b--;
+  return s.slice(a, b);
+}
+
 const EMAIL = /^[A-Za-z0-9._%+-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** An URL made only of characters that are inert in shell single quotes and nginx/TOML strings. */
 function safeUrl(v: string, path: string, schemes: string[], p: Problems, allowPath = true): URL | undefined {
+  if (v.length > MAX_URL) {
+    p.add(path, `is ${v.length} characters long; a URL here has at most ${MAX_URL}`);
+    return undefined;
+  }
   if (!/^[A-Za-z0-9._~:/?#[\]@!&*+,=%-]+$/.test(v)) {
     p.add(path, `${JSON.stringify(v)} contains characters not allowed in a URL here (quotes, spaces, $, ;, braces)`);
     return undefined;
@@ -240,6 +262,15 @@ function safeUrl(v: string, path: string, schemes: string[], p: Problems, allowP
   }
   if (!allowPath && (u.pathname !== "/" || u.search || u.hash || v.endsWith("/"))) {
     p.add(path, `${JSON.stringify(v)} has a path; an origin is scheme://host[:port], e.g. https://app.example.org`);
+    return undefined;
+  }
+  if (!allowPath && !/^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(u.hostname)) {
+    p.add(path, `${JSON.stringify(v)} has a host that is neither a DNS name nor an IP address (no wildcards or symbols), e.g. https://app.example.org`);
+    return undefined;
+  }
+  // Browsers send the serialized origin: lowercase host, no default port, no "?" or "#". Anything else never matches.
+  if (!allowPath && u.origin !== v) {
+    p.add(path, `${JSON.stringify(v)} is not an origin as browsers send it; use ${JSON.stringify(u.origin)}`);
     return undefined;
   }
   return u;
@@ -293,7 +324,7 @@ function parseHost(raw: unknown, secrets: Record<string, RawSecret>, p: Problems
   if (!region) p.add("host.region", "missing for host.provider aws; set e.g. eu-central-1");
   else if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) p.add("host.region", `${JSON.stringify(region)} is not an AWS region name, e.g. eu-central-1`);
   const instanceType = str(h, "instanceType", "host.instanceType", p) ?? "t3.small";
-  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) p.add("host.instanceType", `${JSON.stringify(instanceType)} is not an instance type, e.g. t3.small`);
+  if (!/^[a-z][a-z0-9-]{0,31}\.[a-z0-9]{1,31}$/.test(instanceType)) p.add("host.instanceType", `${JSON.stringify(instanceType)} is not an instance type, e.g. t3.small`);
   const cidrs = list(h, "adminCidrs", "host.adminCidrs", p);
   const allowAny = bool(h, "allowSshFromAnywhere", "host.allowSshFromAnywhere", false, p);
   if (cidrs === undefined || cidrs.length === 0) {
@@ -335,7 +366,9 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
   const a = group(raw.acme, "acme", p);
   const email = str(a, "email", "acme.email", p);
   if (!email) p.add("acme.email", "missing; Let's Encrypt sends expiry notices there: `pulumi config set --path acme.email ops@example.org`");
+  else if (email.length > MAX_EMAIL) p.add("acme.email", `is ${email.length} characters long; an e-mail address has at most ${MAX_EMAIL}`);
   else if (!EMAIL.test(email)) p.add("acme.email", `${JSON.stringify(email)} is not an e-mail address, e.g. ops@example.org`);
+  else if (email.startsWith("-")) p.add("acme.email", `${JSON.stringify(email)} starts with "-", which certbot would read as an option; use an address that starts with a letter or digit`);
   const serverRaw = str(a, "server", "acme.server", p) ?? "production";
   let server: string = ACME_SERVERS.production;
   if (serverRaw === "production" || serverRaw === "staging") server = ACME_SERVERS[serverRaw];
@@ -378,16 +411,21 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
     releaseBaseUrl = DEFAULT_RELEASE_BASE_URL;
   }
   const validators = int(px, "validators", "pactus.validators", network === "localnet" ? 4 : 1, 1, 32, p);
+  const purgeOnDestroy = bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p);
   if (network === "localnet" && validators < 4) p.add("pactus.validators", `localnet needs at least 4 validators to produce blocks alone, got ${validators}`);
   const pw = raw.secrets["pactus.walletPassword"];
   if (pw === undefined) p.add("pactus.walletPassword", "missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`");
-  else if (typeof pw === "string" && pw.length < 8) p.add("pactus.walletPassword", "is shorter than 8 characters; choose a longer one");
-  else if (typeof pw === "string" && /[\r\n\0]/.test(pw)) p.add("pactus.walletPassword", "contains a line break or NUL; choose one without");
+  else if (typeof pw === "string") {
+    // The init helper types the password at the wallet's prompt and refuses what cannot be typed there.
+    if (/[\x00-\x1f\x7f]/.test(pw)) p.add("pactus.walletPassword", "contains a line break, tab, NUL or another control character, which cannot be typed at the wallet prompt; choose one without");
+    else if (Buffer.byteLength(pw, "utf8") > MAX_PASSWORD_BYTES) p.add("pactus.walletPassword", `is larger than ${MAX_PASSWORD_BYTES / 1024} KiB; choose a shorter one`);
+    else if ([...trimGoSpace(pw)].length < 8) p.add("pactus.walletPassword", "is shorter than 8 characters (leading and trailing spaces do not count); choose a longer one");
+  }
   const mn = raw.secrets["pactus.mnemonic"];
   if (typeof mn === "string") {
     const words = mn.trim().split(/\s+/);
     if (words.length !== 12 && words.length !== 24) p.add("pactus.mnemonic", `has ${words.length} words; a Pactus seed phrase has 12 or 24`);
-    else if (!words.every((w) => /^[a-z]+$/.test(w))) p.add("pactus.mnemonic", "must be lowercase words separated by spaces");
+    else if (!words.every((w) => /^[a-z]{3,8}$/.test(w))) p.add("pactus.mnemonic", "must be lowercase words of 3 to 8 letters (the BIP-39 English list) separated by spaces");
   }
   // apis, cors
   const ap = group(raw.apis, "apis", p);
@@ -418,7 +456,7 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
       acme: { email: email!, server, staging: server !== ACME_SERVERS.production, ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}) },
       host,
       dns,
-      pactus: { version, network, releaseBaseUrl, validators, purgeOnDestroy: bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p), restoreFromMnemonic: mn !== undefined },
+      pactus: { version, network, releaseBaseUrl, validators, purgeOnDestroy, restoreFromMnemonic: mn !== undefined },
       apis,
       cors: { origins, allowAny: allowAnyOrigin },
       nginx,

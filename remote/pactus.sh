@@ -18,10 +18,11 @@ unit=/etc/systemd/system/pactus.service
 run_dir=/run/pactus-secure-node
 
 password="" mnemonic=""
-while IFS='=' read -r key value; do
-  case "$key" in
-    WALLET_PASSWORD) password=$(printf '%s' "$value" | base64 -d) ;;
-    MNEMONIC) mnemonic=$(printf '%s' "$value" | base64 -d) ;;
+# Split at the first "=" only: `IFS='=' read` would drop a lone trailing "=" (base64 padding).
+while IFS= read -r line; do
+  case "$line" in
+    WALLET_PASSWORD=*) password=$(printf '%s' "${line#*=}" | base64 -d) ;;
+    MNEMONIC=*) mnemonic=$(printf '%s' "${line#*=}" | base64 -d) ;;
   esac
 done <<<"${PSN_SECRETS:-}"
 unset PSN_SECRETS

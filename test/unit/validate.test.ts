@@ -89,6 +89,9 @@ describe("bad input names the key and the fix", () => {
     ["bad email", { email: "ops at example.org" }, "acme.email", /not an e-mail address/],
     ["email with shell metacharacters", { email: "a$(id)@example.org" }, "acme.email", /not an e-mail address/],
     ["missing email", {}, "acme.email", /missing/],
+    ["email starting with -", { email: "-d@example.org" }, "acme.email", /starts with "-", which certbot would read as an option; use an address that starts with a letter or digit/],
+    ["email over 254", { email: `${"a".repeat(250)}@example.org` }, "acme.email", /is 262 characters long; an e-mail address has at most 254/],
+    ["server URL over 2048", { email: "a@b.org", server: `https://x.org/${"a".repeat(2048)}` }, "acme.server", /is 2062 characters long; a URL here has at most 2048/],
     ["unknown server keyword", { email: "a@b.org", server: "letsencrypt" }, "acme.server", /use production, staging, or the https URL/],
     ["plain http server", { email: "a@b.org", server: "http://acme.example.org/dir" }, "acme.server", /must use https/],
     ["server with quotes", { email: "a@b.org", server: "https://x.org/'dir'" }, "acme.server", /characters not allowed/],
@@ -107,6 +110,7 @@ describe("bad input names the key and the fix", () => {
     ["CIDR out of range", { adminCidrs: ["203.0.113.7/33"] }, "host.adminCidrs", /prefix length out of range/],
     ["CIDR not an IP", { adminCidrs: ["example.org/32"] }, "host.adminCidrs", /does not start with an IP address/],
     ["bad region", { adminCidrs: ["203.0.113.7/32"], region: "Frankfurt" }, "host.region", /not an AWS region name/],
+    ["instance type too long", { adminCidrs: ["203.0.113.7/32"], instanceType: `t3.${"x".repeat(40)}` }, "host.instanceType", /is not an instance type/],
     ["unknown host provider", { provider: "gcp" }, "host.provider", /unknown value "gcp"; use one of: aws, existing/],
   ])("aws host: %s", (_what, host, key, fix) => {
     const h = { provider: "aws", region: "eu-central-1", ...host };
@@ -137,6 +141,7 @@ describe("bad input names the key and the fix", () => {
     ["version not X.Y.Z", { version: "1.16" }, "pactus.version", /must be X\.Y\.Z/],
     ["version with shell", { version: "1.16.0;id" }, "pactus.version", /must be X\.Y\.Z/],
     ["unknown network", { network: "devnet" }, "pactus.network", /use one of: mainnet, testnet, localnet/],
+    ["purgeOnDestroy not a boolean (was silently false)", { purgeOnDestroy: "yes" }, "pactus.purgeOnDestroy", /must be true or false, got "yes"/],
     ["validators 0", { validators: 0 }, "pactus.validators", /1 to 32/],
     ["validators 33", { validators: 33 }, "pactus.validators", /1 to 32/],
     ["localnet with 3 validators", { network: "localnet", validators: 3 }, "pactus.validators", /at least 4 validators/],
@@ -155,6 +160,11 @@ describe("bad input names the key and the fix", () => {
     ["password shorter than 8", { "pactus.walletPassword": "short" }, "pactus.walletPassword", /shorter than 8 characters/],
     ["mnemonic of 11 words", { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k" }, "pactus.mnemonic", /has 11 words; .*12 or 24/],
     ["mnemonic with symbols", { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k $(id)" }, "pactus.mnemonic", /lowercase words/],
+    ["mnemonic word over 8 letters", { "pactus.walletPassword": "long enough", "pactus.mnemonic": `${"able ".repeat(11)}abandonedly` }, "pactus.mnemonic", /lowercase words of 3 to 8 letters/],
+    ["password with a tab", { "pactus.walletPassword": "long\tenough" }, "pactus.walletPassword", /control character, which cannot be typed at the wallet prompt; choose one without/],
+    ["password with a line break", { "pactus.walletPassword": "long enough\n" }, "pactus.walletPassword", /line break/],
+    ["password over 64 KiB", { "pactus.walletPassword": "x".repeat(65537) }, "pactus.walletPassword", /larger than 64 KiB; choose a shorter one/],
+    ["password short once spaces are trimmed", { "pactus.walletPassword": "   short   " }, "pactus.walletPassword", /shorter than 8 characters \(leading and trailing spaces do not count\)/],
   ])("secrets: %s", (_what, s, key, fix) => {
     const list = problems(baseRaw({ secrets: { "host.privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n", ...s } }));
     expect(list).toHaveLength(1);
@@ -179,8 +189,19 @@ describe("bad input names the key and the fix", () => {
     ["origin without scheme", { origins: ["app.example.org"] }, "cors.origins", /is not a URL/],
     ["origin with a quote", { origins: ["https://a.org\"x"] }, "cors.origins", /characters not allowed/],
     ["origins not a list", { origins: "https://a.org" }, "cors.origins", /must be a list of strings/],
+    ["origin with an empty query", { origins: ["https://a.org?"] }, "cors.origins", /is not an origin as browsers send it; use "https:\/\/a\.org"/],
+    ["origin with an empty fragment", { origins: ["https://a.org#"] }, "cors.origins", /use "https:\/\/a\.org"/],
+    ["origin in uppercase", { origins: ["https://App.Example.org"] }, "cors.origins", /use "https:\/\/app\.example\.org"/],
+    ["origin with the default port", { origins: ["https://a.org:443"] }, "cors.origins", /use "https:\/\/a\.org"/],
+    ["origin with a wildcard host", { origins: ["https://*.example.org"] }, "cors.origins", /host that is neither a DNS name nor an IP address \(no wildcards or symbols\)/],
+    ["origin with symbols in the host", { origins: ["https://a&b.org"] }, "cors.origins", /neither a DNS name nor an IP address/],
   ])("cors: %s", (_what, cors, key, fix) => {
     expectProblem(baseRaw({ cors }), key, fix);
+  });
+
+  test("origins as browsers send them are accepted: names, localhost with a port, IPv6 literals", () => {
+    const origins = ["https://ping.pactus.org", "http://localhost:3000", "https://[2001:db8::1]:8443", "http://10.0.0.1:8080"];
+    expect(parseConfig(baseRaw({ cors: { origins } })).config.cors.origins).toEqual(origins);
   });
 
   test("* with allowAny is accepted", () => {
