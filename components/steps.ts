@@ -168,7 +168,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   // verify re-runs whenever any step before it changed.
   const verifyEnv = {
     PSN_DOMAIN: cfg.domain, PSN_APIS: apis.join(" "), PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : cfg.cors.origins[0] ?? "",
-    PSN_TRUSTED: String(!cfg.acme.staging), PSN_TIMEOUT: "120",
+    PSN_TRUSTED: String(!cfg.acme.staging), PSN_TIMEOUT: "120", PSN_WORKING_DIR: p.pactusWorkingDir,
   };
   const verifyScript = loadScript("verify.sh");
   steps.push({

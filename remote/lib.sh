@@ -112,3 +112,40 @@ psn_remove_nginx_site() {
     systemctl reload nginx
   fi
 }
+
+# psn_lock_holders FILE: the PIDs holding a lock on FILE (from /proc/locks), one per line.
+psn_lock_holders() {
+  local d ino dev
+  d=$(stat -c %d "$1" 2>/dev/null) || return 0
+  ino=$(stat -c %i "$1")
+  dev=$(printf '%02x:%02x:%s' $(((d >> 8) & 0xfff)) $(((d & 0xff) | ((d >> 12) & 0xfff00))) "$ino")
+  awk -v dev="$dev" '$2 != "->" && $6 == dev && $5 > 0 { print $5 }' /proc/locks | sort -u
+}
+
+# psn_pactus_problem WORKING_DIR: prints why pactus.service is not the healthy node of WORKING_DIR
+# (nothing when it is). `pactus-daemon start` exits 0 when another process holds the working dir's
+# lock, so "active" or "restarted" alone proves nothing: the lock, the MainPID and the gRPC listener
+# must all belong to the unit.
+psn_pactus_problem() {
+  local wd=$1 main_pid h owner
+  main_pid=$(systemctl show -p MainPID --value pactus.service)
+  for h in $(psn_lock_holders "$wd/.pactus.lock"); do
+    if [ "$h" != "$main_pid" ]; then
+      printf "the node's lock %s is held by pid %s (%s), not by pactus.service (MainPID %s): the unit's pactus-daemon exits 0 with 'another instance is running?' and restarts in a loop. Stop pid %s (a daemon started by hand?), then run 'pulumi up' again" \
+        "$wd/.pactus.lock" "$h" "$(tr '\0' ' ' <"/proc/$h/cmdline" 2>/dev/null | cut -c1-120)" "$main_pid" "$h"
+      return 0
+    fi
+  done
+  if [ "$main_pid" = 0 ]; then
+    printf 'pactus.service is not running (%s, %s restarts): %s' "$(systemctl show -p SubState --value pactus.service)" \
+      "$(systemctl show -p NRestarts --value pactus.service)" "$(journalctl -u pactus.service -n 5 --no-pager -o cat 2>&1 | tr '\n' ' ')"
+    return 0
+  fi
+  owner=$(ss -Hltnp 'sport = :50051' | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
+  if [ -z "$owner" ]; then
+    printf 'pactus.service (MainPID %s) does not listen on gRPC port 50051: %s' "$main_pid" \
+      "$(journalctl -u pactus.service -n 5 --no-pager -o cat 2>&1 | tr '\n' ' ')"
+  elif [ "$owner" != "$main_pid" ]; then
+    printf 'gRPC port 50051 is held by pid %s, not by pactus.service (MainPID %s)' "$owner" "$main_pid"
+  fi
+}

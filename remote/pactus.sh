@@ -114,13 +114,14 @@ if [ "$changed" = 1 ] || ! systemctl is-active --quiet pactus.service; then
   psn_log "restarting pactus.service"
   systemctl restart pactus.service
 fi
+# Healthy = gRPC opened by the unit's own process, which holds the working dir's lock.
+problem=unknown
 for _ in $(seq 1 60); do
-  if ss -Hltn 'sport = :50051' | grep -q '127.0.0.1:50051'; then break; fi
-  systemctl is-active --quiet pactus.service || true
+  problem=$(psn_pactus_problem "$wd")
+  [ -n "$problem" ] || break
   sleep 1
 done
-ss -Hltn 'sport = :50051' | grep -q '127.0.0.1:50051' ||
-  psn_die "pactus.service did not open gRPC on 127.0.0.1:50051 within 60 s: $(journalctl -u pactus.service -n 20 --no-pager -o cat 2>&1 | tail -n 20)"
+[ -z "$problem" ] || psn_die "pactus.service is not serving gRPC after 60 s: $problem"
 pid=$(systemctl show -p MainPID --value pactus.service)
 psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on 127.0.0.1:50051"
 if [ -f "$PSN_STATE_DIR/validators.json" ]; then cat "$PSN_STATE_DIR/validators.json"; fi

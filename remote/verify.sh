@@ -2,12 +2,13 @@
 # Step 8: the ping.pactus.org checks over HTTPS from another origin, plus: the served certificate is
 # the one on disk, and the process answering gRPC is systemd's pactus.service (not a stray instance).
 # Prints one JSON line with the results. Inputs: PSN_DOMAIN, PSN_APIS ("grpcWeb jsonrpc http"),
-# PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s).
+# PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s),
+# PSN_WORKING_DIR (the node's, whose lock must belong to pactus.service).
 set -euo pipefail
 PSN_STEP=verify
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT
+psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT PSN_WORKING_DIR
 
 base="https://$PSN_DOMAIN"
 curl_opts=(-sS --max-time 10 --resolve "$PSN_DOMAIN:443:127.0.0.1")
@@ -26,11 +27,8 @@ served=$(openssl s_client -connect 127.0.0.1:443 -servername "$PSN_DOMAIN" </dev
 ondisk=$(openssl x509 -in "/etc/letsencrypt/live/$PSN_DOMAIN/cert.pem" -noout -fingerprint -sha256)
 [ "$served" = "$ondisk" ] || psn_die "nginx serves a different certificate than /etc/letsencrypt/live/$PSN_DOMAIN (${served:-none})"
 
-main_pid=$(systemctl show -p MainPID --value pactus.service)
-owner=$(ss -Hltnp 'sport = :50051' | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
-if [ "$main_pid" = 0 ] || [ "$owner" != "$main_pid" ]; then
-  psn_die "gRPC port 50051 is held by pid '${owner:-none}', not by pactus.service (MainPID $main_pid): another instance holds the node's lock?"
-fi
+problem=$(psn_pactus_problem "$PSN_WORKING_DIR")
+[ -z "$problem" ] || psn_die "$problem"
 
 check_grpc_web() {
   local code

@@ -1,5 +1,8 @@
 /** Shared by the sandbox suites: bring the sandbox up or down, run a shell script on its host. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -21,4 +24,53 @@ export function sandboxDown(): void {
 export function onHost(script: string): string {
   const quoted = `'${script.replace(/'/g, "'\\''")}'`;
   return execFileSync("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", quoted], { encoding: "utf8" });
+}
+
+let cachedEnv: Record<string, string> | undefined;
+/** The engine's environment, as `npm run sandbox` sets it (`deploy.sh env`). */
+export function engineEnv(): Record<string, string> {
+  if (cachedEnv) return cachedEnv;
+  const env: Record<string, string> = { ...process.env } as Record<string, string>;
+  for (const line of execFileSync("bash", [DEPLOY, "env"], { encoding: "utf8" }).split("\n")) {
+    const m = line.match(/^export (\w+)=(.*)$/);
+    if (m) env[m[1]] = execFileSync("bash", ["-c", `printf %s ${m[2]}`], { encoding: "utf8" });
+  }
+  cachedEnv = env;
+  return env;
+}
+
+export interface RunResult { status: number; out: string; seconds: number }
+/** Runs a command in the repo with the engine's environment; throws unless it exits 0 (or allowFail). */
+export function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean; cwd?: string } = {}): RunResult {
+  const t = Date.now();
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: engineEnv(), input: opts.input, encoding: "utf8", maxBuffer: 64 << 20 });
+  const res = { status: r.status ?? -1, out: `${r.stdout}${r.stderr}`, seconds: (Date.now() - t) / 1000 };
+  if (!opts.allowFail && res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${res.status}):\n${res.out.slice(-4000)}`);
+  return res;
+}
+export const pulumi = (...args: string[]) => run("pulumi", ["--non-interactive", ...args]);
+
+/**
+ * Samples the argv of every process (`ps -eo args`) every 0.1 s, on the machine or on the sandbox
+ * host, until stopped; `stop()` returns the distinct command lines seen.
+ */
+export function psSampler(where: "machine" | "host"): { stop: () => Promise<string[]> } {
+  const id = `psn-ps-${process.pid}-${Date.now()}`;
+  const file = where === "machine" ? path.join(os.tmpdir(), `${id}.txt`) : `/run/${id}.txt`;
+  const loop = `while [ ! -e ${file}.stop ]; do ps -eo args --no-headers; sleep 0.1; done | sort -u > ${file}`;
+  const child = where === "machine"
+    ? spawn("bash", ["-c", loop], { stdio: "ignore" })
+    : spawn("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", `'${loop}'`], { stdio: "ignore" });
+  const exited = once(child, "exit");
+  return {
+    stop: async () => {
+      if (where === "machine") fs.writeFileSync(`${file}.stop`, "");
+      else onHost(`touch ${file}.stop`);
+      await exited;
+      const text = where === "machine" ? fs.readFileSync(file, "utf8") : onHost(`cat ${file}`);
+      if (where === "machine") for (const f of [file, `${file}.stop`]) fs.rmSync(f, { force: true });
+      else onHost(`rm -f ${file} ${file}.stop`);
+      return text.split("\n").filter(Boolean);
+    },
+  };
 }

@@ -3,34 +3,32 @@
  * host over SSH, with pebble as the ACME server and the real Pactus daemon. The steps depend on each
  * other and run in order; each asserts what it changed on the host.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 
-import { DEPLOY, DOMAIN, ROOT, onHost as onHostRaw, sandboxDown } from "../helpers/sandbox";
+import { describeCounts, type LoadCounts, underLoad } from "../helpers/load";
+import { DEPLOY, DOMAIN, ROOT, engineEnv, onHost as onHostRaw, psSampler, pulumi, run, sandboxDown } from "../helpers/sandbox";
 
 const MIN = 60_000;
 
-/** The engine's environment, as `npm run sandbox` sets it. */
-const env: Record<string, string> = { ...process.env } as Record<string, string>;
-for (const line of execFileSync("bash", [DEPLOY, "env"], { encoding: "utf8" }).split("\n")) {
-  const m = line.match(/^export (\w+)=(.*)$/);
-  if (m) env[m[1]] = execFileSync("bash", ["-c", `printf %s ${m[2]}`], { encoding: "utf8" });
-}
+const env = engineEnv();
 const RUN_CONFIG = env.PSN_RUN_CONFIG;
 const ADDR = env.PSN_HOST_ADDR;
 
-function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): { status: number; out: string; seconds: number } {
-  const t = Date.now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, env, input: opts.input, encoding: "utf8", maxBuffer: 64 << 20 });
-  const res = { status: r.status ?? -1, out: `${r.stdout}${r.stderr}`, seconds: (Date.now() - t) / 1000 };
-  if (!opts.allowFail && res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${res.status}):\n${res.out.slice(-4000)}`);
-  return res;
-}
-const pulumi = (...args: string[]) => run("pulumi", ["--non-interactive", ...args]);
 /** A command on the sandbox host, as root over SSH. */
 const onHost = (script: string) => onHostRaw(script).trim();
 const figures: string[] = [];
+const caFile = () => path.join(env.SANDBOX_DIR, "pebble", "root.pem");
+/** Every request answered, on both APIs; the reload was seen (the old workers' connections closed). */
+function expectNoLoss(c: LoadCounts): void {
+  expect({ jsonrpc: c.jsonrpc.failed, grpcWeb: c.grpcWeb.failed, errors: [c.jsonrpc.errors, c.grpcWeb.errors] })
+    .toEqual({ jsonrpc: 0, grpcWeb: 0, errors: [{}, {}] });
+  expect(c.jsonrpc.ok).toBeGreaterThan(300);
+  expect(c.grpcWeb.ok).toBeGreaterThan(300);
+  expect(c.sessions).toBeGreaterThan(1);
+}
 
 /** Serial of the certificate nginx serves, seen from the machine. */
 function servedSerial(): string {
@@ -65,11 +63,18 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
   let mainPid = "";
   let addresses = "";
   let upOutput = "";
+  let processes: string[] = [];
 
-  test("npm run sandbox: up, then the three checks from outside the host", () => {
+  test("npm run sandbox: up, then the three checks from outside the host", async () => {
+    // The host first, so the argv of every process on both sides can be sampled for the whole deploy.
+    run("bash", [DEPLOY, "prepare"]);
+    const boot = run("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "up", "node", "1"]);
+    figures.push(`host boot to SSH: ${boot.seconds.toFixed(1)} s`);
+    const samplers = [psSampler("machine"), psSampler("host")];
     const r = run("bash", [DEPLOY, "up"]);
+    processes = [...(await samplers[0].stop()), ...(await samplers[1].stop())];
     upOutput = r.out;
-    figures.push(`fresh sandbox (host boot + pulumi up + checks): ${r.seconds.toFixed(1)} s`);
+    figures.push(`npm run sandbox on a booted host (pulumi up from nothing + checks): ${r.seconds.toFixed(1)} s`);
     const out = JSON.parse(fs.readFileSync(path.join(env.SANDBOX_DIR, "outputs.json"), "utf8"));
     expect(out).toMatchObject({ domain: DOMAIN, address: ADDR, fqdn: DOMAIN, ip: "10.231.1.2" });
     expect(fs.existsSync(out.caCert)).toBe(true);
@@ -86,17 +91,41 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
     for (const a of addresses.split("\n")) expect(a).toMatch(/^tpc1p[0-9a-z]{38}$/);
   }, 20 * MIN);
 
-  test("secrets: none in the state, the engine output or the host journal; 0600 files of the service user", () => {
-    const password = "sandbox-wallet-password-not-secret"; // Pulumi.sandbox.yaml, public sandbox passphrase
+  test("secrets: none in the state, engine output and logs, outputs, host journal or any argv; 0600 files of the service user", () => {
+    // Public sandbox values (Pulumi.sandbox.yaml, passphrase "pactus-sandbox"), set as secrets.
+    const config = JSON.parse(run("pulumi", ["config", "--json", "--show-secrets", "--config-file", RUN_CONFIG]).out);
+    const password: string = config["pactus-secure-node:pactus"].objectValue.walletPassword;
+    const mnemonic: string = config["pactus-secure-node:pactus"].objectValue.mnemonic;
+    const token: string = config["cloudflare:apiToken"].value;
     const key = fs.readFileSync(path.join(env.SANDBOX_DIR, "ssh", "id_ed25519"), "utf8").split("\n")[1];
-    const needles = [password, Buffer.from(password).toString("base64"), key];
-    const state = pulumi("stack", "export").out;
-    const journal = onHost("journalctl --no-pager -o cat");
-    for (const n of needles) {
-      expect(state.includes(n)).toBe(false);
-      expect(upOutput.includes(n)).toBe(false);
-      expect(journal.includes(n)).toBe(false);
+    expect([password.length > 8, mnemonic.split(" ").length, token.length > 8, key.length > 40]).toEqual([true, 12, true, true]);
+    const b64 = (v: string) => Buffer.from(v).toString("base64");
+    const needles = { password, passwordBase64: b64(password), mnemonic, mnemonicBase64: b64(mnemonic), token, key };
+    // Pulumi's own per-run logs: plain gzip for commands without a stack, encrypted with the stack's
+    // secrets provider otherwise. Both are searched as stored.
+    const logDir = path.join(env.PULUMI_HOME, "logs");
+    const logs = fs.readdirSync(logDir).map((f) => {
+      const raw = fs.readFileSync(path.join(logDir, f));
+      return raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw).toString("latin1") : raw.toString("latin1");
+    });
+    const sources: Record<string, string> = {
+      "pulumi stack export": pulumi("stack", "export").out,
+      "pulumi stack output": pulumi("stack", "output", "--json").out,
+      "outputs.json": fs.readFileSync(path.join(env.SANDBOX_DIR, "outputs.json"), "utf8"),
+      "engine output of up": upOutput,
+      [`pulumi logs (${logs.length} files)`]: logs.join("\n"),
+      "host journal": onHost("journalctl --no-pager -o cat"),
+      [`argv during the deploy (${processes.length} distinct command lines)`]: processes.join("\n"),
+    };
+    const hits: string[] = [];
+    for (const [where, text] of Object.entries(sources)) {
+      for (const [what, needle] of Object.entries(needles)) if (text.includes(needle)) hits.push(`${what} in ${where}`);
     }
+    figures.push(`secret scan: ${Object.keys(needles).length} secrets x ${Object.keys(sources).length} sources: ${hits.length} hits`);
+    expect(hits).toEqual([]);
+    // The samplers saw the deploy: the steps' bash and the daemon.
+    expect(processes.some((p) => p.startsWith("bash -s psn-pactus"))).toBe(true);
+    expect(processes.some((p) => p.includes("pactus-daemon start"))).toBe(true);
     expect(onHost("stat -c '%a %U %G' /etc/pactus/wallet-password")).toBe("600 pactus pactus");
     expect(onHost("stat -c '%a %U' /var/lib/pactus/node/wallets/default_wallet/wallet.db")).toBe("600 pactus");
   }, 5 * MIN);
@@ -141,18 +170,37 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
     }
   }, 5 * MIN);
 
-  test("a forced renewal: nginx serves the new certificate, reloaded by the hook, not restarted", () => {
+  test("under load: a template-only change loses 0 requests (nginx reloads, never restarts)", async () => {
+    // Lift the rate limit first: the load (200 requests/s from one address) must not meet it.
+    run("pulumi", ["config", "set", "--config-file", RUN_CONFIG, "--path", "nginx.rateLimit", "2000"]);
+    pulumi("up", "--yes", "--skip-preview", "--config-file", RUN_CONFIG);
+    const nginxPid = onHost("systemctl show -p MainPID --value nginx.service");
+    run("pulumi", ["config", "set", "--config-file", RUN_CONFIG, "--path", "nginx.rateLimit", "3000"]);
+    const { result: r, counts } = await underLoad(caFile(), () => pulumi("up", "--yes", "--skip-preview", "--config-file", RUN_CONFIG));
+    figures.push(`template change under load: ${describeCounts(counts)}`);
+    expect(r.out).toMatch(/pactus-steps-nginx-tls\s+updated/);
+    expect(onHost("grep -c 'rate=3000r/s' /etc/nginx/sites-available/pactus.conf")).toBe("1");
+    expect(onHost("systemctl show -p MainPID --value nginx.service")).toBe(nginxPid);
+    expectNoLoss(counts);
+  }, 10 * MIN);
+
+  test("under load: a forced renewal is served after the hook's reload, 0 requests lost", async () => {
     const serial = servedSerial();
     const nginxPid = onHost("systemctl show -p MainPID --value nginx.service");
-    onHost("REQUESTS_CA_BUNDLE=/etc/pactus-secure-node/acme-ca.pem certbot renew --force-renewal --no-random-sleep-on-renew -q");
-    let now = serial;
-    for (let i = 0; i < 20 && now === serial; i++) {
-      execFileSync("sleep", ["0.5"]);
-      now = servedSerial();
-    }
+    const { result: now, counts } = await underLoad(caFile(), () => {
+      onHost("REQUESTS_CA_BUNDLE=/etc/pactus-secure-node/acme-ca.pem certbot renew --force-renewal --no-random-sleep-on-renew -q");
+      let served = serial;
+      for (let i = 0; i < 20 && served === serial; i++) {
+        execFileSync("sleep", ["0.5"]);
+        served = servedSerial();
+      }
+      return served;
+    });
+    figures.push(`forced renewal under load: ${describeCounts(counts)}`);
     expect(serial).toMatch(/^serial=/);
     expect(now).not.toBe(serial);
     expect(onHost("systemctl show -p MainPID --value nginx.service")).toBe(nginxPid);
+    expectNoLoss(counts);
   }, 5 * MIN);
 
   test("the node still runs the config.toml we pushed (not moved aside and rewritten)", () => {

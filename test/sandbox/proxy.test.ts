@@ -6,11 +6,12 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { request as httpsRequest } from "node:https";
+import * as os from "node:os";
 import * as path from "node:path";
-import { ADDR, DOMAIN, ROOT, onHost, sandboxDown, sandboxUp } from "../helpers/sandbox";
+import { ADDR, DOMAIN, ROOT, engineEnv, onHost, pulumi, run, sandboxDown, sandboxUp } from "../helpers/sandbox";
 const ADDR6 = "fd00:231:1::2";
 const MIN = 60_000;
 let root = "";
@@ -129,6 +130,27 @@ describe("better than the seed", () => {
     expect(no.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
+  test("`*` only where the stack says so: cors.allowAny answers any origin with *, the default never does", () => {
+    const env = engineEnv();
+    const paths = ["/grpc-web/pactus.Blockchain/GetBlockHash", "/jsonrpc", "/http/api/pactus/blockchain/get_block_hash"];
+    const allowed = () => [
+      ...paths.map((p) => curl(https(p), { method: "OPTIONS", origin: STRANGER, headers: ["Access-Control-Request-Method: POST"] }).headers["access-control-allow-origin"]),
+      curl(https("/jsonrpc"), { method: "POST", origin: STRANGER, json: rpc("pactus.blockchain.get_blockchain_info") }).headers["access-control-allow-origin"],
+    ];
+    const setAllowAny = (v: boolean) => {
+      run("pulumi", ["config", "set", "--config-file", env.PSN_RUN_CONFIG, "--path", "cors.allowAny", String(v)]);
+      pulumi("up", "--yes", "--skip-preview", "--config-file", env.PSN_RUN_CONFIG);
+    };
+    expect(allowed()).toEqual([undefined, undefined, undefined, undefined]);
+    setAllowAny(true);
+    try {
+      expect(allowed()).toEqual(["*", "*", "*", "*"]);
+    } finally {
+      setAllowAny(false);
+    }
+    expect(allowed()).toEqual([undefined, undefined, undefined, undefined]);
+  }, 5 * MIN);
+
   test("actual requests carry exactly one allow-origin header, the proxy's", () => {
     const j = curl(https("/jsonrpc"), { method: "POST", origin: ORIGIN, json: rpc("pactus.blockchain.get_blockchain_info") });
     expect(j.headers["access-control-allow-origin"]).toBe(ORIGIN);
@@ -208,4 +230,36 @@ describe("better than the seed", () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(curl(https("/jsonrpc"), { method: "POST", json: rpc("pactus.blockchain.get_blockchain_info") }).status).toBe(200);
   }, MIN);
+});
+
+describe("security", () => {
+  test("testssl.sh: nothing below TLS 1.2, no weak cipher, HSTS, no finding rated medium or worse", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "psn-testssl-"));
+    const json = path.join(dir, "findings.json");
+    try {
+      // --add-ca: trust pebble's root as a browser trusts Let's Encrypt's; --ip: no DNS lookup.
+      const r = spawnSync("testssl", ["--quiet", "--color", "0", "--warnings", "off", "--add-ca", root, "--ip", ADDR,
+        "--jsonfile", json, `https://${DOMAIN}`], { encoding: "utf8", timeout: 5 * MIN });
+      if (!fs.existsSync(json)) throw new Error(`testssl.sh wrote no findings (${r.status}): ${(r.stdout + r.stderr).slice(-2000)}`);
+      const findings: { id: string; severity: string; finding: string }[] = JSON.parse(fs.readFileSync(json, "utf8"));
+      const by = (id: string) => findings.find((f) => f.id === id)?.finding ?? "(missing)";
+      const counts: Record<string, number> = {};
+      for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+      const offered = ["SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3"].map((p) => `${p}: ${by(p)}`);
+      process.stdout.write(`\ntestssl.sh ${DOMAIN}: ${findings.length} findings ${JSON.stringify(counts)}\n  ${offered.join("\n  ")}\n  HSTS: ${by("HSTS")}\n`);
+      for (const p of ["SSLv2", "SSLv3", "TLS1", "TLS1_1"]) expect(`${p}: ${by(p)}`).toBe(`${p}: not offered`);
+      expect(by("TLS1_2")).toMatch(/^offered/);
+      expect(by("TLS1_3")).toMatch(/^offered/);
+      for (const c of ["cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT", "cipherlist_LOW", "cipherlist_3DES_IDEA"]) {
+        expect(`${c}: ${by(c)}`).toBe(`${c}: not offered`);
+      }
+      expect(by("HSTS")).toMatch(/max-age=\d+/);
+      const bad = findings.filter((f) => ["MEDIUM", "HIGH", "CRITICAL"].includes(f.severity)).map((f) => `${f.severity} ${f.id}: ${f.finding}`);
+      expect(bad).toEqual([]);
+      // The scan reached the server (not a connection error reported as findings).
+      expect(findings.some((f) => f.id === "cert_commonName" || f.id === "cert_subjectAltName")).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 6 * MIN);
 });

@@ -37,5 +37,8 @@ print(f"JSON-RPC ours/direct {ratio('jsonrpc-ours', 'jsonrpc-direct'):.2f}")
 print(f"JSON-RPC seed/direct {ratio('jsonrpc-seed', 'jsonrpc-direct'):.2f}")
 print(f"gRPC ours/direct {ratio('grpc-ours', 'grpc-direct'):.2f}")
 print(f"gRPC ours/seed {ratio('grpc-ours', 'grpc-seed'):.2f}")
+print(f"nginx ceiling/direct (TLS, fixed answer, no upstream): JSON-RPC {ratio('jsonrpc-ceiling', 'jsonrpc-direct'):.2f}, gRPC {ratio('grpc-ceiling', 'grpc-direct'):.2f}")
+print(f"ours/ceiling: JSON-RPC {ratio('jsonrpc-ours', 'jsonrpc-ceiling'):.2f}, gRPC {ratio('grpc-ours', 'grpc-ceiling'):.2f}")
+print(f"JSON-RPC direct/seed {ratio('jsonrpc-direct', 'jsonrpc-seed'):.2f} (the most any proxy in front of the daemon could reach as ours/seed)")
 print(f"upstream conns per 10k: ours {per10k('jsonrpc-ours')} (gRPC {per10k('grpc-ours')}), seed {per10k('jsonrpc-seed')} (gRPC {per10k('grpc-seed')})")
 PY

@@ -24,13 +24,31 @@ read -r certbot_dir nginx_plugin_dir <<<"$py"
 
 work=$(mktemp -d)
 cleanup() {
-  rm -f /etc/nginx/sites-enabled/psn-bench-seed.conf
+  rm -f /etc/nginx/sites-enabled/psn-bench-seed.conf /etc/nginx/sites-enabled/psn-bench-ceiling.conf
   nginx -t -q 2>/dev/null && systemctl reload nginx
   iptables -D INPUT -i lo -p tcp --syn -m multiport --dports 8545,50051 -m comment --comment psn-bench -j ACCEPT 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 printf '%s' "$PSN_SEED_SITE" >/etc/nginx/sites-enabled/psn-bench-seed.conf
+# The ceiling: what nginx alone does on these cores with our TLS settings and no upstream at all (a
+# fixed answer). No proxy config can beat it, so ours/direct cannot exceed ceiling/direct.
+cat >/etc/nginx/sites-enabled/psn-bench-ceiling.conf <<'NGINX'
+server {
+    listen 8444 ssl http2;
+    server_name node.pactus.test;
+    ssl_certificate     /etc/letsencrypt/live/node.pactus.test/fullchain.pem;
+    ssl_certificate_key /etc/letsencrypt/live/node.pactus.test/privkey.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers on;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+    access_log /var/log/nginx/access.log combined buffer=64k flush=5s;
+    location / {
+        default_type application/json;
+        return 200 '{"jsonrpc":"2.0","id":1,"result":{"hash":"0000000000000000000000000000000000000000000000000000000000000000"}}';
+    }
+}
+NGINX
 nginx -t -q
 systemctl reload nginx
 sleep 1
@@ -77,6 +95,8 @@ grpc_case() {
 jsonrpc_case jsonrpc-direct http://127.0.0.1:8545/
 jsonrpc_case jsonrpc-seed https://127.0.0.1:8443/jsonrpc
 jsonrpc_case jsonrpc-ours https://127.0.0.1:443/jsonrpc
+jsonrpc_case jsonrpc-ceiling https://127.0.0.1:8444/jsonrpc
 grpc_case grpc-direct http://127.0.0.1:50051/pactus.Blockchain/GetBlockHash
 grpc_case grpc-seed "https://127.0.0.1:8443/grpc-web/pactus.Blockchain/GetBlockHash"
 grpc_case grpc-ours "https://127.0.0.1:443/grpc-web/pactus.Blockchain/GetBlockHash"
+grpc_case grpc-ceiling "https://127.0.0.1:8444/grpc-web/pactus.Blockchain/GetBlockHash"

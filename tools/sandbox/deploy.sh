@@ -6,6 +6,7 @@
 #   down  `pulumi destroy`, then stop the host and the services (by PID) and remove their namespaces.
 #   env   print the environment the pulumi commands run with (for tests: `eval "$(deploy.sh env)"`).
 #   check run the three checks again and rewrite outputs.json.
+#   prepare  everything `up` does before the host starts and the engine runs (tests start a late host).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -111,21 +112,27 @@ PY
   log "wrote $SANDBOX_DIR/outputs.json"
 }
 
-cmd_up() {
+# Everything `up` needs except the host and the engine run: the toolchain and plugins, the services,
+# the release, the DNS record, the stack and its run config. Tests use it to start a host late.
+cmd_prepare() {
   [ "$(id -u)" = 0 ] || die "run as root (network namespaces, nspawn)"
-  local t0 t
-  t0=$(now)
   [ -x "$ROOT/node_modules/.bin/jest" ] || (cd "$ROOT" && npm ci --no-audit --no-fund)
   engine_env
   bash "$ROOT/tools/toolchain/install-plugins.sh" "$PULUMI_HOME" >&2
   bash "$SB/services.sh" up
   bash "$SB/services.sh" release "$PSN_BIN_DIR" "$(pactus_version)" >/dev/null
-  if ! bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME"; then
-    bash "$SB/host.sh" up "$HOST_NAME" "$HOST_INDEX"
-  fi
   bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
   pulumi_ stack select --create "$STACK" >/dev/null
   write_run_config
+}
+
+cmd_up() {
+  local t0 t
+  t0=$(now)
+  cmd_prepare
+  if ! bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME"; then
+    bash "$SB/host.sh" up "$HOST_NAME" "$HOST_INDEX"
+  fi
   t=$(now)
   pulumi_ up --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress
   log "pulumi up took $(since "$t") s"
@@ -152,11 +159,12 @@ cmd_down() {
 main() {
   case "${1:-}" in
     up) cmd_up ;;
+    prepare) cmd_prepare ;;
     down) cmd_down ;;
     env) cmd_env ;;
     check) cmd_check ;;
     *)
-      echo "usage: deploy.sh up|down|env|check" >&2
+      echo "usage: deploy.sh up|prepare|down|env|check" >&2
       exit 2
       ;;
   esac
