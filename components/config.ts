@@ -2,6 +2,7 @@
  * The only place that reads pulumi.Config. Values are validated by the pure `parseConfig` before any
  * resource exists; secrets leave here only as secret Outputs.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { GROUPS, OPAQUE_SECRET, PROJECT, RawConfig, RawSecret, SECRET_KEYS, StackConfig, parseConfig } from "./validate";
 
@@ -12,6 +13,16 @@ export interface LoadedConfig {
   walletPassword: pulumi.Output<string>;
   mnemonic?: pulumi.Output<string>;
   privateKey?: pulumi.Output<string>;
+  /** apis.basicAuth and apis.basicAuthPassword (both or neither). */
+  basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string>; digest: string };
+}
+
+/**
+ * What the pactus step's hash may know of the basic_auth line: its sha256. The line's bcrypt salt is
+ * random and secret, so the digest tells nothing about the password; it changes whenever the line does.
+ */
+export function basicAuthDigest(line: string): string {
+  return createHash("sha256").update(`pactus-secure-node basic_auth\n${line}`).digest("hex");
 }
 
 /**
@@ -61,5 +72,10 @@ export function loadConfig(): LoadedConfig {
     walletPassword: pulumi.secret(secrets.walletPassword!),
     mnemonic: secrets.mnemonic === undefined ? undefined : pulumi.secret(secrets.mnemonic),
     privateKey: secrets.privateKey === undefined ? undefined : pulumi.secret(secrets.privateKey),
+    basicAuth: secrets.basicAuth === undefined || secrets.basicAuthPassword === undefined ? undefined : {
+      line: pulumi.secret(secrets.basicAuth),
+      password: pulumi.secret(secrets.basicAuthPassword),
+      digest: basicAuthDigest(secrets.basicAuth),
+    },
   };
 }

@@ -10,8 +10,8 @@ export interface NodeStepsArgs {
   readonly steps: StepPlan[];
   /** Inputs known only after other resources exist (e.g. a new VM's IP), merged into a step's env. */
   readonly lateEnv?: Partial<Record<StepName, pulumi.Input<Record<string, string>>>>;
-  /** Wallet secrets for the pactus step, as stdin lines (secret). */
-  readonly secretStdin: pulumi.Output<string>;
+  /** Secret stdin lines of the steps whose plan says `secretStdin` (pactus; verify with basic auth). */
+  readonly secretStdin: Partial<Record<StepName, pulumi.Output<string>>>;
   /** Run through `sudo -n` (the SSH user is not root). */
   readonly sudo: boolean;
   /** How long a new host may take to accept SSH. @default "20m" */
@@ -44,9 +44,12 @@ export class NodeSteps extends pulumi.ComponentResource {
       const create = late.apply((extra) =>
         buildCommand(step.name, Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash, args.sudo),
       );
-      // The step's script and inputs travel on stdin; only the pactus step's stdin holds secrets.
+      // The step's script and inputs travel on stdin; only the secret steps' stdin (pactus, and verify
+      // with basic auth) holds secrets, and it is a secret as a whole.
+      const secrets = args.secretStdin[step.name];
+      if (step.secretStdin && !secrets) throw new Error(`NodeSteps: step ${step.name} needs its secret stdin`);
       const stdin = step.secretStdin
-        ? pulumi.secret(pulumi.all([late, args.secretStdin]).apply(([extra, sec]) => buildStdin(step.name, step.script, { ...step.env, ...extra }, sec)))
+        ? pulumi.secret(pulumi.all([late, secrets!]).apply(([extra, sec]) => buildStdin(step.name, step.script, { ...step.env, ...extra }, sec)))
         : late.apply((extra) => buildStdin(step.name, step.script, { ...step.env, ...extra }));
       const cmd = new command.remote.Command(`${name}-${step.name}`, {
         connection: pulumi.secret(connection),

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
-import { planSteps, secretLines } from "./steps";
+import { pactusSecrets, planSteps, verifySecrets } from "./steps";
 import type { StackConfig } from "./validate";
 
 /** Arguments for {@link SecureNode}. */
@@ -11,12 +11,18 @@ export interface SecureNodeArgs {
   readonly walletPassword: pulumi.Output<string>;
   readonly mnemonic?: pulumi.Output<string>;
   readonly privateKey?: pulumi.Output<string>;
+  /** apis.basicAuth: the line (secret), its password (secret, for verify) and the line's digest. */
+  readonly basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string>; digest: string };
 }
 
-/** Wallet secrets as the pactus step reads them on stdin: KEY=<base64> lines. */
-export function secretStdin(password: pulumi.Output<string>, mnemonic?: pulumi.Output<string>): pulumi.Output<string> {
+/** The pactus step's secret stdin: wallet password, mnemonic (restore), basic_auth line. */
+export function pactusSecretStdin(
+  password: pulumi.Output<string>, mnemonic?: pulumi.Output<string>, basicAuth?: pulumi.Output<string>,
+): pulumi.Output<string> {
   return pulumi.secret(
-    pulumi.all([password, mnemonic ?? pulumi.output("")]).apply(([pw, mn]) => secretLines(pw, mn || undefined)),
+    pulumi.all([password, mnemonic ?? pulumi.output(""), basicAuth ?? pulumi.output("")]).apply(([pw, mn, ba]) =>
+      pactusSecrets({ walletPassword: pw, mnemonic: mn || undefined, basicAuth: ba || undefined }),
+    ),
   );
 }
 
@@ -35,12 +41,19 @@ export class SecureNode extends pulumi.ComponentResource {
     if (cfg.dns.provider === "cloudflare") {
       dependsOn.push(new DnsRecord(`${name}-dns`, { zoneId: cfg.dns.zoneId, name: cfg.domain, address: host.publicIp, ttl: cfg.dns.ttl }, { parent: this }));
     }
+    const auth = args.basicAuth;
+    if (cfg.apis.basicAuth !== (auth !== undefined)) throw new Error("SecureNode: config.apis.basicAuth and args.basicAuth disagree");
     const nodeSteps = new NodeSteps(`${name}-steps`, {
       connection: host.connection,
-      steps: planSteps(cfg, { sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22 }),
+      steps: planSteps(cfg, { sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22, basicAuthDigest: auth?.digest }),
       // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
       lateEnv: { "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })) },
-      secretStdin: secretStdin(args.walletPassword, args.mnemonic),
+      secretStdin: {
+        pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth?.line),
+        ...(auth ? {
+          verify: pulumi.secret(pulumi.all([auth.line, auth.password]).apply(([line, password]) => verifySecrets({ basicAuth: line, password }))),
+        } : {}),
+      },
       sudo: cfg.host.user !== "root",
     }, { parent: this, dependsOn });
     this.fqdn = cfg.domain;

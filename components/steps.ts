@@ -24,7 +24,10 @@ export interface StepPlan {
   env: Record<string, string>;
   deleteScript?: string;
   deleteEnv?: Record<string, string>;
-  /** The step reads the wallet secrets from stdin. */
+  /**
+   * The step reads secrets from its stdin (see `pactusSecrets`, `verifySecrets`), which is then a secret:
+   * always the pactus step, and verify when apis.basicAuth is set.
+   */
   secretStdin: boolean;
   /** sha256 of the script and its rendered inputs: a change re-runs exactly this step. */
   hash: string;
@@ -86,18 +89,27 @@ export function buildStdin(name: string, script: string, env: Record<string, str
   return `${vars.join("")}${secretBlock}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
 }
 
-/**
- * The wallet secrets as the pactus step reads them from PSN_SECRETS: `KEY=<base64>` lines, so no
- * secret byte is ever shell syntax or a heredoc terminator.
- */
-export function secretLines(password: string, mnemonic?: string): string {
-  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
-  return `WALLET_PASSWORD=${b64(password)}\n` + (mnemonic ? `MNEMONIC=${b64(mnemonic)}\n` : "");
-}
-
 /** An undo command: small scripts, given inline because stdin carries the create script. */
 export function buildDeleteCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
   return [...(sudo ? ["sudo", "-n"] : []), "env", ...assignments(name, env), "bash", "-c", shq(script), `psn-${name}`, "</dev/null"].join(" ");
+}
+
+/** KEY=<base64> lines, as `psn_secret` in remote/lib.sh reads them. */
+function secretLines(values: Record<string, string | undefined>): string {
+  return Object.entries(values)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== "")
+    .map(([k, v]) => `${k}=${Buffer.from(v, "utf8").toString("base64")}\n`)
+    .join("");
+}
+
+/** The pactus step's secrets: the wallet password, the mnemonic (restore) and the basic_auth line. */
+export function pactusSecrets(s: { walletPassword: string; mnemonic?: string; basicAuth?: string }): string {
+  return secretLines({ WALLET_PASSWORD: s.walletPassword, MNEMONIC: s.mnemonic, BASIC_AUTH: s.basicAuth });
+}
+
+/** The verify step's secrets with basic auth on: the user of the basic_auth line and its password. */
+export function verifySecrets(s: { basicAuth: string; password: string }): string {
+  return secretLines({ API_USER: s.basicAuth.slice(0, s.basicAuth.indexOf(":")), API_PASSWORD: s.password });
 }
 
 export function hashOf(...parts: unknown[]): string {
@@ -112,6 +124,11 @@ export interface PlanOptions {
   sshPort: number;
   /** Pactus init helper script (remote/pactus-init.py). */
   initPy?: string;
+  /**
+   * `basicAuthDigest` of apis.basicAuth (components/config.ts), required when it is set: mixed into the
+   * pactus step's hash so a new line re-runs the step, while the line itself stays in the secret stdin.
+   */
+  basicAuthDigest?: string;
 }
 
 /** Every host step in order, with the inputs that decide when it re-runs. */
@@ -164,7 +181,9 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       deleteScript: loadScript("nginx-tls-delete.sh"), deleteEnv: { PSN_STATUS_ROOT: p.statusRoot }, secretStdin: false,
     },
   ];
-  const steps: StepPlan[] = raw.map((s) => ({ ...s, hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}) }));
+  if (cfg.apis.basicAuth && !opts.basicAuthDigest) throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
+  const secretParts = (s: { name: StepName }) => (s.name === "pactus" && cfg.apis.basicAuth ? [opts.basicAuthDigest] : []);
+  const steps: StepPlan[] = raw.map((s) => ({ ...s, hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...secretParts(s)) }));
   // verify re-runs whenever any step before it changed.
   const verifyEnv = {
     PSN_DOMAIN: cfg.domain, PSN_APIS: apis.join(" "), PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : cfg.cors.origins[0] ?? "",
@@ -172,7 +191,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   };
   const verifyScript = loadScript("verify.sh");
   steps.push({
-    name: "verify", script: verifyScript, env: verifyEnv, secretStdin: false,
+    name: "verify", script: verifyScript, env: verifyEnv, secretStdin: cfg.apis.basicAuth,
     hash: hashOf(verifyScript, verifyEnv, steps.map((s) => s.hash)),
   });
   return steps;

@@ -5,6 +5,7 @@
  * whitelist here first.
  */
 import { isIP } from "node:net";
+import { compareSync as bcryptCompare } from "bcryptjs";
 
 export const PROJECT = "pactus-secure-node";
 
@@ -58,7 +59,11 @@ export interface StackConfig {
     purgeOnDestroy: boolean;
     restoreFromMnemonic: boolean;
   };
-  apis: { grpcWeb: boolean; jsonrpc: boolean; http: boolean };
+  /**
+   * basicAuth: whether apis.basicAuth is set, i.e. the node demands `Authorization: Basic` on every
+   * API (the line itself is a secret, in StackSecrets).
+   */
+  apis: { grpcWeb: boolean; jsonrpc: boolean; http: boolean; basicAuth: boolean };
   cors: { origins: string[]; allowAny: boolean };
   /** Requests per second per client address on the API locations (burst twice that); 0 = no limit. */
   nginx: { rateLimit: number };
@@ -69,6 +74,10 @@ export interface StackSecrets {
   walletPassword?: string;
   mnemonic?: string;
   privateKey?: string;
+  /** The node's `[grpc] basic_auth` line, `user:<bcrypt hash>` (apis.basicAuth). */
+  basicAuth?: string;
+  /** The plaintext password of basicAuth, used only by the verify step (apis.basicAuthPassword). */
+  basicAuthPassword?: string;
 }
 
 /** Raw values as they come from `pulumi.Config` or from Pulumi.<stack>.yaml. */
@@ -89,7 +98,9 @@ export interface RawConfig {
   cloudflareToken?: boolean;
 }
 
-export const SECRET_KEYS = ["host.privateKey", "pactus.walletPassword", "pactus.mnemonic"] as const;
+export const SECRET_KEYS = [
+  "host.privateKey", "pactus.walletPassword", "pactus.mnemonic", "apis.basicAuth", "apis.basicAuthPassword",
+] as const;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -110,7 +121,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   ],
   dns: ["provider", "zoneId", "ttl", "resolver", "waitSeconds"],
   pactus: ["version", "network", "releaseBaseUrl", "mnemonic", "walletPassword", "validators", "purgeOnDestroy"],
-  apis: ["grpcWeb", "jsonrpc", "http"],
+  apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
   nginx: ["rateLimit"],
 };
@@ -345,6 +356,65 @@ function parseHost(raw: unknown, secrets: Record<string, RawSecret>, p: Problems
   };
 }
 
+/** The user part of a basic_auth line: inert in TOML strings, shell words and the Authorization header. */
+export const BASIC_AUTH_USER = /^[A-Za-z0-9._@+-]{1,64}$/;
+/** A bcrypt hash as `htpasswd -B` writes it and Go's bcrypt reads it: $2a$/$2b$/$2y$, cost, 22+31 characters. */
+export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+/** The node runs one bcrypt comparison per API call: cost 12 is ≈0.2 s of CPU each, and it doubles per step. */
+export const BCRYPT_COSTS = { min: 4, max: 12 } as const;
+const HTPASSWD_FIX =
+  "generate it with `htpasswd -bnB <user> <password>` (apache2-utils) and set the one line it prints with " +
+  "`pulumi config set --path --secret apis.basicAuth '<user>:$2y$05$…'`";
+
+/**
+ * apis.basicAuth (the node's `user:<bcrypt hash>`) and apis.basicAuthPassword (its password, for the
+ * verify step): both or neither, an htpasswd bcrypt line, and a password that matches it. Messages never
+ * quote the values. Returns whether basic auth is on.
+ */
+function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolean {
+  const line = secrets["apis.basicAuth"];
+  const pw = secrets["apis.basicAuthPassword"];
+  if (line === undefined && pw === undefined) return false;
+  if (line === undefined) {
+    p.add("apis.basicAuth", `missing while apis.basicAuthPassword is set; ${HTPASSWD_FIX}, or unset apis.basicAuthPassword`);
+    return false;
+  }
+  if (pw === undefined) {
+    p.add("apis.basicAuthPassword", "missing while apis.basicAuth is set; the verify step authenticates with it: " +
+      "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`");
+  }
+  let hash: string | undefined;
+  if (typeof line === "string") {
+    const v = line.trim();
+    const colon = v.indexOf(":");
+    const user = v.slice(0, Math.max(colon, 0));
+    const h = v.slice(colon + 1);
+    const m = h.match(BCRYPT_HASH);
+    const kind = h.startsWith("$apr1$") ? "an MD5 ($apr1$)" : h.startsWith("{SHA}") ? "a SHA-1 ({SHA})" : /^\$[156]\$/.test(h) ? "a crypt" : undefined;
+    if (/\s/.test(v)) p.add("apis.basicAuth", `must be one line \`<user>:<bcrypt hash>\` without spaces or line breaks; ${HTPASSWD_FIX}`);
+    else if (colon < 0) p.add("apis.basicAuth", `is not an htpasswd line \`<user>:<bcrypt hash>\` (it has no ":"); ${HTPASSWD_FIX}`);
+    else if (!BASIC_AUTH_USER.test(user)) {
+      p.add("apis.basicAuth", "its user name must be 1 to 64 characters from A-Z a-z 0-9 . _ @ + - (it goes into config.toml and the Authorization header); " + HTPASSWD_FIX);
+    } else if (!m) {
+      p.add("apis.basicAuth", `${kind ? `holds ${kind} hash` : "has no bcrypt hash after the user"}; Pactus checks bcrypt only ` +
+        `($2a$, $2b$ or $2y$, a two-digit cost, 53 characters): ${HTPASSWD_FIX}`);
+    } else if (Number(m[1]) < BCRYPT_COSTS.min || Number(m[1]) > BCRYPT_COSTS.max) {
+      p.add("apis.basicAuth", `has bcrypt cost ${Number(m[1])}; use ${BCRYPT_COSTS.min} to ${BCRYPT_COSTS.max}: the node runs one bcrypt ` +
+        `comparison per API call (cost ${BCRYPT_COSTS.max} is ≈0.2 s of CPU, doubling per step). \`htpasswd -B\` uses 5; \`-C <cost>\` sets it`);
+    } else hash = h;
+  }
+  if (typeof pw === "string") {
+    if (/[\r\n\0]/.test(pw)) p.add("apis.basicAuthPassword", "contains a line break or NUL; choose one without (and generate apis.basicAuth from it)");
+    else if (Buffer.byteLength(pw, "utf8") > 72) {
+      p.add("apis.basicAuthPassword", "is longer than 72 bytes, of which bcrypt uses only the first 72; choose a shorter one (and generate apis.basicAuth from it)");
+    } else if (hash !== undefined && !bcryptCompare(pw, hash)) {
+      p.add("apis.basicAuthPassword", "is not the password of apis.basicAuth (the bcrypt comparison fails), so the node would refuse the " +
+        "verify step and every client using it; set the password the hash was generated from, or " + HTPASSWD_FIX.replace("generate it", "generate a new line"));
+    }
+  }
+  return true;
+}
+
 /** Validates everything at once; throws one ConfigError listing every problem. */
 export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: StackSecrets } {
   const p = new Problems();
@@ -433,6 +503,7 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
     grpcWeb: bool(ap, "grpcWeb", "apis.grpcWeb", true, p),
     jsonrpc: bool(ap, "jsonrpc", "apis.jsonrpc", true, p),
     http: bool(ap, "http", "apis.http", true, p),
+    basicAuth: parseBasicAuth(raw.secrets, p),
   };
   if (!apis.grpcWeb && !apis.jsonrpc && !apis.http) p.add("apis", "all of grpcWeb, jsonrpc and http are off; enable at least one (e.g. apis.jsonrpc: true)");
   const c = group(raw.cors, "cors", p);
@@ -446,9 +517,14 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
   const nginx = { rateLimit: int(group(raw.nginx, "nginx", p), "rateLimit", "nginx.rateLimit", 20, 0, 100000, p) };
   if (p.list.length > 0 || !host) throw new ConfigError(p.list);
   const secrets: StackSecrets = {};
-  for (const [k, field] of [["pactus.walletPassword", "walletPassword"], ["pactus.mnemonic", "mnemonic"], ["host.privateKey", "privateKey"]] as const) {
+  for (const [k, field] of [
+    ["pactus.walletPassword", "walletPassword"], ["pactus.mnemonic", "mnemonic"], ["host.privateKey", "privateKey"],
+    ["apis.basicAuth", "basicAuth"], ["apis.basicAuthPassword", "basicAuthPassword"],
+  ] as const) {
     const v = raw.secrets[k];
-    if (typeof v === "string") secrets[field] = field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : v;
+    if (typeof v !== "string") continue;
+    // htpasswd prints its line with a newline (and a blank line) after it: only the line counts.
+    secrets[field] = field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : field === "basicAuth" ? v.trim() : v;
   }
   return {
     config: {

@@ -39,6 +39,19 @@ psn_write_file() {
   return 0
 }
 
+# psn_secret KEY: the decoded value of the KEY=<base64> line in PSN_SECRETS (the step's secret stdin),
+# empty when there is none. Only ever capture it (v=$(psn_secret KEY)); never print it.
+psn_secret() {
+  local line
+  while IFS= read -r line; do
+    # Split at the first "=" only: base64 padding ("=", "==") belongs to the value.
+    if [ "${line%%=*}" = "$1" ]; then
+      printf '%s' "${line#*=}" | base64 -d
+      return
+    fi
+  done <<<"${PSN_SECRETS:-}"
+}
+
 psn_wait_apt() {
   local i
   for i in $(seq 1 120); do

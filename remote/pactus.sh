@@ -3,7 +3,8 @@
 # Inputs: PSN_VERSION, PSN_NETWORK, PSN_RELEASE_BASE_URL, PSN_VALIDATORS, PSN_CONFIG (config.toml),
 #   PSN_UNIT (systemd unit), PSN_INIT_PY (the pty init helper).
 # PSN_SECRETS (set from the step's secret stdin, never from argv): WALLET_PASSWORD=<base64> and
-#   optionally MNEMONIC=<base64> lines. Secrets are never in argv or output.
+#   optionally MNEMONIC=<base64> and BASIC_AUTH=<base64> (apis.basicAuth, `user:<bcrypt hash>`) lines.
+#   Secrets are never in argv or output.
 set -euo pipefail
 PSN_STEP=pactus
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -17,16 +18,31 @@ install_dir=/opt/pactus/$PSN_VERSION
 unit=/etc/systemd/system/pactus.service
 run_dir=/run/pactus-secure-node
 
-password="" mnemonic=""
-# Split at the first "=" only: `IFS='=' read` would drop a lone trailing "=" (base64 padding).
-while IFS= read -r line; do
-  case "$line" in
-    WALLET_PASSWORD=*) password=$(printf '%s' "${line#*=}" | base64 -d) ;;
-    MNEMONIC=*) mnemonic=$(printf '%s' "${line#*=}" | base64 -d) ;;
-  esac
-done <<<"${PSN_SECRETS:-}"
+password=$(psn_secret WALLET_PASSWORD)
+mnemonic=$(psn_secret MNEMONIC)
+basic_auth=$(psn_secret BASIC_AUTH)
 unset PSN_SECRETS
 [ -n "$password" ] || psn_die "no wallet password given (pactus.walletPassword)"
+
+# psn_pactus_config CONFIG BASIC_AUTH: sets config_toml to CONFIG (the rendered config.toml, whose [grpc]
+# has `basic_auth = ""`) with that value set to BASIC_AUTH, if any. The stack validated the line
+# (user:<bcrypt hash>, no quote or backslash); it is checked again here so it can never break the TOML
+# string: the daemon loads config.toml strictly and would move a malformed file aside.
+psn_pactus_config() {
+  local config=$1 value=$2 anchor=$'\nbasic_auth = ""\n' head tail
+  if [ -z "$value" ]; then
+    config_toml=$config
+    return 0
+  fi
+  [[ $value =~ ^[A-Za-z0-9._@+-]{1,64}:\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$ ]] ||
+    psn_die "apis.basicAuth is not a <user>:<bcrypt hash> line (the stack validates it: a bug, or a hand-run)"
+  head=${config%%"$anchor"*}
+  tail=${config#*"$anchor"}
+  if [ "$head" = "$config" ] || [[ $tail == *"$anchor"* ]]; then
+    psn_die "the rendered config.toml has no single 'basic_auth = \"\"' line to set (a bug)"
+  fi
+  config_toml=$head$'\nbasic_auth = "'$value$'"\n'$tail
+}
 
 changed=0
 
@@ -101,8 +117,11 @@ if [ ! -f "$wd/genesis.json" ]; then
   changed=1
 fi
 
-# 4. Config and unit.
-if psn_write_file "$wd/config.toml" 0640 "$user:$user" "$PSN_CONFIG"; then changed=1; fi
+# 4. Config (with the basic_auth line when apis.basicAuth is set: 0640, owner and group pactus) and unit.
+psn_pactus_config "$PSN_CONFIG" "$basic_auth"
+if [ -n "$basic_auth" ]; then psn_log "config.toml: the APIs require basic auth (apis.basicAuth)"; fi
+unset basic_auth
+if psn_write_file "$wd/config.toml" 0640 "$user:$user" "$config_toml"; then changed=1; fi
 if psn_write_file "$unit" 0644 root:root "$PSN_UNIT"; then
   systemctl daemon-reload
   changed=1

@@ -4,14 +4,29 @@
 # Prints one JSON line with the results. Inputs: PSN_DOMAIN, PSN_APIS ("grpcWeb jsonrpc http"),
 # PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s),
 # PSN_WORKING_DIR (the node's, whose lock must belong to pactus.service).
+# With apis.basicAuth, PSN_SECRETS (from the step's secret stdin) holds API_USER=<base64> and
+# API_PASSWORD=<base64>: every check then sends `Authorization: Basic …`, from a 0600 header file so the
+# credentials are never in curl's argv.
 set -euo pipefail
 PSN_STEP=verify
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT PSN_WORKING_DIR
 
+api_user=$(psn_secret API_USER)
+api_password=$(psn_secret API_PASSWORD)
+unset PSN_SECRETS
+umask 077
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 base="https://$PSN_DOMAIN"
 curl_opts=(-sS --max-time 10 --resolve "$PSN_DOMAIN:443:127.0.0.1")
+if [ -n "$api_user" ]; then
+  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$api_user" "$api_password" | base64 -w0)" >"$tmp/auth.h"
+  curl_opts+=(-H "@$tmp/auth.h")
+fi
+unset api_password
 # With no browser origin configured (cors.origins empty) there is no CORS header to expect.
 if [ -n "${PSN_ORIGIN:-}" ]; then curl_opts+=(-H "Origin: $PSN_ORIGIN"); fi
 cors_ok() {
@@ -19,8 +34,6 @@ cors_ok() {
 }
 # Staging and private CAs are not in the system store: check the served certificate is ours instead.
 [ "$PSN_TRUSTED" = true ] || curl_opts+=(--insecure)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 served=$(openssl s_client -connect 127.0.0.1:443 -servername "$PSN_DOMAIN" </dev/null 2>/dev/null |
   openssl x509 -noout -fingerprint -sha256 2>/dev/null || true)
@@ -30,26 +43,47 @@ ondisk=$(openssl x509 -in "/etc/letsencrypt/live/$PSN_DOMAIN/cert.pem" -noout -f
 problem=$(psn_pactus_problem "$PSN_WORKING_DIR")
 [ -z "$problem" ] || psn_die "$problem"
 
+# Marks that the node refused a call as Unauthenticated (basic_auth): no point in retrying, verify stops.
+unauthenticated() { : >"$tmp/unauthenticated"; }
 check_grpc_web() {
   local code
   code=$(printf '\000\000\000\000\002\010\001' | curl "${curl_opts[@]}" --http2 -X POST \
     -H 'Content-Type: application/grpc-web+proto' -H 'X-Grpc-Web: 1' -H 'X-User-Agent: grpc-web-javascript/0.1' \
     --data-binary @- -D "$tmp/g.h" -o "$tmp/g.b" -w '%{http_code}' "$base/grpc-web/pactus.Blockchain/GetBlockHash") || return 1
   [ "$code" = 200 ] || return 1
+  # An error without a message is "trailers-only": grpc-status 16 (UNAUTHENTICATED) in the headers.
+  if grep -qiE '^grpc-status: *16\b' "$tmp/g.h"; then
+    unauthenticated
+    return 1
+  fi
   cors_ok "$tmp/g.h" || return 1
   # One gRPC frame: flag 0, length 66, field 1 (string, 64): the hash in hex.
   [ "$(od -An -tx1 -N7 "$tmp/g.b" | tr -d ' \n')" = 00000000420a40 ] || return 1
   tail -c +8 "$tmp/g.b" | head -c 64
 }
 check_jsonrpc() {
-  curl "${curl_opts[@]}" -f -X POST -H 'Content-Type: application/json' -D "$tmp/j.h" \
+  local code
+  code=$(curl "${curl_opts[@]}" -X POST -H 'Content-Type: application/json' -D "$tmp/j.h" \
     -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' \
-    "$base/jsonrpc" -o "$tmp/j.b" || return 1
+    "$base/jsonrpc" -o "$tmp/j.b" -w '%{http_code}') || return 1
+  # The JSON-RPC gateway answers 200 with the gRPC error in the message.
+  if [ "$code" = 401 ] || grep -q '"error":{[^}]*code = Unauthenticated' "$tmp/j.b"; then
+    unauthenticated
+    return 1
+  fi
+  [ "$code" = 200 ] || return 1
   cors_ok "$tmp/j.h" || return 1
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["hash"])' "$tmp/j.b" 2>/dev/null
 }
 check_http() {
-  curl "${curl_opts[@]}" -f -D "$tmp/h.h" "$base/http/api/pactus/blockchain/get_block_hash?height=1" -o "$tmp/h.b" || return 1
+  local code
+  code=$(curl "${curl_opts[@]}" -D "$tmp/h.h" "$base/http/api/pactus/blockchain/get_block_hash?height=1" -o "$tmp/h.b" \
+    -w '%{http_code}') || return 1
+  if [ "$code" = 401 ]; then
+    unauthenticated
+    return 1
+  fi
+  [ "$code" = 200 ] || return 1
   cors_ok "$tmp/h.h" || return 1
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$tmp/h.b" 2>/dev/null
 }
@@ -60,6 +94,12 @@ start=$(date +%s)
 for api in $PSN_APIS; do
   # Block 1 appears a few seconds after a fresh node starts: retry until the timeout.
   until hash=$(${names[$api]}) && [[ "$hash" =~ ^[0-9a-f]{64}$ ]]; do
+    if [ -e "$tmp/unauthenticated" ]; then
+      if [ -n "$api_user" ]; then
+        psn_die "$api check: the node refused the credentials (Unauthenticated): apis.basicAuthPassword is not the password of the apis.basicAuth line the node has; set the right one with \`pulumi config set --path --secret apis.basicAuthPassword <password>\`"
+      fi
+      psn_die "$api check: the node requires credentials (Unauthenticated) but none were given: set apis.basicAuth and apis.basicAuthPassword together (the node's basic_auth comes only from the stack)"
+    fi
     if [ $(($(date +%s) - start)) -ge "$PSN_TIMEOUT" ]; then
       psn_die "$api check failed for $base (block 1 hash, Origin $PSN_ORIGIN) after $PSN_TIMEOUT s: $(head -c 300 "$tmp"/*.b 2>/dev/null | tr -c '[:print:]' ' ')"
     fi

@@ -57,6 +57,8 @@ export function renderNginxTls(cfg: StackConfig): string {
  * The node's config.toml. Only keys of the pinned version (strict loading moves a file with unknown keys
  * aside and rewrites it), everything listening on loopback, and the node's own CORS mirroring cors.*
  * for clients on the host itself (nginx hides those headers and sets its own).
+ * `basic_auth` is always "" here: renderers never see secrets. With apis.basicAuth the pactus step sets
+ * it on the host from its secret stdin (`psn_pactus_config` in remote/pactus.sh, the only writer).
  */
 export function renderPactusConfig(cfg: StackConfig): string {
   const origins = cfg.cors.allowAny ? ["*"] : cfg.cors.origins;
@@ -130,13 +132,20 @@ Environment=REQUESTS_CA_BUNDLE=${p.acmeCaBundle}
 `;
 }
 
+/** The `basic_auth` line of a rendered config.toml, which the pactus step fills in on the host. */
+export const BASIC_AUTH_ANCHOR = '\nbasic_auth = ""\n';
+
 /** Every file the stack pushes, at its host path (secrets excluded: they travel on stdin). */
 export function renderAll(cfg: StackConfig): RenderedFile[] {
   const p = hostPaths(cfg.domain, cfg.pactus.version);
+  const config = renderPactusConfig(cfg);
   const files: RenderedFile[] = [
     { path: p.nginxHttpSite, content: renderNginxHttp(cfg), mode: "0644" },
     { path: p.nginxTlsSite, content: renderNginxTls(cfg), mode: "0644" },
-    { path: p.pactusConfig, content: renderPactusConfig(cfg), mode: "0640" },
+    {
+      path: p.pactusConfig, mode: "0640",
+      content: cfg.apis.basicAuth ? config.replace(BASIC_AUTH_ANCHOR, '\nbasic_auth = "<secret: apis.basicAuth>"\n') : config,
+    },
     { path: p.unit, content: renderPactusUnit(cfg, p), mode: "0644" },
     { path: p.certbotHook, content: renderCertbotHook(cfg), mode: "0755" },
     { path: p.passwordFile, content: "<secret: pactus.walletPassword>\n", mode: "0600" },

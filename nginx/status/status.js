@@ -2,13 +2,28 @@
 // node, same origin, and shows each result, its latency and the block height. No dependencies.
 "use strict";
 
+// The node answers Unauthenticated when apis.basicAuth is set: this page sends no credentials, so it
+// shows that distinctly instead of a failure (HTTP 401, gRPC status 16, or JSON-RPC's wrapped gRPC error).
+const NEEDS_CREDENTIALS = "needs credentials (the node requires basic auth)";
+function authError() {
+  return Object.assign(new Error(NEEDS_CREDENTIALS), { auth: true });
+}
+function httpError(r) {
+  return r.status === 401 ? authError() : Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+}
+function jsonrpcError(error) {
+  return /code = Unauthenticated/.test(error.message || "") ? authError() : new Error(error.message);
+}
+
 async function grpcWebBlockHash() {
   // One gRPC frame: flag 0, length 2, GetBlockHashRequest{height: 1} = 08 01.
   const body = new Uint8Array([0, 0, 0, 0, 2, 0x08, 0x01]);
   const r = await fetch("/grpc-web/pactus.Blockchain/GetBlockHash", {
     method: "POST", headers: { "Content-Type": "application/grpc-web+proto", "X-Grpc-Web": "1" }, body,
   });
-  if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+  if (!r.ok) throw httpError(r);
+  // An error without a message comes "trailers-only": the gRPC status is in the headers.
+  if (r.headers.get("grpc-status") === "16") throw authError();
   const b = new Uint8Array(await r.arrayBuffer());
   // GetBlockHashResponse{hash: string(64)}: frame header, 0a 40, then the hex hash.
   if (b.length < 71 || b[0] !== 0 || b[5] !== 0x0a) throw new Error(r.headers.get("grpc-message") || "no gRPC message");
@@ -19,14 +34,14 @@ async function jsonrpcBlockHash() {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "pactus.blockchain.get_block_hash", params: { height: 1 } }),
   });
-  if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+  if (!r.ok) throw httpError(r);
   const j = await r.json();
-  if (j.error) throw new Error(j.error.message);
+  if (j.error) throw jsonrpcError(j.error);
   return j.result.hash;
 }
 async function httpBlockHash() {
   const r = await fetch("/http/api/pactus/blockchain/get_block_hash?height=1");
-  if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+  if (!r.ok) throw httpError(r);
   return (await r.json()).hash;
 }
 async function blockHeight() {
@@ -34,9 +49,13 @@ async function blockHeight() {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "pactus.blockchain.get_blockchain_info", params: {} }),
   });
-  if (r.ok) return (await r.json()).result.last_block_height;
+  if (r.ok) {
+    const j = await r.json();
+    if (j.error) throw jsonrpcError(j.error);
+    return j.result.last_block_height;
+  }
   const h = await fetch("/http/api/pactus/blockchain/get_blockchain_info");
-  if (!h.ok) throw new Error(`HTTP ${h.status}`);
+  if (!h.ok) throw httpError(h);
   return (await h.json()).lastBlockHeight;
 }
 
@@ -49,7 +68,7 @@ async function run(id, check) {
     row.dataset.state = /^[0-9a-f]{64}$/.test(hash) ? "ok" : "fail";
   } catch (e) {
     // A 404 means this API is switched off on this node (apis.* in the stack).
-    row.dataset.state = e.status === 404 ? "off" : "fail";
+    row.dataset.state = e.auth ? "auth" : e.status === 404 ? "off" : "fail";
     row.querySelector(".result").textContent = e.status === 404 ? "not enabled" : String(e.message || e);
   }
   row.querySelector(".latency").textContent = `${Math.round(performance.now() - t0)} ms`;
@@ -63,7 +82,7 @@ window.addEventListener("DOMContentLoaded", async () => {
     el.dataset.state = "ok";
   } catch (e) {
     el.textContent = String(e.message || e);
-    el.dataset.state = "fail";
+    el.dataset.state = e.auth ? "auth" : "fail";
   }
   document.body.dataset.done = "true";
 });

@@ -3,7 +3,8 @@ import {
   renderAll, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig, renderPactusUnit,
 } from "../../components/render";
 import { planSteps } from "../../components/steps";
-import { cfg } from "../helpers/config";
+import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
+import { baseRaw, cfg } from "../helpers/config";
 
 /** Every key config.toml may hold in Pactus v1.16.0 for the sections we write (config/example_config.toml). */
 const PACTUS_1_16_KEYS: Record<string, string[]> = {
@@ -74,6 +75,17 @@ describe("nginx TLS site", () => {
     expect(conf).toContain(`return 429 '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded, retry later"}}';`);
     const off = renderNginxTls(cfg({ nginx: { rateLimit: 0 } }));
     expect(off).not.toMatch(/limit_req|@pactus_\w+_429 \{/);
+  });
+
+  test("Authorization reaches the node on all three API locations (basic auth), and preflights allow it", () => {
+    const blocks = [...conf.matchAll(/^    location (\/grpc-web\/|~ \^\/jsonrpc\/\?\$|\/http\/) \{\n([\s\S]*?)\n    \}$/gm)];
+    expect(blocks.map((b) => b[1])).toEqual(["/grpc-web/", "~ ^/jsonrpc/?$", "/http/"]);
+    for (const [, , body] of blocks) {
+      expect(body).toMatch(/add_header Access-Control-Allow-Headers "[^"]*\bAuthorization\b[^"]*" always;/);
+      // nginx forwards request headers unless told otherwise: nothing here may drop or rewrite this one.
+      expect(body).not.toMatch(/(proxy|grpc)_set_header\s+Authorization|proxy_pass_request_headers\s+off|underscores_in_headers|ignore_invalid_headers/i);
+    }
+    expect(conf).not.toMatch(/Authorization\s+""/);
   });
 
   test("only enabled APIs get a location and an upstream", () => {
@@ -153,6 +165,17 @@ describe("renderAll and the steps use the same files", () => {
       "/var/www/pactus/index.html", "/var/www/pactus/status.js", "/var/www/pactus/status.css",
     ]));
     expect(files.find((f) => f.path === "/etc/pactus/wallet-password")).toMatchObject({ mode: "0600", content: "<secret: pactus.walletPassword>\n" });
+  });
+
+  test("apis.basicAuth: config.toml shows where the pactus step puts the secret; the pushed text never holds it", () => {
+    const auth: Partial<RawConfig> = { secrets: { ...baseRaw().secrets, "apis.basicAuth": OPAQUE_SECRET, "apis.basicAuthPassword": OPAQUE_SECRET } };
+    const c = cfg(auth);
+    const file = renderAll(c).find((f) => f.path === "/var/lib/pactus/node/config.toml")!;
+    expect(file.mode).toBe("0640");
+    expect(file.content).toBe(renderPactusConfig(c).replace('basic_auth = ""', 'basic_auth = "<secret: apis.basicAuth>"'));
+    expect(renderAll(cfg()).find((f) => f.path === file.path)!.content).toContain('\nbasic_auth = ""\n');
+    const pactus = planSteps(c, { sshPort: 22, basicAuthDigest: "0".repeat(64) }).find((s) => s.name === "pactus")!;
+    expect(pactus.env.PSN_CONFIG).toBe(renderPactusConfig(cfg()));
   });
 
   test("a private ACME CA adds its bundle and a certbot drop-in", () => {

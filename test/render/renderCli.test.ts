@@ -65,4 +65,28 @@ describe("npm run render", () => {
     expect(r.out).toContain("pactus.walletPassword: is stored in plaintext; set it with `pulumi config set --path --secret pactus.walletPassword <value>`");
     expect(r.out).not.toContain("hunter2hunter2");
   });
+
+  test("apis.basicAuth: config.toml shows the placeholder; both-or-neither and plaintext are refused", () => {
+    const apis = (basicAuth: string, password?: string) => `${good}  pactus-secure-node:apis:
+    grpcWeb: true
+    basicAuth: ${basicAuth}
+${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
+    const ok = render(apis("\n      secure: v1:notdecrypted", "\n      secure: v1:notdecryptedeither"));
+    expect(ok.out).not.toMatch(/error/i);
+    expect(ok.status).toBe(0);
+    const toml = fs.readFileSync(path.join(ok.dir, "var/lib/pactus/node/config.toml"), "utf8");
+    expect(toml).toContain('\nbasic_auth = "<secret: apis.basicAuth>"\n');
+    expect(fs.statSync(path.join(ok.dir, "var/lib/pactus/node/config.toml")).mode & 0o777).toBe(0o640);
+
+    const half = render(apis("\n      secure: v1:notdecrypted"));
+    expect(half.status).toBe(1);
+    expect(half.out).toContain("apis.basicAuthPassword: missing while apis.basicAuth is set");
+
+    const line = "'alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6'";
+    const plain = render(apis(line, "open-sesame"));
+    expect(plain.status).toBe(1);
+    expect(plain.out).toContain("apis.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis.basicAuth <value>`");
+    expect(plain.out).toContain("apis.basicAuthPassword: is stored in plaintext");
+    expect(plain.out).not.toMatch(/EUV12dl|open-sesame/);
+  });
 });

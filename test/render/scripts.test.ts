@@ -26,13 +26,17 @@ describe("host scripts", () => {
     execFileSync("python3", ["-m", "py_compile", path.join(ROOT, "remote", "pactus-init.py")], { env: { ...process.env, PYTHONPYCACHEPREFIX: os.tmpdir() } });
   });
 
-  test("no script echoes its secret inputs", () => {
-    const pactus = fs.readFileSync(path.join(ROOT, "remote", "pactus.sh"), "utf8");
+  test.each([
+    ["pactus.sh", ["password", "mnemonic", "basic_auth", "value", "config_toml"]],
+    ["verify.sh", ["api_user", "api_password"]],
+  ])("%s does not echo its secret inputs", (file, names) => {
+    const text = fs.readFileSync(path.join(ROOT, "remote", file), "utf8");
+    const secret = `\\$\\{?(${names.join("|")})\\b`;
     // The secrets are only ever written to files or fed to the init helper, never printed.
-    const uses = pactus.split("\n").filter((l) => /\$\{?(password|mnemonic)\b/.test(l));
-    expect(uses.length).toBeGreaterThan(0);
+    const uses = text.split("\n").filter((l) => new RegExp(secret).test(l));
+    for (const n of names) expect(uses.some((l) => new RegExp(`\\$\\{?${n}\\b`).test(l))).toBe(true);
     for (const line of uses) {
-      expect(line).not.toMatch(/\b(echo|psn_log|psn_die)\b[^#]*\$\{?(password|mnemonic)\b/);
+      expect(line).not.toMatch(new RegExp(`\\b(echo|psn_log|psn_die)\\b[^#]*${secret}`));
       // printf only into a file or a pipe to base64/another file, never to the step's output.
       if (/\bprintf\b/.test(line)) expect(line).toMatch(/>\s*"\$|\| base64 -d\)/);
     }

@@ -25,7 +25,10 @@ function isSecretWire(v: unknown): boolean {
   return !!v && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
 }
 
-async function run(config: Record<string, unknown>): Promise<{ resources: Registered[]; outputs: Record<string, unknown> }> {
+/** Runs the program; `secretGroups` are the groups holding a `--secret` value (encrypted as a whole). */
+async function run(
+  config: Record<string, unknown>, secretGroups = ["pactus", "host"],
+): Promise<{ resources: Registered[]; outputs: Record<string, unknown> }> {
   const resources: Registered[] = [];
   const byUrn = new Map<string, Registered>();
   let outputs: Record<string, unknown> = {};
@@ -79,7 +82,7 @@ async function run(config: Record<string, unknown>): Promise<{ resources: Regist
     const all: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) {
       all[`pactus-secure-node:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-      if (k === "pactus" || k === "host") secretKeys.push(`pactus-secure-node:${k}`);
+      if (secretGroups.includes(k)) secretKeys.push(`pactus-secure-node:${k}`);
     }
     pulumiIso.runtime.setAllConfig(all, secretKeys);
     const program = require("../../index") as Record<string, unknown>;
@@ -242,6 +245,67 @@ describe("existing host", () => {
     const steps = resources.filter((r) => r.type === "command:remote:Command");
     expect(steps[0].inputs.connection).toMatchObject({ dialErrorLimit: -1 });
     expect(steps[1].inputs.connection).toMatchObject({ dialErrorLimit: 10 });
+  });
+});
+
+describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
+  // `htpasswd -inB -C 5 alice` of AUTH_PASSWORD.
+  const AUTH_PASSWORD = "open sesame: 7 words";
+  const AUTH_LINE = "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6";
+  const withAuth = { ...existing, apis: { grpcWeb: true, jsonrpc: true, http: true, basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD } };
+  const b64 = (v: string) => Buffer.from(v).toString("base64");
+  const SECRET_TEXTS = [AUTH_LINE, AUTH_LINE.slice(6), AUTH_PASSWORD, b64(AUTH_LINE), b64(AUTH_PASSWORD), b64(`alice:${AUTH_PASSWORD}`)];
+  let resources: Registered[];
+  let outputs: Record<string, unknown>;
+  let without: Registered[];
+  beforeAll(async () => {
+    ({ resources, outputs } = await run(withAuth, ["pactus", "host", "apis"]));
+    ({ resources: without } = await run(existing));
+  });
+  const steps = (rs: Registered[]) => Object.fromEntries(rs.filter((r) => r.type === "command:remote:Command").map((r) => [r.name.replace("pactus-steps-", ""), r]));
+
+  test("the line travels only in the pactus step's stdin, the credentials only in verify's; both stdins are secret", () => {
+    const s = steps(resources);
+    expect(isSecretWire(s.pactus.wire.stdin)).toBe(true);
+    expect(String(s.pactus.inputs.stdin)).toContain(`BASIC_AUTH=${b64(AUTH_LINE)}\n`);
+    expect(String(s.pactus.inputs.stdin)).toContain(`WALLET_PASSWORD=${b64(PASSWORD)}\n`);
+    expect(isSecretWire(s.verify.wire.stdin)).toBe(true);
+    expect(String(s.verify.inputs.stdin)).toContain(`API_USER=${b64("alice")}\nAPI_PASSWORD=${b64(AUTH_PASSWORD)}\n`);
+    expect(String(s.verify.inputs.stdin)).not.toContain("BASIC_AUTH=");
+    for (const [name, r] of Object.entries(s)) {
+      const secretStdin = name === "pactus" || name === "verify";
+      expect(isSecretWire(r.wire.stdin)).toBe(secretStdin);
+      // Everything non-secret: command lines, delete commands, the other steps' stdin.
+      const plain = JSON.stringify({ ...r.wire, stdin: secretStdin ? undefined : r.wire.stdin, connection: undefined });
+      for (const t of SECRET_TEXTS) expect(plain).not.toContain(t);
+    }
+    expect(JSON.stringify(outputs)).not.toMatch(/alice|EUV12dl|open sesame/);
+  });
+
+  test("without basic auth, verify's stdin stays readable (previews show its inputs)", () => {
+    expect(isSecretWire(steps(without).verify.wire.stdin)).toBe(false);
+  });
+
+  test("the pactus and verify command lines change with it (so `up` re-runs them), no other step's does", () => {
+    const a = steps(without);
+    const b = steps(resources);
+    const differs = Object.keys(a).filter((k) => a[k].inputs.create !== b[k].inputs.create);
+    expect(differs).toEqual(["pactus", "verify"]);
+    expect(String(b.pactus.inputs.create)).toMatch(/^env PSN_STEP_HASH=[0-9a-f]{64} bash -s psn-pactus$/);
+  });
+
+  test("stored in plaintext (set without --secret): refused before any resource exists", async () => {
+    let error: unknown;
+    let created: Registered[] = [];
+    try {
+      ({ resources: created } = await run(withAuth, ["pactus", "host"]));
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(/apis\.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuth/);
+    expect(String(error)).toMatch(/apis\.basicAuthPassword: is stored in plaintext/);
+    expect(String(error)).not.toContain(AUTH_PASSWORD);
+    expect(created).toEqual([]);
   });
 });
 

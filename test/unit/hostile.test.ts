@@ -7,7 +7,7 @@
  *    refused with a problem naming exactly that key, unless ACCEPTED lists that key, payload and
  *    position. ACCEPTED is asserted both ways, so it is precisely what the validator lets through.
  * 2. What is accepted and reaches a shell runs through the real planSteps and the real builders
- *    (buildCommand/buildStdin/buildDeleteCommand, secretLines and pactus.sh's own decoder) in real
+ *    (buildCommand/buildStdin/buildDeleteCommand, pactusSecrets and pactus.sh's own decoder) in real
  *    bash, the way sshd runs it: every input arrives byte-identical and no canary file appears.
  * 3. What is accepted and reaches nginx or TOML files leaves their structure unchanged: the same
  *    tokens, the value only in its own tokens. (`nginx -t` on the variants is test/render/nginxCheck.)
@@ -19,12 +19,13 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import bcrypt from "bcryptjs";
 import { parse as parseToml } from "smol-toml";
 import {
   renderAll, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig, renderPactusUnit,
 } from "../../components/render";
 import {
-  buildCommand, buildDeleteCommand, buildStdin, loadScript, planSteps, secretLines, shq,
+  buildCommand, buildDeleteCommand, buildStdin, loadScript, pactusSecrets, planSteps, shq,
 } from "../../components/steps";
 import {
   ConfigError, KNOWN_KEYS, RawConfig, SECRET_KEYS, StackConfig, StackSecrets, parseConfig,
@@ -88,6 +89,14 @@ const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUVGVzdA==\n-----END
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const MNEMONIC = "abandon ability able about above absent absorb abstract absurd abuse access accident";
 
+// Basic auth is read only as a pair whose password matches the line's hash.
+const AUTH_PASSWORD = "hostile-test-password";
+const AUTH_LINE = `api:${bcrypt.hashSync(AUTH_PASSWORD, 4)}`;
+function authRaw(): RawConfig {
+  const raw = baseRaw();
+  return { ...raw, secrets: { ...raw.secrets, "apis.basicAuth": AUTH_LINE, "apis.basicAuthPassword": AUTH_PASSWORD } };
+}
+
 /** Every known config key. The test below fails when KNOWN_KEYS has a key this table lacks. */
 const KEYS: Record<string, KeySpec> = {
   domain: { kind: "string", valid: "node.example.org", marker: "reach-probe.example.net", raw: baseRaw, reaches: ["step input", "rendered file"] },
@@ -123,6 +132,9 @@ const KEYS: Record<string, KeySpec> = {
   "apis.grpcWeb": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.jsonrpc": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.http": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
+  // Any change to either breaks the pair (format, or the password no longer matches the hash).
+  "apis.basicAuth": { kind: "secret", valid: AUTH_LINE, raw: authRaw, reaches: ["secret stdin"] },
+  "apis.basicAuthPassword": { kind: "secret", valid: AUTH_PASSWORD, raw: authRaw, reaches: ["secret stdin"] },
   "cors.origins": { kind: "list", valid: "https://ping.pactus.org", marker: "https://reach-probe.example.net", raw: baseRaw, reaches: ["step input", "rendered file"] },
   "cors.allowAny": { kind: "bool", valid: "false", raw: baseRaw, reaches: ["a choice"] },
   "nginx.rateLimit": { kind: "int", valid: "20", raw: baseRaw, reaches: ["step input", "rendered file"] },
@@ -132,7 +144,7 @@ const KEYS: Record<string, KeySpec> = {
  * Precisely what the validator accepts, by key, payload and position. Everything else is refused.
  * - URLs that only reach a shell (always single-quoted) keep URL characters after the host.
  * - An e-mail address may start with "%" (RFC 5322 atext); it only reaches certbot's argv, quoted.
- * - The CA bundle and the mnemonic are trimmed/normalised: surrounding whitespace never arrives.
+ * - The CA bundle, the mnemonic and the basic_auth line are trimmed/normalised: surrounding whitespace never arrives.
  * - The wallet password may hold any printable character (it travels base64-encoded on stdin);
  *   the SSH key only feeds the SSH client. Both are proven in part 2.
  */
@@ -145,6 +157,9 @@ const ACCEPTED: Record<string, Record<string, At[]>> = {
   "pactus.releaseBaseUrl": around(URL_CHARS, ["suffix"]),
   "acme.caBundle": around(WHITESPACE, ["prefix", "suffix"]),
   "pactus.mnemonic": around(WHITESPACE, ["prefix", "suffix"]),
+  // htpasswd prints the line with a newline: surrounding whitespace is trimmed. A user may start with
+  // "-": it only ever reaches config.toml (a quoted TOML string) and a base64 Authorization header.
+  "apis.basicAuth": { ...around(WHITESPACE, ["prefix", "suffix"]), leadingDash: ["prefix"] },
   "pactus.walletPassword": around(
     STRING_PAYLOADS.filter((p) => !["newline", "carriageReturn", "tab", "nul", "long"].includes(p)), ["prefix", "suffix"],
   ),
@@ -239,7 +254,7 @@ function sameBytes(file: string, expected: string): string | undefined {
 
 /** pactus.sh's own PSN_SECRETS decoder, cut from the script the pactus step really runs. */
 function secretDecoder(): string {
-  const m = loadScript("pactus.sh").match(/^password="" mnemonic=""\n[\s\S]*?^unset PSN_SECRETS$/m);
+  const m = loadScript("pactus.sh").match(/^password=\$\(psn_secret WALLET_PASSWORD\)\n[\s\S]*?^unset PSN_SECRETS$/m);
   if (!m) throw new Error("pactus.sh: the PSN_SECRETS decoder block moved; update hostile.test.ts");
   return m[0];
 }
@@ -256,11 +271,11 @@ function secretProbe(dir: string, decoder: string): string {
   ].join("\n");
 }
 
-/** Runs the pactus step's real stdin (secretLines → buildStdin → bash) with a decoding probe. */
+/** Runs the pactus step's real stdin (pactusSecrets → buildStdin → bash) with a decoding probe. */
 function decodeSecrets(password: string, mnemonic: string | undefined, decoder = secretDecoder()): { password?: string; mnemonic?: string } {
   const dir = fs.mkdtempSync(path.join(tmp, "secrets-"));
   try {
-    runAsSshd(buildCommand("pactus", "0".repeat(64), false), buildStdin("pactus", secretProbe(dir, decoder), {}, secretLines(password, mnemonic)));
+    runAsSshd(buildCommand("pactus", "0".repeat(64), false), buildStdin("pactus", secretProbe(dir, decoder), {}, pactusSecrets({ walletPassword: password, mnemonic })));
   } catch {
     return {};
   }
@@ -437,7 +452,7 @@ describe("2. accepted values reach the shell byte-identical through the real bui
       const dir = path.join(tmp, "steps", step.name);
       let script = probe(dir, Object.keys(step.env));
       if (step.secretStdin) script += `\n${secretProbe(path.join(dir, "secrets"), secretDecoder())}`;
-      const secretsIn = step.secretStdin ? secretLines(secrets.walletPassword!, secrets.mnemonic) : undefined;
+      const secretsIn = step.secretStdin ? pactusSecrets({ walletPassword: secrets.walletPassword!, mnemonic: secrets.mnemonic }) : undefined;
       runAsSshd(cmd, buildStdin(step.name, script, step.env, secretsIn));
       for (const [k, v] of Object.entries(step.env)) {
         const f = sameBytes(path.join(dir, k), v);
@@ -486,7 +501,7 @@ describe("2. accepted values reach the shell byte-identical through the real bui
   test.each(passwords)("wallet password (%s) and mnemonic arrive byte-identical via pactus.sh's decoder", (_what, password) => {
     const { secrets } = parseConfig(acceptedRaw(password));
     expect(secrets.walletPassword).toBe(password);
-    expect(secretLines(password)).toMatch({ 0: /[^=]\n$/, 1: /[^=]==\n$/, 2: /[^=]=\n$/ }[Buffer.byteLength(password) % 3]!);
+    expect(pactusSecrets({ walletPassword: password })).toMatch({ 0: /[^=]\n$/, 1: /[^=]==\n$/, 2: /[^=]=\n$/ }[Buffer.byteLength(password) % 3]!);
     const got = decodeSecrets(secrets.walletPassword!, secrets.mnemonic);
     expect(got.password === password).toBe(true);
     expect(got.mnemonic).toBe(MNEMONIC);

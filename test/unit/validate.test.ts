@@ -1,4 +1,6 @@
-import { ACME_SERVERS, ConfigError, OPAQUE_SECRET, parseConfig } from "../../components/validate";
+import { hashSync } from "bcryptjs";
+import { splitSecrets } from "../../components/config";
+import { ACME_SERVERS, ConfigError, OPAQUE_SECRET, RawConfig, parseConfig } from "../../components/validate";
 import { awsRaw, baseRaw, problems } from "../helpers/config";
 
 /** Asserts exactly one problem, on `key`, whose text matches `fix`. */
@@ -32,7 +34,7 @@ describe("valid configuration", () => {
 
   test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
     const { config } = parseConfig(baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }));
-    expect(config.apis).toEqual({ grpcWeb: false, jsonrpc: true, http: true });
+    expect(config.apis).toEqual({ grpcWeb: false, jsonrpc: true, http: true, basicAuth: false });
     expect(config.pactus.validators).toBe(7);
   });
 
@@ -214,5 +216,121 @@ describe("bad input names the key and the fix", () => {
 
   test("non-boolean API switch", () => {
     expectProblem(baseRaw({ apis: { http: "yes" } }), "apis.http", /must be true or false/);
+  });
+});
+
+// Made with `htpasswd -inB -C 5 alice` (apache2-utils 2.4) from AUTH_PASSWORD, and the same password
+// hashed by htpasswd's other (non-bcrypt) schemes: -m (MD5 apr1) and -s (SHA-1).
+const AUTH_PASSWORD = "open sesame: 7 words";
+const AUTH_LINE = "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6";
+const AUTH_MD5 = "alice:$apr1$OigRn7BR$o0I2APDcCk4euHoBOmruR.";
+const AUTH_SHA = "alice:{SHA}AsKFcTveQPfOy9Dz7Pw+2W+Bg5s=";
+const AUTH_COST13 = "alice:$2y$13$Df7o0T8Wyw.gnA.z6BID0eRF0YQIAGlD8lXpicTer15W/v0Jl2rby";
+
+function withAuth(auth: Record<string, unknown>, over: Partial<RawConfig> = {}): RawConfig {
+  const base = baseRaw();
+  return baseRaw({ secrets: { ...base.secrets, ...(auth as RawConfig["secrets"]) }, ...over });
+}
+
+describe("apis.basicAuth and apis.basicAuthPassword", () => {
+  test("off by default", () => {
+    const { config, secrets } = parseConfig(baseRaw());
+    expect(config.apis.basicAuth).toBe(false);
+    expect(secrets.basicAuth).toBeUndefined();
+  });
+
+  test.each([
+    ["htpasswd -B ($2y$, cost 5)", AUTH_LINE, AUTH_PASSWORD],
+    // $2a$ and $2b$ differ only for passwords over 255 bytes, which bcrypt never reads anyway.
+    ["$2a$ (older tools, cost 10)", `user:${hashSync("pass word 2a", 10).replace(/^\$2b\$/, "$2a$")}`, "pass word 2a"],
+    ["$2b$ (bcrypt libraries, cost 4)", `bob:${hashSync("pw with ünïcode", 4)}`, "pw with ünïcode"],
+    ["user with . _ @ + -", `ops.team_1@example.org+x-y:${hashSync("12 characters", 4)}`, "12 characters"],
+  ])("accepted: %s; the line and the password stay out of the config", (_what, line, password) => {
+    expect(line).toMatch(/^[^:]+:\$2[aby]\$/);
+    const { config, secrets } = parseConfig(withAuth({ "apis.basicAuth": line, "apis.basicAuthPassword": password }));
+    expect(config.apis.basicAuth).toBe(true);
+    expect(secrets).toMatchObject({ basicAuth: line, basicAuthPassword: password });
+    const plain = JSON.stringify(config);
+    for (const v of [line, password, line.split(":")[1]]) expect(plain).not.toContain(v);
+  });
+
+  test("htpasswd's output as is (the line, a newline and a blank line) is trimmed to the line", () => {
+    const { secrets } = parseConfig(withAuth({ "apis.basicAuth": `${AUTH_LINE}\n\n`, "apis.basicAuthPassword": AUTH_PASSWORD }));
+    expect(secrets.basicAuth).toBe(AUTH_LINE);
+  });
+
+  test("both or neither: a line without its password, and a password without its line", () => {
+    expectProblem(withAuth({ "apis.basicAuth": AUTH_LINE }), "apis.basicAuthPassword",
+      /missing while apis\.basicAuth is set; the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword/);
+    expectProblem(withAuth({ "apis.basicAuthPassword": AUTH_PASSWORD }), "apis.basicAuth",
+      /missing while apis\.basicAuthPassword is set; generate it with `htpasswd -bnB <user> <password>`.*--secret apis\.basicAuth/);
+  });
+
+  const FIX = /generate it with `htpasswd -bnB <user> <password>` \(apache2-utils\)/;
+  const good = AUTH_LINE.split(":")[1];
+  test.each([
+    ["no user (no colon)", good, /is not an htpasswd line `<user>:<bcrypt hash>` \(it has no ":"\)/],
+    ["the password instead of a hash", `alice:${AUTH_PASSWORD.replace(/ /g, "")}`, /has no bcrypt hash after the user; Pactus checks bcrypt only/],
+    ["MD5 (htpasswd -m, the default without -B)", AUTH_MD5, /holds an MD5 \(\$apr1\$\) hash; Pactus checks bcrypt only/],
+    ["SHA-1 (htpasswd -s)", AUTH_SHA, /holds a SHA-1 \(\{SHA\}\) hash/],
+    ["crypt SHA-512", "alice:$6$saltsalt$" + "a".repeat(86), /holds a crypt hash/],
+    ["truncated hash", AUTH_LINE.slice(0, -1), /has no bcrypt hash/],
+    ["unknown bcrypt variant $2x$", AUTH_LINE.replace("$2y$", "$2x$"), /has no bcrypt hash/],
+    ["a space inside", AUTH_LINE.replace("alice:", "al ice:"), /must be one line `<user>:<bcrypt hash>` without spaces or line breaks/],
+    ["two lines", `${AUTH_LINE}\nbob:${good}`, /without spaces or line breaks/],
+    ["a quote in the user", `al"ice:${good}`, /its user name must be 1 to 64 characters from A-Z a-z 0-9 \. _ @ \+ -/],
+    ["an empty user", `:${good}`, /its user name must be/],
+    ["cost 13 (every API call would cost ≈0.4 s of CPU)", AUTH_COST13, /has bcrypt cost 13; use 4 to 12: the node runs one bcrypt comparison per API call.*`-C <cost>`/],
+    ["cost 03 (Go's bcrypt refuses < 4)", AUTH_LINE.replace("$05$", "$03$"), /has bcrypt cost 3; use 4 to 12/],
+  ])("bad line: %s", (_what, line, msg) => {
+    const list = problems(withAuth({ "apis.basicAuth": line, "apis.basicAuthPassword": AUTH_PASSWORD }));
+    expect(list).toHaveLength(1);
+    expect(list[0].startsWith("apis.basicAuth: ")).toBe(true);
+    expect(list[0]).toMatch(msg);
+    if (!/cost/.test(list[0])) expect(list[0]).toMatch(FIX);
+    // Neither the line nor its parts are echoed.
+    for (const part of [line, line.split(":").pop()!, AUTH_PASSWORD]) expect(list[0]).not.toContain(part);
+  });
+
+  test.each([
+    ["not the hash's password", "open sesame: 8 words", /is not the password of apis\.basicAuth \(the bcrypt comparison fails\).*generate a new line with `htpasswd -bnB/],
+    ["a line break", `${AUTH_PASSWORD}\n`, /contains a line break or NUL/],
+    ["longer than bcrypt reads (72 bytes)", "ä".repeat(37), /is longer than 72 bytes, of which bcrypt uses only the first 72/],
+  ])("bad password: %s", (_what, password, msg) => {
+    const list = problems(withAuth({ "apis.basicAuth": AUTH_LINE, "apis.basicAuthPassword": password }));
+    expect(list).toEqual([expect.stringMatching(msg)]);
+    expect(list[0].startsWith("apis.basicAuthPassword: ")).toBe(true);
+    expect(list[0]).not.toContain(password.trim());
+    expect(list[0]).not.toContain(AUTH_LINE);
+  });
+
+  test("both stored in plaintext are refused, like every secret (splitSecrets as pulumi up runs it)", () => {
+    const groups = { ...baseRaw(), apis: { grpcWeb: true, basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD } };
+    // Only the pactus group holds encrypted values; the apis group was set without --secret.
+    const raw = splitSecrets(groups, (g) => g === "pactus" || g === "host");
+    expect(raw.plaintextSecrets).toEqual(["apis.basicAuth", "apis.basicAuthPassword"]);
+    expect(raw.apis).toEqual({ grpcWeb: true });
+    const list = problems({ ...raw, secrets: { ...baseRaw().secrets, ...raw.secrets } });
+    expect(list).toEqual([
+      expect.stringMatching(/^apis\.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuth/),
+      expect.stringMatching(/^apis\.basicAuthPassword: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuthPassword/),
+    ]);
+    expect(list.join("\n")).not.toContain(AUTH_PASSWORD);
+  });
+
+  test("stored encrypted, they are accepted (the same split, the apis group secret)", () => {
+    const groups = { ...baseRaw(), apis: { basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD } };
+    const raw = splitSecrets(groups, () => true);
+    expect(raw.plaintextSecrets).toEqual([]);
+    expect(parseConfig({ ...raw, secrets: { ...baseRaw().secrets, ...raw.secrets } }).config.apis.basicAuth).toBe(true);
+  });
+
+  test("offline render (opaque values): on when both are set, both-or-neither still checked", () => {
+    expect(parseConfig(withAuth({ "apis.basicAuth": OPAQUE_SECRET, "apis.basicAuthPassword": OPAQUE_SECRET })).config.apis.basicAuth).toBe(true);
+    expectProblem(withAuth({ "apis.basicAuth": OPAQUE_SECRET }), "apis.basicAuthPassword", /missing while apis\.basicAuth is set/);
+  });
+
+  test("a misspelt key is named, with the known keys", () => {
+    expectProblem(baseRaw({ apis: { basicauth: "x" } }), "apis.basicauth", /unknown key; known keys of apis: grpcWeb, jsonrpc, http, basicAuth, basicAuthPassword/);
   });
 });
