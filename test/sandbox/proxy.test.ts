@@ -1,8 +1,8 @@
 /**
  * The reverse proxy as deployed by `pulumi up` in the sandbox, driven from outside the host with real
  * clients (curl over HTTP/2 and grpc-js over TLS) and compared with what the daemon answers on its own
- * loopback. Part of issue 6 (seed parity and the first "better than the seed" items); the browser
- * (Chromium + grpc-web) cases and the benchmark are not here yet.
+ * loopback: issue 6's seed parity and "better than the seed" items, and issue 7's testssl.sh check. The
+ * browser cases are in browser.test.ts, the benchmark in tools/bench (a script, not a timed test).
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
