@@ -24,6 +24,7 @@ import { StepPlan, buildCommand, buildStdin, loadScript, pactusSecrets, planStep
 import { StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
+import { NETNS_SETUP, nginxMainConf, pactusBin } from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -33,13 +34,6 @@ const PASSWORD = `open sesame: ö ${crypto.randomBytes(4).toString("hex")}`;
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 const basic = (user: string, pw: string) => `Basic ${b64(`${user}:${pw}`)}`;
 
-function bin(): string {
-  const dir = process.env.PSN_BIN_DIR;
-  if (!dir || !fs.existsSync(path.join(dir, "pactus-daemon"))) {
-    throw new Error("PSN_BIN_DIR must hold pactus-daemon (npm test sets it from tools/toolchain/build.sh --print-bin)");
-  }
-  return dir;
-}
 
 let tmp: string;
 let line: string;
@@ -86,7 +80,7 @@ beforeAll(async () => {
   // The node: a localnet wallet, then config.toml as the pactus step writes it. Its own code makes the
   // file: psn_secret reads the line from the secret stdin, psn_pactus_config puts it into PSN_CONFIG.
   fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", bin(), "--working-dir", path.join(tmp, "wd"),
+  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", pactusBin(), "--working-dir", path.join(tmp, "wd"),
     "--network", "localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")], { stdio: "pipe" });
   const fn = loadScript("pactus.sh").match(/^psn_pactus_config\(\) \{\n[\s\S]*?\n\}\n/m)![0];
   const lib = fs.readFileSync(path.join(ROOT, "remote", "lib.sh"), "utf8");
@@ -103,21 +97,7 @@ beforeAll(async () => {
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", `/CN=${DOMAIN}`,
     "-addext", `subjectAltName=DNS:${DOMAIN}`, "-keyout", path.join(tmp, "privkey.pem"), "-out", path.join(tmp, "fullchain.pem")], { stdio: "ignore" });
   fs.writeFileSync(path.join(ng, "sites", "pactus.conf"), renderNginxTls(config));
-  fs.writeFileSync(path.join(ng, "nginx.conf"), `
-daemon off;
-pid ${ng}/nginx.pid;
-error_log ${ng}/error.log;
-events {}
-http {
-    include /etc/nginx/mime.types;
-    client_body_temp_path ${ng}/tmp-body;
-    proxy_temp_path ${ng}/tmp-proxy;
-    fastcgi_temp_path ${ng}/tmp-fastcgi;
-    uwsgi_temp_path ${ng}/tmp-uwsgi;
-    scgi_temp_path ${ng}/tmp-scgi;
-    include ${ng}/sites/*.conf;
-}
-`);
+  fs.writeFileSync(path.join(ng, "nginx.conf"), nginxMainConf(ng, { extra: "daemon off;" }));
 
   // Stand-ins for what only a real host has: systemd's MainPID of pactus.service; and a curl that logs
   // its argv (the credentials must never be there).
@@ -139,12 +119,7 @@ exec /usr/bin/curl "$@"
   }
   sh(`
 set -euo pipefail
-ip link set lo up
-# Localnet's P2P (mDNS) needs a multicast interface besides lo, as any real host has.
-ip link add psn-a type veth peer name psn-b
-ip addr add 10.239.0.1/24 dev psn-a
-ip link set psn-a up
-ip link set psn-b up
+${NETNS_SETUP}
 mkdir -p /etc/letsencrypt /var/log/nginx
 mount -t tmpfs psn-test /etc/letsencrypt
 mount -t tmpfs psn-test /var/log/nginx
@@ -156,7 +131,7 @@ cp "$T/fullchain.pem" "$live/cert.pem"
 echo $! >"$T/daemon.pid"
 nginx -c "$T/nginx/nginx.conf" </dev/null >"$T/nginx/out.log" 2>&1 &
 echo $! >"$T/nginx.pid"
-`, { T: tmp, BIN: bin() });
+`, { T: tmp, BIN: pactusBin() });
   // Block 1, asked with the credentials.
   sh(`for _ in $(seq 1 120); do
   curl -s -H "Authorization: $AUTH" -H 'Content-Type: application/json' \\

@@ -9,22 +9,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { renderPactusConfig } from "../../components/render";
 import { cfg } from "../helpers/config";
+import { NETNS_SETUP, pactusBin } from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function bin(): string {
-  const dir = process.env.PSN_BIN_DIR;
-  if (!dir || !fs.existsSync(path.join(dir, "pactus-daemon"))) {
-    throw new Error("PSN_BIN_DIR must hold pactus-daemon (npm test sets it from tools/toolchain/build.sh --print-bin)");
-  }
-  return dir;
-}
 
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-config-"));
   fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", bin(), "--working-dir", path.join(tmp, "wd"),
+  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", pactusBin(), "--working-dir", path.join(tmp, "wd"),
     "--network", "localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")], { stdio: "pipe" });
 });
 afterAll(() => { if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, force: true }); });
@@ -32,12 +26,7 @@ afterAll(() => { if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, fo
 // Starts the daemon in its own netns, waits for block 1 over JSON-RPC, records the listeners, stops it.
 const PROBE = `
 set -euo pipefail
-ip link set lo up
-# Localnet's P2P (mDNS) needs a multicast interface besides lo, as any real host has.
-ip link add psn-a type veth peer name psn-b
-ip addr add 10.239.0.1/24 dev psn-a
-ip link set psn-a up
-ip link set psn-b up
+${NETNS_SETUP}
 "$BIN/pactus-daemon" start -w "$WD" --password-from-file "$PW" >"$WD/../daemon.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
@@ -59,7 +48,7 @@ describe("the rendered config.toml in pactus-daemon v1.16", () => {
     const config = renderPactusConfig(cfg({ cors: { origins: ["https://ping.pactus.org"] } }));
     fs.writeFileSync(path.join(wd, "config.toml"), config);
     const r = spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
-      env: { ...process.env, BIN: bin(), WD: wd, PW: path.join(tmp, "pw") }, encoding: "utf8", timeout: 90_000,
+      env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") }, encoding: "utf8", timeout: 90_000,
     });
     const log = fs.existsSync(path.join(tmp, "daemon.log")) ? fs.readFileSync(path.join(tmp, "daemon.log"), "utf8") : "";
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
@@ -81,7 +70,7 @@ describe("the rendered config.toml in pactus-daemon v1.16", () => {
     const bad = renderPactusConfig(cfg()).replace("base_path = \"/http\"", "base_path = \"/http\"\norigins = []");
     expect(bad).toContain("origins = []\n");
     fs.writeFileSync(path.join(wd, "config.toml"), bad);
-    spawnSync("unshare", ["--net", "bash", "-c", PROBE], { env: { ...process.env, BIN: bin(), WD: wd, PW: path.join(tmp, "pw") }, timeout: 90_000 });
+    spawnSync("unshare", ["--net", "bash", "-c", PROBE], { env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") }, timeout: 90_000 });
     expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak")).length).toBe(1);
     expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).not.toBe(bad);
   });

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { renderNginxHttp, renderNginxTls } from "../../components/render";
 import { cfg } from "../helpers/config";
 import type { RawConfig } from "../../components/validate";
+import { nginxMainConf } from "../helpers/local";
 
 let dir: string;
 beforeAll(() => {
@@ -30,21 +31,7 @@ function nginxTest(sites: Record<string, string>, domain = "node.example.org"): 
   const case_ = fs.mkdtempSync(path.join(dir, "case-"));
   fs.mkdirSync(path.join(case_, "sites"));
   for (const [name, text] of Object.entries(sites)) fs.writeFileSync(path.join(case_, "sites", name), text);
-  fs.writeFileSync(path.join(case_, "nginx.conf"), `
-pid ${case_}/nginx.pid;
-error_log ${case_}/error.log;
-events {}
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    client_body_temp_path ${case_}/tmp-body;
-    proxy_temp_path ${case_}/tmp-proxy;
-    fastcgi_temp_path ${case_}/tmp-fastcgi;
-    uwsgi_temp_path ${case_}/tmp-uwsgi;
-    scgi_temp_path ${case_}/tmp-scgi;
-    include ${case_}/sites/*.conf;
-}
-`);
+  fs.writeFileSync(path.join(case_, "nginx.conf"), nginxMainConf(case_, { accessLog: false }));
   const live = `/etc/letsencrypt/live/${domain}`;
   const script = [
     "set -e",

@@ -123,6 +123,7 @@ cmd_prepare() {
   bash "$SB/services.sh" release "$PSN_BIN_DIR" "$(pactus_version)" >/dev/null
   bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
   pulumi_ stack select --create "$STACK" >/dev/null
+  bash "$SB/host.sh" key >/dev/null
   write_run_config
 }
 

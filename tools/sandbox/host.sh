@@ -25,6 +25,7 @@ usage: host.sh rootfs                      build the cached Debian 12 rootfs (on
        host.sh down <name>                 stop it and remove everything 'up' created
        host.sh ssh <name> <index> [cmd..]  ssh root@10.231.<index>.2 with the sandbox key
        host.sh status                      list running sandbox hosts
+       host.sh key                         make the sandbox SSH key if missing; print its path
 EOF
   exit 2
 }
@@ -383,6 +384,7 @@ main() {
     down) cmd_down "$@" ;;
     ssh) cmd_ssh "$@" ;;
     status) cmd_status ;;
+    key) [ $# = 0 ] || usage; ensure_ssh_key; echo "$SSH_KEY" ;;
     *) usage ;;
   esac
 }

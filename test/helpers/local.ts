@@ -1,0 +1,43 @@
+/** Shared by the tests that run real programs on this machine (test/live, test/render). */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The toolchain's bin dir with pactus-daemon (npm test sets PSN_BIN_DIR). */
+export function pactusBin(): string {
+  const dir = process.env.PSN_BIN_DIR;
+  if (!dir || !fs.existsSync(path.join(dir, "pactus-daemon"))) {
+    throw new Error("PSN_BIN_DIR must hold pactus-daemon (npm test sets it from tools/toolchain/build.sh --print-bin)");
+  }
+  return dir;
+}
+
+/**
+ * An nginx main config in `dir` (pid, logs and temp paths there) that includes `dir`/sites/*.conf like
+ * Debian's does; `extra` lines go into the main context.
+ */
+export function nginxMainConf(dir: string, opts: { extra?: string; accessLog?: boolean } = {}): string {
+  return `${opts.extra ?? ""}
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events {}
+http {
+    include /etc/nginx/mime.types;
+${opts.accessLog === false ? "    access_log off;\n" : ""}    client_body_temp_path ${dir}/tmp-body;
+    proxy_temp_path ${dir}/tmp-proxy;
+    fastcgi_temp_path ${dir}/tmp-fastcgi;
+    uwsgi_temp_path ${dir}/tmp-uwsgi;
+    scgi_temp_path ${dir}/tmp-scgi;
+    include ${dir}/sites/*.conf;
+}
+`;
+}
+
+/**
+ * Shell lines that ready a fresh network namespace for the daemon: loopback up, plus a veth pair, because
+ * localnet's P2P (mDNS) needs a multicast interface besides lo, as any real host has.
+ */
+export const NETNS_SETUP = `ip link set lo up
+ip link add psn-a type veth peer name psn-b
+ip addr add 10.239.0.1/24 dev psn-a
+ip link set psn-a up
+ip link set psn-b up`;
