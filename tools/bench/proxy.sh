@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm run bench:proxy — JSON-RPC and gRPC through the seed's nginx config and through ours, against the
-# real daemon in the sandbox, each compared with the daemon directly; one run, printed as ratios.
+# npm run bench:proxy — JSON-RPC, the HTTP API and gRPC through the seed's nginx config and through
+# ours, against the real daemon in the sandbox, each compared with the daemon directly; one run,
+# printed as ratios.
 # Everything (load tool, nginx, daemon) runs on the sandbox host, so the three paths share the CPUs.
 # Our rate limit is switched off for the run (it would answer 429s) and restored afterwards.
 set -euo pipefail
@@ -35,10 +36,12 @@ def per10k(n): return round(rows[n]["conns"] * 10000 / rows[n]["reqs"])
 print(f"JSON-RPC ours/seed {ratio('jsonrpc-ours', 'jsonrpc-seed'):.2f}")
 print(f"JSON-RPC ours/direct {ratio('jsonrpc-ours', 'jsonrpc-direct'):.2f}")
 print(f"JSON-RPC seed/direct {ratio('jsonrpc-seed', 'jsonrpc-direct'):.2f}")
+print(f"HTTP ours/seed {ratio('http-ours', 'http-seed'):.2f}")
+print(f"HTTP ours/direct {ratio('http-ours', 'http-direct'):.2f}")
 print(f"gRPC ours/direct {ratio('grpc-ours', 'grpc-direct'):.2f}")
 print(f"gRPC ours/seed {ratio('grpc-ours', 'grpc-seed'):.2f}")
 print(f"nginx ceiling/direct (TLS, fixed answer, no upstream): JSON-RPC {ratio('jsonrpc-ceiling', 'jsonrpc-direct'):.2f}, gRPC {ratio('grpc-ceiling', 'grpc-direct'):.2f}")
 print(f"ours/ceiling: JSON-RPC {ratio('jsonrpc-ours', 'jsonrpc-ceiling'):.2f}, gRPC {ratio('grpc-ours', 'grpc-ceiling'):.2f}")
 print(f"JSON-RPC direct/seed {ratio('jsonrpc-direct', 'jsonrpc-seed'):.2f} (the most any proxy in front of the daemon could reach as ours/seed)")
-print(f"upstream conns per 10k: ours {per10k('jsonrpc-ours')} (gRPC {per10k('grpc-ours')}), seed {per10k('jsonrpc-seed')} (gRPC {per10k('grpc-seed')})")
+print(f"upstream conns per 10k: ours {per10k('jsonrpc-ours')} (HTTP {per10k('http-ours')}, gRPC {per10k('grpc-ours')}), seed {per10k('jsonrpc-seed')} (HTTP {per10k('http-seed')}, gRPC {per10k('grpc-seed')})")
 PY

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs inside the sandbox host (tools/bench/proxy.sh sends it over SSH): the same load, on the same
 # machine, against the daemon directly, through the seed's nginx config and through ours. Prints
-# "RESULT <case> <requests/s> <p99 ms> <requests> <new upstream connections>" lines.
+# "RESULT <case> <requests/s> <p99 ms> <requests> <new upstream connections>" lines (JSON-RPC, the HTTP API
+# and gRPC).
 # Inputs: PSN_SEED_SITE (the seed server blocks), PSN_SECONDS (per case), PSN_CONNS.
 set -euo pipefail
 : "${PSN_SEED_SITE:?}" "${PSN_SECONDS:=10}" "${PSN_CONNS:=50}"
@@ -26,7 +27,7 @@ work=$(mktemp -d)
 cleanup() {
   rm -f /etc/nginx/sites-enabled/psn-bench-seed.conf /etc/nginx/sites-enabled/psn-bench-ceiling.conf
   nginx -t -q 2>/dev/null && systemctl reload nginx
-  iptables -D INPUT -i lo -p tcp --syn -m multiport --dports 8545,50051 -m comment --comment psn-bench -j ACCEPT 2>/dev/null || true
+  iptables -D INPUT -i lo -p tcp --syn -m multiport --dports 8545,8080,50051 -m comment --comment psn-bench -j ACCEPT 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,7 +55,7 @@ systemctl reload nginx
 sleep 1
 
 # New upstream connections = SYNs to the daemon's ports on lo, counted by this rule.
-iptables -I INPUT -i lo -p tcp --syn -m multiport --dports 8545,50051 -m comment --comment psn-bench -j ACCEPT
+iptables -I INPUT -i lo -p tcp --syn -m multiport --dports 8545,8080,50051 -m comment --comment psn-bench -j ACCEPT
 syns() { iptables -L INPUT -v -x -n | awk '/psn-bench/ { print $1; exit }'; }
 
 cat >"$work/post.lua" <<'LUA'
@@ -63,13 +64,16 @@ wrk.body = '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash",
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Host"] = "node.pactus.test"
 LUA
+cat >"$work/get.lua" <<'LUA'
+wrk.headers["Host"] = "node.pactus.test"
+LUA
 printf '\000\000\000\000\002\010\001' >"$work/grpc.bin"
 
-# wrk (HTTP/1.1, keep-alive) for JSON-RPC.
-jsonrpc_case() {
-  local name=$1 url=$2 before out reqs rps p99
+# wrk (HTTP/1.1, keep-alive) for JSON-RPC (POST) and the HTTP API (GET).
+wrk_case() {
+  local name=$1 url=$2 script=$3 before out reqs rps p99
   before=$(syns)
-  out=$(wrk -t1 -c"$PSN_CONNS" -d"${PSN_SECONDS}s" --latency -s "$work/post.lua" "$url")
+  out=$(wrk -t1 -c"$PSN_CONNS" -d"${PSN_SECONDS}s" --latency -s "$work/$script" "$url")
   reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
   rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }' <<<"$out")
@@ -92,10 +96,14 @@ grpc_case() {
   echo "RESULT $name $rps $p99 $n $(($(syns) - before))"
 }
 
-jsonrpc_case jsonrpc-direct http://127.0.0.1:8545/
-jsonrpc_case jsonrpc-seed https://127.0.0.1:8443/jsonrpc
-jsonrpc_case jsonrpc-ours https://127.0.0.1:443/jsonrpc
-jsonrpc_case jsonrpc-ceiling https://127.0.0.1:8444/jsonrpc
+wrk_case jsonrpc-direct http://127.0.0.1:8545/ post.lua
+wrk_case jsonrpc-seed https://127.0.0.1:8443/jsonrpc post.lua
+wrk_case jsonrpc-ours https://127.0.0.1:443/jsonrpc post.lua
+wrk_case jsonrpc-ceiling https://127.0.0.1:8444/jsonrpc post.lua
+api='/http/api/pactus/blockchain/get_block_hash?height=1'
+wrk_case http-direct "http://127.0.0.1:8080$api" get.lua
+wrk_case http-seed "https://127.0.0.1:8443$api" get.lua
+wrk_case http-ours "https://127.0.0.1:443$api" get.lua
 grpc_case grpc-direct http://127.0.0.1:50051/pactus.Blockchain/GetBlockHash
 grpc_case grpc-seed "https://127.0.0.1:8443/grpc-web/pactus.Blockchain/GetBlockHash"
 grpc_case grpc-ours "https://127.0.0.1:443/grpc-web/pactus.Blockchain/GetBlockHash"
