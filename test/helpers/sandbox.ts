@@ -1,6 +1,5 @@
 /** Shared by the sandbox suites: bring the sandbox up or down, run a shell script on its host. */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,10 +19,15 @@ export function sandboxDown(): void {
   spawnSync("bash", [DEPLOY, "down"]);
 }
 
+export const HOST_SH = path.join(ROOT, "tools", "sandbox", "host.sh");
+/** `bash` arguments that run a bash script as root on the sandbox host over SSH. */
+function onHostArgs(script: string): string[] {
+  return [HOST_SH, "ssh", "node", "1", "bash", "-c", `'${script.replace(/'/g, "'\\''")}'`];
+}
+
 /** Runs a bash script as root on the sandbox host over SSH and returns its stdout. */
 export function onHost(script: string): string {
-  const quoted = `'${script.replace(/'/g, "'\\''")}'`;
-  return execFileSync("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", quoted], { encoding: "utf8" });
+  return execFileSync("bash", onHostArgs(script), { encoding: "utf8" });
 }
 
 let cachedEnv: Record<string, string> | undefined;
@@ -50,6 +54,21 @@ export function run(cmd: string, args: string[], opts: { input?: string; allowFa
 }
 export const pulumi = (...args: string[]) => run("pulumi", ["--non-interactive", ...args]);
 
+/** `run` without waiting: the test can act while the command runs. Resolves when it exits (never rejects). */
+export function runInBackground(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
+  const t = Date.now();
+  const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+  child.stderr.on("data", (c: Buffer) => { out += c.toString(); });
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ status: code ?? -1, out, seconds: (Date.now() - t) / 1000 })));
+}
+
+/** `onHost` without waiting. */
+export function onHostInBackground(script: string): Promise<RunResult> {
+  return runInBackground("bash", onHostArgs(script));
+}
+
 /**
  * Samples the argv of every process (`ps -eo args`) every 0.1 s, on the machine or on the sandbox
  * host, until stopped; `stop()` returns the distinct command lines seen.
@@ -58,10 +77,7 @@ export function psSampler(where: "machine" | "host"): { stop: () => Promise<stri
   const id = `psn-ps-${process.pid}-${Date.now()}`;
   const file = where === "machine" ? path.join(os.tmpdir(), `${id}.txt`) : `/run/${id}.txt`;
   const loop = `while [ ! -e ${file}.stop ]; do ps -eo args --no-headers; sleep 0.1; done | sort -u > ${file}`;
-  const child = where === "machine"
-    ? spawn("bash", ["-c", loop], { stdio: "ignore" })
-    : spawn("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "ssh", "node", "1", "bash", "-c", `'${loop}'`], { stdio: "ignore" });
-  const exited = once(child, "exit");
+  const exited = where === "machine" ? runInBackground("bash", ["-c", loop]) : onHostInBackground(loop);
   return {
     stop: async () => {
       if (where === "machine") fs.writeFileSync(`${file}.stop`, "");

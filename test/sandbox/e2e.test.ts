@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 
 import { describeCounts, type LoadCounts, underLoad } from "../helpers/load";
-import { DEPLOY, DOMAIN, ROOT, engineEnv, onHost as onHostRaw, psSampler, pulumi, run, sandboxDown } from "../helpers/sandbox";
+import { DEPLOY, DOMAIN, HOST_SH, engineEnv, onHost as onHostRaw, psSampler, pulumi, run, sandboxDown } from "../helpers/sandbox";
 
 const MIN = 60_000;
 
@@ -67,8 +67,7 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
 
   test("npm run sandbox: up, then the three checks from outside the host", async () => {
     // The host first, so the argv of every process on both sides can be sampled for the whole deploy.
-    run("bash", [DEPLOY, "prepare"]);
-    const boot = run("bash", [path.join(ROOT, "tools", "sandbox", "host.sh"), "up", "node", "1"]);
+    const boot = run("bash", [HOST_SH, "up", "node", "1"]);
     figures.push(`host boot to SSH: ${boot.seconds.toFixed(1)} s`);
     const samplers = [psSampler("machine"), psSampler("host")];
     const r = run("bash", [DEPLOY, "up"]);

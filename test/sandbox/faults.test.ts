@@ -3,19 +3,19 @@
  * (real engine, real systemd host, pebble, the real daemon). Each case shows what happens and that a
  * plain re-run of `pulumi up` then succeeds. Figures (outcome, time to recover) print at the end.
  */
-import { spawn } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 import { describeCounts, underLoad } from "../helpers/load";
-import { ADDR, DEPLOY, DOMAIN, ROOT, type RunResult, engineEnv, onHost as onHostRaw, run, sandboxDown } from "../helpers/sandbox";
+import {
+  ADDR, DEPLOY, DOMAIN, HOST_SH, ROOT, type RunResult, engineEnv, onHost as onHostRaw, onHostInBackground, run, runInBackground, sandboxDown,
+} from "../helpers/sandbox";
 
 const MIN = 60_000;
 const env = engineEnv();
 const RUN_CONFIG = env.PSN_RUN_CONFIG;
-const HOST_SH = path.join(ROOT, "tools", "sandbox", "host.sh");
 const SERVICES_SH = path.join(ROOT, "tools", "sandbox", "services.sh");
 const VERSION = "1.16.0";
 const FAKE_VERSION = "1.16.1";
@@ -32,14 +32,7 @@ const setConfig = (key: string, value: string) => run("pulumi", ["config", "set"
 const checks = () => run("bash", [DEPLOY, "check"]);
 
 /** `pulumi up` in the background, so the test can break things while it runs. */
-function upInBackground(opts: { cwd?: string; extra?: string[] } = {}): Promise<RunResult> {
-  const t = Date.now();
-  const child = spawn("pulumi", upArgs(...(opts.extra ?? [])), { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
-  child.stderr.on("data", (c: Buffer) => { out += c.toString(); });
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ status: code ?? -1, out, seconds: (Date.now() - t) / 1000 })));
-}
+const upInBackground = (opts: { cwd?: string; extra?: string[] } = {}) => runInBackground("pulumi", upArgs(...(opts.extra ?? [])), { cwd: opts.cwd });
 
 function expectFailed(r: RunResult, ...messages: (string | RegExp)[]): void {
   if (r.status === 0) throw new Error(`pulumi up succeeded but should have failed:\n${r.out.slice(-3000)}`);
@@ -220,7 +213,7 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
       sleep 0.05
     done; exit 1`);
     const r = await upInBackground();
-    const killed = await killer;
+    const killed = (await killer).out;
     expect(killed).toMatch(/^killed sshd \d+/);
     expectFailed(r, /pactus-steps-pactus/);
     const again = up();
@@ -229,11 +222,3 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
     figures.push(`SSH dropped mid-step (${killed.trim()}): up failed in ${r.seconds.toFixed(1)} s; the re-run converged in ${again.seconds.toFixed(1)} s`);
   }, 10 * MIN);
 });
-
-function onHostInBackground(script: string): Promise<string> {
-  const quoted = `'${script.replace(/'/g, "'\\''")}'`;
-  const child = spawn("bash", [HOST_SH, "ssh", "node", "1", "bash", "-c", quoted], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
-  return new Promise((resolve) => child.on("exit", () => resolve(out)));
-}

@@ -34,16 +34,13 @@ trap cleanup EXIT
 printf '%s' "$PSN_SEED_SITE" >/etc/nginx/sites-enabled/psn-bench-seed.conf
 # The ceiling: what nginx alone does on these cores with our TLS settings and no upstream at all (a
 # fixed answer). No proxy config can beat it, so ours/direct cannot exceed ceiling/direct.
-cat >/etc/nginx/sites-enabled/psn-bench-ceiling.conf <<'NGINX'
+# Our TLS lines (certificate, protocols, ciphers, session cache) and access log, as deployed.
+ours_tls=$(grep -E '^[[:space:]]*(ssl_[a-z_]+|access_log)[[:space:]]' /etc/nginx/sites-available/pactus.conf)
+cat >/etc/nginx/sites-enabled/psn-bench-ceiling.conf <<NGINX
 server {
     listen 8444 ssl http2;
     server_name node.pactus.test;
-    ssl_certificate     /etc/letsencrypt/live/node.pactus.test/fullchain.pem;
-    ssl_certificate_key /etc/letsencrypt/live/node.pactus.test/privkey.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_prefer_server_ciphers on;
-    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
-    access_log /var/log/nginx/access.log combined buffer=64k flush=5s;
+$ours_tls
     location / {
         default_type application/json;
         return 200 '{"jsonrpc":"2.0","id":1,"result":{"hash":"0000000000000000000000000000000000000000000000000000000000000000"}}';

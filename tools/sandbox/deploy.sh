@@ -19,13 +19,13 @@ HOST_ADDR=10.231.$HOST_INDEX.2
 RUN_CONFIG=$SANDBOX_DIR/Pulumi.$STACK.yaml
 SB=$ROOT/tools/sandbox
 
-log() { printf 'sandbox: %s\n' "$*" >&2; }
+PSN_LOG=sandbox
+# shellcheck source=SCRIPTDIR/common.sh
+. "$SB/common.sh"
 die() {
   log "error: $*"
   exit 1
 }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 domain() { sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.$STACK.yaml"; }
 pactus_version() { sed -n 's/^PACTUS_VERSION=//p' "$ROOT/tools/versions.env"; }

@@ -13,10 +13,9 @@ SSH_KEY=$SANDBOX_DIR/ssh/id_ed25519
 ROOTFS_RECIPE=psn-rootfs-1
 PACKAGES=systemd-sysv,openssh-server,iproute2,ca-certificates,curl,dbus,sudo,libpam-systemd,procps
 
-log() { printf '%s\n' "host.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+PSN_LOG=host.sh
+# shellcheck source=SCRIPTDIR/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
   cat >&2 <<EOF

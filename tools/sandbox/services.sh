@@ -15,10 +15,9 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 PY_COMM=$(basename "$PY")
 
-log() { printf '%s\n' "services.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+PSN_LOG=services.sh
+# shellcheck source=SCRIPTDIR/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
   cat >&2 <<EOF
@@ -148,7 +147,7 @@ EOF
   fi
   wait_for "release server" "$SVC/release.log" release "$PY_COMM" \
     curl -sf -o /dev/null "http://$SVC_ADDR:8099/"
-  log "up in $(since "$t0") s: acme https://$SVC_ADDR:14000/dir, dns $SVC_ADDR:8053, release http://$SVC_ADDR:8099/"
+  log "up in $(since "$t0" 2) s: acme https://$SVC_ADDR:14000/dir, dns $SVC_ADDR:8053, release http://$SVC_ADDR:8099/"
 }
 
 stop_pid() { # <name> <comm>
