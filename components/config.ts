@@ -4,7 +4,16 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { GROUPS, OPAQUE_SECRET, PROJECT, RawConfig, RawSecret, SECRET_KEYS, StackConfig, parseConfig } from "./validate";
+import {
+  GROUPS,
+  OPAQUE_SECRET,
+  PROJECT,
+  RawConfig,
+  RawSecret,
+  SECRET_KEYS,
+  StackConfig,
+  parseConfig,
+} from "./validate";
 
 export * from "./validate";
 
@@ -43,7 +52,8 @@ export function splitSecrets(
       const { [field]: value, ...rest } = obj as Record<string, unknown>;
       copy[g] = rest;
       if (value === undefined || value === null || value === "") continue;
-      secrets[key] = value === OPAQUE_SECRET ? OPAQUE_SECRET : typeof value === "string" ? value : String(value);
+      secrets[key] =
+        value === OPAQUE_SECRET ? OPAQUE_SECRET : typeof value === "string" ? value : String(value);
       if (!isSecret(g, value)) plaintextSecrets.push(key);
     }
   }
@@ -53,7 +63,8 @@ export function splitSecrets(
 /** Whether the engine holds `key` encrypted (a group containing a `--secret --path` value is). */
 function isSecretKey(key: string): boolean {
   // runtime.isConfigSecret is marked @internal in the SDK's typings; it reads PULUMI_CONFIG_SECRET_KEYS.
-  const internal = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  const internal = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean })
+    .isConfigSecret;
   if (internal) return internal(key);
   const keys: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
   return Array.isArray(keys) && keys.includes(key);
@@ -65,17 +76,21 @@ export function loadConfig(): LoadedConfig {
   for (const g of GROUPS) groups[g] = cfg.getObject(g);
   const raw = splitSecrets(groups, (g) => isSecretKey(`${PROJECT}:${g}`));
   const cloudflareToken =
-    new pulumi.Config("cloudflare").get("apiToken") !== undefined || !!process.env.CLOUDFLARE_API_TOKEN;
+    new pulumi.Config("cloudflare").get("apiToken") !== undefined ||
+    !!process.env.CLOUDFLARE_API_TOKEN;
   const { config, secrets } = parseConfig({ ...raw, cloudflareToken });
   return {
     config,
     walletPassword: pulumi.secret(secrets.walletPassword!),
     mnemonic: secrets.mnemonic === undefined ? undefined : pulumi.secret(secrets.mnemonic),
     privateKey: secrets.privateKey === undefined ? undefined : pulumi.secret(secrets.privateKey),
-    basicAuth: secrets.basicAuth === undefined || secrets.basicAuthPassword === undefined ? undefined : {
-      line: pulumi.secret(secrets.basicAuth),
-      password: pulumi.secret(secrets.basicAuthPassword),
-      digest: basicAuthDigest(secrets.basicAuth),
-    },
+    basicAuth:
+      secrets.basicAuth === undefined || secrets.basicAuthPassword === undefined
+        ? undefined
+        : {
+            line: pulumi.secret(secrets.basicAuth),
+            password: pulumi.secret(secrets.basicAuthPassword),
+            digest: basicAuthDigest(secrets.basicAuth),
+          },
   };
 }

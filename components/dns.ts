@@ -19,15 +19,19 @@ export class DnsRecord extends pulumi.ComponentResource {
 
   constructor(name: string, args: DnsRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:dns:Record", name, {}, opts);
-    const record = new cloudflare.DnsRecord(`${name}-a`, {
-      zoneId: args.zoneId,
-      name: args.name,
-      type: "A",
-      content: args.address,
-      ttl: args.ttl ?? 60,
-      proxied: false,
-      comment: "pactus-secure-node",
-    }, { parent: this });
+    const record = new cloudflare.DnsRecord(
+      `${name}-a`,
+      {
+        zoneId: args.zoneId,
+        name: args.name,
+        type: "A",
+        content: args.address,
+        ttl: args.ttl ?? 60,
+        proxied: false,
+        comment: "pactus-secure-node",
+      },
+      { parent: this },
+    );
     this.fqdn = record.name;
     this.registerOutputs({ fqdn: this.fqdn });
   }

@@ -5,7 +5,12 @@ import { StepName, StepPlan, buildCommand, buildDeleteCommand, buildStdin, hashO
 /** Arguments for {@link NodeSteps}. */
 export interface NodeStepsArgs {
   /** SSH connection (secret: it holds the private key). */
-  readonly connection: pulumi.Input<{ host: string; port: number; user: string; privateKey: string }>;
+  readonly connection: pulumi.Input<{
+    host: string;
+    port: number;
+    user: string;
+    privateKey: string;
+  }>;
   /** Steps in order, from `planSteps`. */
   readonly steps: StepPlan[];
   /** Inputs known only after other resources exist (e.g. a new VM's IP), merged into a step's env. */
@@ -42,28 +47,54 @@ export class NodeSteps extends pulumi.ComponentResource {
       }));
       const late = pulumi.output(args.lateEnv?.[step.name] ?? {});
       const create = late.apply((extra) =>
-        buildCommand(step.name, Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash, args.sudo),
+        buildCommand(
+          step.name,
+          Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash,
+          args.sudo,
+        ),
       );
       // The step's script and inputs travel on stdin; only the secret steps' stdin (pactus, and verify
       // with basic auth) holds secrets, and it is a secret as a whole.
       const secrets = args.secretStdin[step.name];
-      if (step.secretStdin && !secrets) throw new Error(`NodeSteps: step ${step.name} needs its secret stdin`);
+      if (step.secretStdin && !secrets)
+        throw new Error(`NodeSteps: step ${step.name} needs its secret stdin`);
       const stdin = step.secretStdin
-        ? pulumi.secret(pulumi.all([late, secrets!]).apply(([extra, sec]) => buildStdin(step.name, step.script, { ...step.env, ...extra }, sec)))
+        ? pulumi.secret(
+            pulumi
+              .all([late, secrets!])
+              .apply(([extra, sec]) =>
+                buildStdin(step.name, step.script, { ...step.env, ...extra }, sec),
+              ),
+          )
         : late.apply((extra) => buildStdin(step.name, step.script, { ...step.env, ...extra }));
-      const cmd = new command.remote.Command(`${name}-${step.name}`, {
-        connection: pulumi.secret(connection),
-        create,
-        delete: step.deleteScript ? buildDeleteCommand(`${step.name}-delete`, step.deleteScript, step.deleteEnv ?? {}, args.sudo) : undefined,
-        stdin,
-        addPreviousOutputInEnv: false,
-        logging: "stdoutAndStderr",
-      }, {
-        parent: this,
-        dependsOn: previous ? [previous] : [],
-        customTimeouts: { create: first ? args.sshTimeout ?? "20m" : "30m", update: "30m", delete: "10m" },
-        additionalSecretOutputs: step.secretStdin ? ["stdin"] : [],
-      });
+      const cmd = new command.remote.Command(
+        `${name}-${step.name}`,
+        {
+          connection: pulumi.secret(connection),
+          create,
+          delete: step.deleteScript
+            ? buildDeleteCommand(
+                `${step.name}-delete`,
+                step.deleteScript,
+                step.deleteEnv ?? {},
+                args.sudo,
+              )
+            : undefined,
+          stdin,
+          addPreviousOutputInEnv: false,
+          logging: "stdoutAndStderr",
+        },
+        {
+          parent: this,
+          dependsOn: previous ? [previous] : [],
+          customTimeouts: {
+            create: first ? (args.sshTimeout ?? "20m") : "30m",
+            update: "30m",
+            delete: "10m",
+          },
+          additionalSecretOutputs: step.secretStdin ? ["stdin"] : [],
+        },
+      );
       this.commands[step.name] = cmd;
       previous = cmd;
     }

@@ -12,17 +12,29 @@ export interface SecureNodeArgs {
   readonly mnemonic?: pulumi.Output<string>;
   readonly privateKey?: pulumi.Output<string>;
   /** apis.basicAuth: the line (secret), its password (secret, for verify) and the line's digest. */
-  readonly basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string>; digest: string };
+  readonly basicAuth?: {
+    line: pulumi.Output<string>;
+    password: pulumi.Output<string>;
+    digest: string;
+  };
 }
 
 /** The pactus step's secret stdin: wallet password, mnemonic (restore), basic_auth line. */
 export function pactusSecretStdin(
-  password: pulumi.Output<string>, mnemonic?: pulumi.Output<string>, basicAuth?: pulumi.Output<string>,
+  password: pulumi.Output<string>,
+  mnemonic?: pulumi.Output<string>,
+  basicAuth?: pulumi.Output<string>,
 ): pulumi.Output<string> {
   return pulumi.secret(
-    pulumi.all([password, mnemonic ?? pulumi.output(""), basicAuth ?? pulumi.output("")]).apply(([pw, mn, ba]) =>
-      pactusSecrets({ walletPassword: pw, mnemonic: mn || undefined, basicAuth: ba || undefined }),
-    ),
+    pulumi
+      .all([password, mnemonic ?? pulumi.output(""), basicAuth ?? pulumi.output("")])
+      .apply(([pw, mn, ba]) =>
+        pactusSecrets({
+          walletPassword: pw,
+          mnemonic: mn || undefined,
+          basicAuth: ba || undefined,
+        }),
+      ),
   );
 }
 
@@ -36,26 +48,50 @@ export class SecureNode extends pulumi.ComponentResource {
   constructor(name: string, args: SecureNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:SecureNode", name, {}, opts);
     const cfg = args.config;
-    const host = new Host(`${name}-host`, { host: cfg.host, network: cfg.pactus.network, privateKey: args.privateKey }, { parent: this });
+    const host = new Host(
+      `${name}-host`,
+      { host: cfg.host, network: cfg.pactus.network, privateKey: args.privateKey },
+      { parent: this },
+    );
     const dependsOn: pulumi.Resource[] = [host];
     if (cfg.dns.provider === "cloudflare") {
-      dependsOn.push(new DnsRecord(`${name}-dns`, { zoneId: cfg.dns.zoneId, name: cfg.domain, address: host.publicIp, ttl: cfg.dns.ttl }, { parent: this }));
+      dependsOn.push(
+        new DnsRecord(
+          `${name}-dns`,
+          { zoneId: cfg.dns.zoneId, name: cfg.domain, address: host.publicIp, ttl: cfg.dns.ttl },
+          { parent: this },
+        ),
+      );
     }
     const auth = args.basicAuth;
-    if (cfg.apis.basicAuth !== (auth !== undefined)) throw new Error("SecureNode: config.apis.basicAuth and args.basicAuth disagree");
-    const nodeSteps = new NodeSteps(`${name}-steps`, {
-      connection: host.connection,
-      steps: planSteps(cfg, { sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22, basicAuthDigest: auth?.digest }),
-      // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
-      lateEnv: { "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })) },
-      secretStdin: {
-        pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth?.line),
-        ...(auth ? {
-          verify: pulumi.secret(pulumi.all([auth.line, auth.password]).apply(([line, password]) => verifySecrets({ basicAuth: line, password }))),
-        } : {}),
+    if (cfg.apis.basicAuth !== (auth !== undefined))
+      throw new Error("SecureNode: config.apis.basicAuth and args.basicAuth disagree");
+    const nodeSteps = new NodeSteps(
+      `${name}-steps`,
+      {
+        connection: host.connection,
+        steps: planSteps(cfg, {
+          sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22,
+          basicAuthDigest: auth?.digest,
+        }),
+        // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
+        lateEnv: { "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })) },
+        secretStdin: {
+          pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth?.line),
+          ...(auth
+            ? {
+                verify: pulumi.secret(
+                  pulumi
+                    .all([auth.line, auth.password])
+                    .apply(([line, password]) => verifySecrets({ basicAuth: line, password })),
+                ),
+              }
+            : {}),
+        },
+        sudo: cfg.host.user !== "root",
       },
-      sudo: cfg.host.user !== "root",
-    }, { parent: this, dependsOn });
+      { parent: this, dependsOn },
+    );
     this.fqdn = cfg.domain;
     this.ip = host.address;
     const base = `https://${cfg.domain}`;

@@ -7,7 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { StackConfig } from "./validate";
 import {
-  hostPaths, renderCertbotDropIn, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig,
+  hostPaths,
+  renderCertbotDropIn,
+  renderCertbotHook,
+  renderNginxHttp,
+  renderNginxTls,
+  renderPactusConfig,
   renderPactusUnit,
 } from "./render";
 
@@ -15,7 +20,14 @@ const REMOTE_DIR = path.resolve(__dirname, "..", "remote");
 const LIB_LINE = /^\. "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/lib\.sh"$/m;
 
 export type StepName =
-  | "wait-for-ssh" | "base" | "pactus" | "nginx-bootstrap" | "wait-for-dns" | "certificate" | "nginx-tls" | "verify";
+  | "wait-for-ssh"
+  | "base"
+  | "pactus"
+  | "nginx-bootstrap"
+  | "wait-for-dns"
+  | "certificate"
+  | "nginx-tls"
+  | "verify";
 
 export interface StepPlan {
   name: StepName;
@@ -47,10 +59,17 @@ export function loadScript(file: string): string {
  */
 function statusBundle(): string {
   const dir = path.resolve(__dirname, "..", "nginx", "status");
-  return fs.readdirSync(dir).sort().map((f) => {
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(f)) throw new Error(`nginx/status/${f}: file names must be [a-z0-9._-]`);
-    return `${f} ${fs.readFileSync(path.join(dir, f)).toString("base64")}`;
-  }).join("\n") + "\n";
+  return (
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => {
+        if (!/^[a-z0-9][a-z0-9._-]*$/.test(f))
+          throw new Error(`nginx/status/${f}: file names must be [a-z0-9._-]`);
+        return `${f} ${fs.readFileSync(path.join(dir, f)).toString("base64")}`;
+      })
+      .join("\n") + "\n"
+  );
 }
 
 /**
@@ -75,7 +94,14 @@ function assignments(step: string, env: Record<string, string>): string[] {
  * step's hash so a change shows in the plan. Short on purpose: a failing command's error repeats it.
  */
 export function buildCommand(name: string, hash: string, sudo: boolean): string {
-  return [...(sudo ? ["sudo", "-n"] : []), "env", `PSN_STEP_HASH=${shq(hash)}`, "bash", "-s", `psn-${name}`].join(" ");
+  return [
+    ...(sudo ? ["sudo", "-n"] : []),
+    "env",
+    `PSN_STEP_HASH=${shq(hash)}`,
+    "bash",
+    "-s",
+    `psn-${name}`,
+  ].join(" ");
 }
 
 /**
@@ -83,15 +109,37 @@ export function buildCommand(name: string, hash: string, sudo: boolean): string 
  * heredoc, and the script wrapped in a function. bash reads the whole function before running it, and
  * runs it with stdin from /dev/null, so no command in the script can swallow the rest of the input.
  */
-export function buildStdin(name: string, script: string, env: Record<string, string>, secrets?: string): string {
+export function buildStdin(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  secrets?: string,
+): string {
   const vars = assignments(name, env).map((a) => `${a}\n`);
-  const secretBlock = secrets === undefined ? "" : `PSN_SECRETS=$(cat <<'__PSN_SECRETS__'\n${secrets}__PSN_SECRETS__\n)\n`;
+  const secretBlock =
+    secrets === undefined
+      ? ""
+      : `PSN_SECRETS=$(cat <<'__PSN_SECRETS__'\n${secrets}__PSN_SECRETS__\n)\n`;
   return `${vars.join("")}${secretBlock}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
 }
 
 /** An undo command: small scripts, given inline because stdin carries the create script. */
-export function buildDeleteCommand(name: string, script: string, env: Record<string, string>, sudo: boolean): string {
-  return [...(sudo ? ["sudo", "-n"] : []), "env", ...assignments(name, env), "bash", "-c", shq(script), `psn-${name}`, "</dev/null"].join(" ");
+export function buildDeleteCommand(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  sudo: boolean,
+): string {
+  return [
+    ...(sudo ? ["sudo", "-n"] : []),
+    "env",
+    ...assignments(name, env),
+    "bash",
+    "-c",
+    shq(script),
+    `psn-${name}`,
+    "</dev/null",
+  ].join(" ");
 }
 
 /** KEY=<base64> lines, as `psn_secret` in remote/lib.sh reads them. */
@@ -103,13 +151,24 @@ function secretLines(values: Record<string, string | undefined>): string {
 }
 
 /** The pactus step's secrets: the wallet password, the mnemonic (restore) and the basic_auth line. */
-export function pactusSecrets(s: { walletPassword: string; mnemonic?: string; basicAuth?: string }): string {
-  return secretLines({ WALLET_PASSWORD: s.walletPassword, MNEMONIC: s.mnemonic, BASIC_AUTH: s.basicAuth });
+export function pactusSecrets(s: {
+  walletPassword: string;
+  mnemonic?: string;
+  basicAuth?: string;
+}): string {
+  return secretLines({
+    WALLET_PASSWORD: s.walletPassword,
+    MNEMONIC: s.mnemonic,
+    BASIC_AUTH: s.basicAuth,
+  });
 }
 
 /** The verify step's secrets with basic auth on: the user of the basic_auth line and its password. */
 export function verifySecrets(s: { basicAuth: string; password: string }): string {
-  return secretLines({ API_USER: s.basicAuth.slice(0, s.basicAuth.indexOf(":")), API_PASSWORD: s.password });
+  return secretLines({
+    API_USER: s.basicAuth.slice(0, s.basicAuth.indexOf(":")),
+    API_PASSWORD: s.password,
+  });
 }
 
 export function hashOf(...parts: unknown[]): string {
@@ -117,7 +176,11 @@ export function hashOf(...parts: unknown[]): string {
 }
 
 function p2pPort(cfg: StackConfig): string {
-  return cfg.pactus.network === "mainnet" ? "21888" : cfg.pactus.network === "testnet" ? "21777" : "";
+  return cfg.pactus.network === "mainnet"
+    ? "21888"
+    : cfg.pactus.network === "testnet"
+      ? "21777"
+      : "";
 }
 
 export interface PlanOptions {
@@ -137,62 +200,121 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   const apis = (["grpcWeb", "jsonrpc", "http"] as const).filter((a) => cfg.apis[a]);
   const initPy = opts.initPy ?? fs.readFileSync(path.join(REMOTE_DIR, "pactus-init.py"), "utf8");
   const ca: Record<string, string> = cfg.acme.caBundle
-    ? { PSN_CA_BUNDLE: cfg.acme.caBundle, PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN: renderCertbotDropIn(p), PSN_DROPIN_PATH: p.certbotDropIn }
+    ? {
+        PSN_CA_BUNDLE: cfg.acme.caBundle,
+        PSN_CA_BUNDLE_PATH: p.acmeCaBundle,
+        PSN_DROPIN: renderCertbotDropIn(p),
+        PSN_DROPIN_PATH: p.certbotDropIn,
+      }
     : {};
   const raw: Omit<StepPlan, "hash">[] = [
     { name: "wait-for-ssh", script: loadScript("wait-ssh.sh"), env: {}, secretStdin: false },
     {
-      name: "base", script: loadScript("base.sh"),
+      name: "base",
+      script: loadScript("base.sh"),
       env: { PSN_SSH_PORT: String(opts.sshPort), PSN_P2P_PORT: p2pPort(cfg), PSN_FIREWALL: "true" },
-      deleteScript: loadScript("base-delete.sh"), deleteEnv: {}, secretStdin: false,
+      deleteScript: loadScript("base-delete.sh"),
+      deleteEnv: {},
+      secretStdin: false,
     },
     {
-      name: "pactus", script: loadScript("pactus.sh"),
+      name: "pactus",
+      script: loadScript("pactus.sh"),
       env: {
-        PSN_VERSION: cfg.pactus.version, PSN_NETWORK: cfg.pactus.network, PSN_RELEASE_BASE_URL: cfg.pactus.releaseBaseUrl,
-        PSN_VALIDATORS: String(cfg.pactus.validators), PSN_CONFIG: renderPactusConfig(cfg), PSN_UNIT: renderPactusUnit(cfg, p),
+        PSN_VERSION: cfg.pactus.version,
+        PSN_NETWORK: cfg.pactus.network,
+        PSN_RELEASE_BASE_URL: cfg.pactus.releaseBaseUrl,
+        PSN_VALIDATORS: String(cfg.pactus.validators),
+        PSN_CONFIG: renderPactusConfig(cfg),
+        PSN_UNIT: renderPactusUnit(cfg, p),
         PSN_INIT_PY: initPy,
       },
-      deleteScript: loadScript("pactus-delete.sh"), deleteEnv: { PSN_PURGE: String(cfg.pactus.purgeOnDestroy) }, secretStdin: true,
+      deleteScript: loadScript("pactus-delete.sh"),
+      deleteEnv: { PSN_PURGE: String(cfg.pactus.purgeOnDestroy) },
+      secretStdin: true,
     },
     {
-      name: "nginx-bootstrap", script: loadScript("nginx-bootstrap.sh"),
+      name: "nginx-bootstrap",
+      script: loadScript("nginx-bootstrap.sh"),
       env: { PSN_HTTP_CONF: renderNginxHttp(cfg), PSN_WEBROOT: p.acmeWebroot },
-      deleteScript: loadScript("nginx-bootstrap-delete.sh"), deleteEnv: { PSN_WEBROOT: p.acmeWebroot }, secretStdin: false,
-    },
-    {
-      name: "wait-for-dns", script: loadScript("wait-dns.sh"),
-      env: { PSN_DOMAIN: cfg.domain, PSN_RESOLVER: cfg.dns.resolver, PSN_TIMEOUT: String(cfg.dns.waitSeconds) },
+      deleteScript: loadScript("nginx-bootstrap-delete.sh"),
+      deleteEnv: { PSN_WEBROOT: p.acmeWebroot },
       secretStdin: false,
     },
     {
-      name: "certificate", script: loadScript("certificate.sh"),
+      name: "wait-for-dns",
+      script: loadScript("wait-dns.sh"),
       env: {
-        PSN_DOMAIN: cfg.domain, PSN_EMAIL: cfg.acme.email, PSN_ACME_SERVER: cfg.acme.server, PSN_WEBROOT: p.acmeWebroot,
-        PSN_HOOK: renderCertbotHook(cfg), PSN_HOOK_PATH: p.certbotHook, ...ca,
+        PSN_DOMAIN: cfg.domain,
+        PSN_RESOLVER: cfg.dns.resolver,
+        PSN_TIMEOUT: String(cfg.dns.waitSeconds),
+      },
+      secretStdin: false,
+    },
+    {
+      name: "certificate",
+      script: loadScript("certificate.sh"),
+      env: {
+        PSN_DOMAIN: cfg.domain,
+        PSN_EMAIL: cfg.acme.email,
+        PSN_ACME_SERVER: cfg.acme.server,
+        PSN_WEBROOT: p.acmeWebroot,
+        PSN_HOOK: renderCertbotHook(cfg),
+        PSN_HOOK_PATH: p.certbotHook,
+        ...ca,
       },
       deleteScript: loadScript("certificate-delete.sh"),
-      deleteEnv: { PSN_DOMAIN: cfg.domain, PSN_HOOK_PATH: p.certbotHook, ...(cfg.acme.caBundle ? { PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN_PATH: p.certbotDropIn } : {}) },
+      deleteEnv: {
+        PSN_DOMAIN: cfg.domain,
+        PSN_HOOK_PATH: p.certbotHook,
+        ...(cfg.acme.caBundle
+          ? { PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN_PATH: p.certbotDropIn }
+          : {}),
+      },
       secretStdin: false,
     },
     {
-      name: "nginx-tls", script: loadScript("nginx-tls.sh"),
-      env: { PSN_DOMAIN: cfg.domain, PSN_TLS_CONF: renderNginxTls(cfg), PSN_STATUS_ROOT: p.statusRoot, PSN_STATUS_FILES: statusBundle() },
-      deleteScript: loadScript("nginx-tls-delete.sh"), deleteEnv: { PSN_STATUS_ROOT: p.statusRoot }, secretStdin: false,
+      name: "nginx-tls",
+      script: loadScript("nginx-tls.sh"),
+      env: {
+        PSN_DOMAIN: cfg.domain,
+        PSN_TLS_CONF: renderNginxTls(cfg),
+        PSN_STATUS_ROOT: p.statusRoot,
+        PSN_STATUS_FILES: statusBundle(),
+      },
+      deleteScript: loadScript("nginx-tls-delete.sh"),
+      deleteEnv: { PSN_STATUS_ROOT: p.statusRoot },
+      secretStdin: false,
     },
   ];
-  if (cfg.apis.basicAuth && !opts.basicAuthDigest) throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
-  const secretParts = (s: { name: StepName }) => (s.name === "pactus" && cfg.apis.basicAuth ? [opts.basicAuthDigest] : []);
-  const steps: StepPlan[] = raw.map((s) => ({ ...s, hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...secretParts(s)) }));
+  if (cfg.apis.basicAuth && !opts.basicAuthDigest)
+    throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
+  const secretParts = (s: { name: StepName }) =>
+    s.name === "pactus" && cfg.apis.basicAuth ? [opts.basicAuthDigest] : [];
+  const steps: StepPlan[] = raw.map((s) => ({
+    ...s,
+    hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...secretParts(s)),
+  }));
   // verify re-runs whenever any step before it changed.
   const verifyEnv = {
-    PSN_DOMAIN: cfg.domain, PSN_APIS: apis.join(" "), PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : cfg.cors.origins[0] ?? "",
-    PSN_TRUSTED: String(!cfg.acme.staging), PSN_TIMEOUT: "120", PSN_WORKING_DIR: p.pactusWorkingDir,
+    PSN_DOMAIN: cfg.domain,
+    PSN_APIS: apis.join(" "),
+    PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : (cfg.cors.origins[0] ?? ""),
+    PSN_TRUSTED: String(!cfg.acme.staging),
+    PSN_TIMEOUT: "120",
+    PSN_WORKING_DIR: p.pactusWorkingDir,
   };
   const verifyScript = loadScript("verify.sh");
   steps.push({
-    name: "verify", script: verifyScript, env: verifyEnv, secretStdin: cfg.apis.basicAuth,
-    hash: hashOf(verifyScript, verifyEnv, steps.map((s) => s.hash)),
+    name: "verify",
+    script: verifyScript,
+    env: verifyEnv,
+    secretStdin: cfg.apis.basicAuth,
+    hash: hashOf(
+      verifyScript,
+      verifyEnv,
+      steps.map((s) => s.hash),
+    ),
   });
   return steps;
 }

@@ -17,7 +17,8 @@ export const ACME_SERVERS = {
   production: "https://acme-v02.api.letsencrypt.org/directory",
   staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
 } as const;
-export const DEFAULT_RELEASE_BASE_URL = "https://github.com/pactus-project/pactus/releases/download";
+export const DEFAULT_RELEASE_BASE_URL =
+  "https://github.com/pactus-project/pactus/releases/download";
 export const DEFAULT_PACTUS_VERSION = "1.16.0";
 export const DEFAULT_CORS_ORIGINS = ["https://ping.pactus.org"];
 
@@ -99,7 +100,11 @@ export interface RawConfig {
 }
 
 export const SECRET_KEYS = [
-  "host.privateKey", "pactus.walletPassword", "pactus.mnemonic", "apis.basicAuth", "apis.basicAuthPassword",
+  "host.privateKey",
+  "pactus.walletPassword",
+  "pactus.mnemonic",
+  "apis.basicAuth",
+  "apis.basicAuthPassword",
 ] as const;
 
 export class ConfigError extends Error {
@@ -116,11 +121,28 @@ export class ConfigError extends Error {
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   acme: ["email", "server", "caBundle"],
   host: [
-    "provider", "region", "instanceType", "diskGb", "adminCidrs", "allowSshFromAnywhere", "ubuntuRelease",
-    "address", "port", "user", "privateKey",
+    "provider",
+    "region",
+    "instanceType",
+    "diskGb",
+    "adminCidrs",
+    "allowSshFromAnywhere",
+    "ubuntuRelease",
+    "address",
+    "port",
+    "user",
+    "privateKey",
   ],
   dns: ["provider", "zoneId", "ttl", "resolver", "waitSeconds"],
-  pactus: ["version", "network", "releaseBaseUrl", "mnemonic", "walletPassword", "validators", "purgeOnDestroy"],
+  pactus: [
+    "version",
+    "network",
+    "releaseBaseUrl",
+    "mnemonic",
+    "walletPassword",
+    "validators",
+    "purgeOnDestroy",
+  ],
   apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
   nginx: ["rateLimit"],
@@ -140,7 +162,10 @@ class Problems {
 function group(raw: unknown, name: string, p: Problems): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    p.add(name, `must be an object; set its fields with \`pulumi config set --path ${name}.<field> <value>\``);
+    p.add(
+      name,
+      `must be an object; set its fields with \`pulumi config set --path ${name}.<field> <value>\``,
+    );
     return {};
   }
   const obj = raw as Record<string, unknown>;
@@ -152,7 +177,12 @@ function group(raw: unknown, name: string, p: Problems): Record<string, unknown>
   return obj;
 }
 
-function str(obj: Record<string, unknown>, key: string, path: string, p: Problems): string | undefined {
+function str(
+  obj: Record<string, unknown>,
+  key: string,
+  path: string,
+  p: Problems,
+): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v === "string") return v;
@@ -161,7 +191,13 @@ function str(obj: Record<string, unknown>, key: string, path: string, p: Problem
   return undefined;
 }
 
-function bool(obj: Record<string, unknown>, key: string, path: string, def: boolean, p: Problems): boolean {
+function bool(
+  obj: Record<string, unknown>,
+  key: string,
+  path: string,
+  def: boolean,
+  p: Problems,
+): boolean {
   const v = obj[key];
   if (v === undefined || v === null || v === "") return def;
   if (v === true || v === "true") return true;
@@ -171,7 +207,13 @@ function bool(obj: Record<string, unknown>, key: string, path: string, def: bool
 }
 
 function int(
-  obj: Record<string, unknown>, key: string, path: string, def: number, min: number, max: number, p: Problems,
+  obj: Record<string, unknown>,
+  key: string,
+  path: string,
+  def: number,
+  min: number,
+  max: number,
+  p: Problems,
 ): number {
   const v = obj[key];
   if (v === undefined || v === null || v === "") return def;
@@ -183,18 +225,30 @@ function int(
   return n;
 }
 
-function list(obj: Record<string, unknown>, key: string, path: string, p: Problems): string[] | undefined {
+function list(
+  obj: Record<string, unknown>,
+  key: string,
+  path: string,
+  p: Problems,
+): string[] | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-    p.add(path, `must be a list of strings, e.g. \`pulumi config set --path '${path}[0]' <value>\``);
+    p.add(
+      path,
+      `must be a list of strings, e.g. \`pulumi config set --path '${path}[0]' <value>\``,
+    );
     return undefined;
   }
   return v as string[];
 }
 
 function oneOf<T extends string>(
-  v: string | undefined, allowed: readonly T[], def: T | undefined, path: string, p: Problems,
+  v: string | undefined,
+  allowed: readonly T[],
+  def: T | undefined,
+  path: string,
+  p: Problems,
 ): T | undefined {
   if (v === undefined) return def;
   if ((allowed as readonly string[]).includes(v)) return v as T;
@@ -211,18 +265,25 @@ export function domainProblem(name: string): string | undefined {
   if (isIP(name) || isIP(name.replace(/^\[|\]$/g, ""))) {
     return `${JSON.stringify(name)} is an IP address; ACME certificates need a DNS name pointing at the host`;
   }
-  if (/:\d*$/.test(name)) return `${JSON.stringify(name)} has a port; ${eg} (ports 80 and 443 are used)`;
-  if (name.includes("*")) return `${JSON.stringify(name)} is a wildcard; HTTP-01 cannot issue wildcards, ${eg}`;
-  if (/[A-Z]/.test(name)) return `${JSON.stringify(name)} has uppercase letters; use ${JSON.stringify(name.toLowerCase())}`;
+  if (/:\d*$/.test(name))
+    return `${JSON.stringify(name)} has a port; ${eg} (ports 80 and 443 are used)`;
+  if (name.includes("*"))
+    return `${JSON.stringify(name)} is a wildcard; HTTP-01 cannot issue wildcards, ${eg}`;
+  if (/[A-Z]/.test(name))
+    return `${JSON.stringify(name)} has uppercase letters; use ${JSON.stringify(name.toLowerCase())}`;
   const bad = name.match(/[^a-z0-9.-]/g);
-  if (bad) return `${JSON.stringify(name)} contains ${[...new Set(bad)].map((c) => JSON.stringify(c)).join(" ")}; only a-z, 0-9, "-" and "." are allowed`;
+  if (bad)
+    return `${JSON.stringify(name)} contains ${[...new Set(bad)].map((c) => JSON.stringify(c)).join(" ")}; only a-z, 0-9, "-" and "." are allowed`;
   if (name.length > 253) return `is ${name.length} characters long; a DNS name has at most 253`;
   const labels = name.split(".");
   if (labels.length < 2) return `${JSON.stringify(name)} is not a fully qualified name; ${eg}`;
   for (const l of labels) {
-    if (l.length === 0) return `${JSON.stringify(name)} has an empty label (".." or a leading/trailing dot); ${eg}`;
-    if (l.length > 63) return `label ${JSON.stringify(l.slice(0, 20) + "…")} is ${l.length} characters long; a label has at most 63`;
-    if (l.startsWith("-") || l.endsWith("-")) return `label ${JSON.stringify(l)} starts or ends with "-"`;
+    if (l.length === 0)
+      return `${JSON.stringify(name)} has an empty label (".." or a leading/trailing dot); ${eg}`;
+    if (l.length > 63)
+      return `label ${JSON.stringify(l.slice(0, 20) + "…")} is ${l.length} characters long; a label has at most 63`;
+    if (l.startsWith("-") || l.endsWith("-"))
+      return `label ${JSON.stringify(l)} starts or ends with "-"`;
   }
   return undefined;
 }
@@ -234,7 +295,8 @@ const MAX_EMAIL = 254;
 /** What `pactus-init.py` reads from the password file (read_secret_file). */
 const MAX_PASSWORD_BYTES = 64 * 1024;
 /** Go's strings.TrimSpace set: what `pactus-daemon start --password-from-file` and the init helper strip. */
-const GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+const GO_SPACE =
+  "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 
 function trimGoSpace(s: string): string {
   let a = 0;
@@ -244,16 +306,26 @@ function trimGoSpace(s: string): string {
   return s.slice(a, b);
 }
 
-const EMAIL = /^[A-Za-z0-9._%+-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9._%+-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** An URL made only of characters that are inert in shell single quotes and nginx/TOML strings. */
-function safeUrl(v: string, path: string, schemes: string[], p: Problems, allowPath = true): URL | undefined {
+function safeUrl(
+  v: string,
+  path: string,
+  schemes: string[],
+  p: Problems,
+  allowPath = true,
+): URL | undefined {
   if (v.length > MAX_URL) {
     p.add(path, `is ${v.length} characters long; a URL here has at most ${MAX_URL}`);
     return undefined;
   }
   if (!/^[A-Za-z0-9._~:/?#[\]@!&*+,=%-]+$/.test(v)) {
-    p.add(path, `${JSON.stringify(v)} contains characters not allowed in a URL here (quotes, spaces, $, ;, braces)`);
+    p.add(
+      path,
+      `${JSON.stringify(v)} contains characters not allowed in a URL here (quotes, spaces, $, ;, braces)`,
+    );
     return undefined;
   }
   let u: URL;
@@ -272,16 +344,25 @@ function safeUrl(v: string, path: string, schemes: string[], p: Problems, allowP
     return undefined;
   }
   if (!allowPath && (u.pathname !== "/" || u.search || u.hash || v.endsWith("/"))) {
-    p.add(path, `${JSON.stringify(v)} has a path; an origin is scheme://host[:port], e.g. https://app.example.org`);
+    p.add(
+      path,
+      `${JSON.stringify(v)} has a path; an origin is scheme://host[:port], e.g. https://app.example.org`,
+    );
     return undefined;
   }
   if (!allowPath && !/^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(u.hostname)) {
-    p.add(path, `${JSON.stringify(v)} has a host that is neither a DNS name nor an IP address (no wildcards or symbols), e.g. https://app.example.org`);
+    p.add(
+      path,
+      `${JSON.stringify(v)} has a host that is neither a DNS name nor an IP address (no wildcards or symbols), e.g. https://app.example.org`,
+    );
     return undefined;
   }
   // Browsers send the serialized origin: lowercase host, no default port, no "?" or "#". Anything else never matches.
   if (!allowPath && u.origin !== v) {
-    p.add(path, `${JSON.stringify(v)} is not an origin as browsers send it; use ${JSON.stringify(u.origin)}`);
+    p.add(
+      path,
+      `${JSON.stringify(v)} is not an origin as browsers send it; use ${JSON.stringify(u.origin)}`,
+    );
     return undefined;
   }
   return u;
@@ -293,7 +374,8 @@ function cidrProblem(c: string): string | undefined {
   const fam = isIP(m[1]);
   const bits = Number(m[2]);
   if (fam === 0) return `${JSON.stringify(c)} does not start with an IP address`;
-  if ((fam === 4 && bits > 32) || (fam === 6 && bits > 128)) return `${JSON.stringify(c)} has a prefix length out of range`;
+  if ((fam === 4 && bits > 32) || (fam === 6 && bits > 128))
+    return `${JSON.stringify(c)} has a prefix length out of range`;
   return undefined;
 }
 
@@ -304,55 +386,103 @@ function hostPort(v: string): boolean {
   return isIP(ip) !== 0 && (m[2] === undefined || (Number(m[2]) > 0 && Number(m[2]) < 65536));
 }
 
-function parseHost(raw: unknown, secrets: Record<string, RawSecret>, p: Problems): StackConfig["host"] | undefined {
+function parseHost(
+  raw: unknown,
+  secrets: Record<string, RawSecret>,
+  p: Problems,
+): StackConfig["host"] | undefined {
   const h = group(raw, "host", p);
-  const provider = oneOf(str(h, "provider", "host.provider", p), ["aws", "existing"] as const, undefined, "host.provider", p) ??
-    (h.provider === undefined ? "aws" : undefined);
+  const provider =
+    oneOf(
+      str(h, "provider", "host.provider", p),
+      ["aws", "existing"] as const,
+      undefined,
+      "host.provider",
+      p,
+    ) ?? (h.provider === undefined ? "aws" : undefined);
   // An unknown provider is one problem; its fields are not judged against a guess.
   if (provider === undefined) return undefined;
   const hasKey = secrets["host.privateKey"] !== undefined;
   if (secrets["host.privateKey"] !== undefined && typeof secrets["host.privateKey"] === "string") {
     const k = secrets["host.privateKey"];
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k)) {
-      p.add("host.privateKey", "is not a PEM/OpenSSH private key; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`");
+      p.add(
+        "host.privateKey",
+        "is not a PEM/OpenSSH private key; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
+      );
     }
   }
   if (provider === "existing") {
     const address = str(h, "address", "host.address", p);
-    if (!address) p.add("host.address", "missing for host.provider existing; set the host's IP or DNS name");
+    if (!address)
+      p.add("host.address", "missing for host.provider existing; set the host's IP or DNS name");
     else if (isIP(address) === 0 && domainProblem(address) !== undefined) {
       p.add("host.address", `${JSON.stringify(address)} is neither an IP address nor a DNS name`);
     }
     const user = str(h, "user", "host.user", p) ?? "root";
-    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) p.add("host.user", `${JSON.stringify(user)} is not a valid user name`);
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user))
+      p.add("host.user", `${JSON.stringify(user)} is not a valid user name`);
     if (!hasKey) {
-      p.add("host.privateKey", "missing for host.provider existing; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`");
+      p.add(
+        "host.privateKey",
+        "missing for host.provider existing; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
+      );
     }
-    return { provider, address: address ?? "", port: int(h, "port", "host.port", 22, 1, 65535, p), user, hasPrivateKey: true };
+    return {
+      provider,
+      address: address ?? "",
+      port: int(h, "port", "host.port", 22, 1, 65535, p),
+      user,
+      hasPrivateKey: true,
+    };
   }
   if (provider !== "aws") return undefined;
   const region = str(h, "region", "host.region", p);
   if (!region) p.add("host.region", "missing for host.provider aws; set e.g. eu-central-1");
-  else if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) p.add("host.region", `${JSON.stringify(region)} is not an AWS region name, e.g. eu-central-1`);
+  else if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region))
+    p.add("host.region", `${JSON.stringify(region)} is not an AWS region name, e.g. eu-central-1`);
   const instanceType = str(h, "instanceType", "host.instanceType", p) ?? "t3.small";
-  if (!/^[a-z][a-z0-9-]{0,31}\.[a-z0-9]{1,31}$/.test(instanceType)) p.add("host.instanceType", `${JSON.stringify(instanceType)} is not an instance type, e.g. t3.small`);
+  if (!/^[a-z][a-z0-9-]{0,31}\.[a-z0-9]{1,31}$/.test(instanceType))
+    p.add(
+      "host.instanceType",
+      `${JSON.stringify(instanceType)} is not an instance type, e.g. t3.small`,
+    );
   const cidrs = list(h, "adminCidrs", "host.adminCidrs", p);
   const allowAny = bool(h, "allowSshFromAnywhere", "host.allowSshFromAnywhere", false, p);
   if (cidrs === undefined || cidrs.length === 0) {
-    p.add("host.adminCidrs", "empty; SSH (22) is opened only to these, e.g. `pulumi config set --path 'host.adminCidrs[0]' 203.0.113.7/32`");
+    p.add(
+      "host.adminCidrs",
+      "empty; SSH (22) is opened only to these, e.g. `pulumi config set --path 'host.adminCidrs[0]' 203.0.113.7/32`",
+    );
   } else {
     for (const c of cidrs) {
       const prob = cidrProblem(c);
       if (prob) p.add("host.adminCidrs", prob);
       else if (/\/0$/.test(c) && !allowAny) {
-        p.add("host.adminCidrs", `${c} opens SSH to the whole internet; list your admin addresses, or set host.allowSshFromAnywhere: true to accept that`);
+        p.add(
+          "host.adminCidrs",
+          `${c} opens SSH to the whole internet; list your admin addresses, or set host.allowSshFromAnywhere: true to accept that`,
+        );
       }
     }
   }
-  const ubuntuRelease = oneOf(str(h, "ubuntuRelease", "host.ubuntuRelease", p), ["22.04", "24.04"] as const, "24.04", "host.ubuntuRelease", p)!;
+  const ubuntuRelease = oneOf(
+    str(h, "ubuntuRelease", "host.ubuntuRelease", p),
+    ["22.04", "24.04"] as const,
+    "24.04",
+    "host.ubuntuRelease",
+    p,
+  )!;
   return {
-    provider, region: region ?? "", instanceType, diskGb: int(h, "diskGb", "host.diskGb", 30, 20, 16384, p),
-    adminCidrs: cidrs ?? [], allowSshFromAnywhere: allowAny, user: "ubuntu", ubuntuRelease, hasPrivateKey: hasKey,
+    provider,
+    region: region ?? "",
+    instanceType,
+    diskGb: int(h, "diskGb", "host.diskGb", 30, 20, 16384, p),
+    adminCidrs: cidrs ?? [],
+    allowSshFromAnywhere: allowAny,
+    user: "ubuntu",
+    ubuntuRelease,
+    hasPrivateKey: hasKey,
   };
 }
 
@@ -376,12 +506,18 @@ function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolea
   const pw = secrets["apis.basicAuthPassword"];
   if (line === undefined && pw === undefined) return false;
   if (line === undefined) {
-    p.add("apis.basicAuth", `missing while apis.basicAuthPassword is set; ${HTPASSWD_FIX}, or unset apis.basicAuthPassword`);
+    p.add(
+      "apis.basicAuth",
+      `missing while apis.basicAuthPassword is set; ${HTPASSWD_FIX}, or unset apis.basicAuthPassword`,
+    );
     return false;
   }
   if (pw === undefined) {
-    p.add("apis.basicAuthPassword", "missing while apis.basicAuth is set; the verify step authenticates with it: " +
-      "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`");
+    p.add(
+      "apis.basicAuthPassword",
+      "missing while apis.basicAuth is set; the verify step authenticates with it: " +
+        "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`",
+    );
   }
   let hash: string | undefined;
   if (typeof line === "string") {
@@ -390,26 +526,61 @@ function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolea
     const user = v.slice(0, Math.max(colon, 0));
     const h = v.slice(colon + 1);
     const m = h.match(BCRYPT_HASH);
-    const kind = h.startsWith("$apr1$") ? "an MD5 ($apr1$)" : h.startsWith("{SHA}") ? "a SHA-1 ({SHA})" : /^\$[156]\$/.test(h) ? "a crypt" : undefined;
-    if (/\s/.test(v)) p.add("apis.basicAuth", `must be one line \`<user>:<bcrypt hash>\` without spaces or line breaks; ${HTPASSWD_FIX}`);
-    else if (colon < 0) p.add("apis.basicAuth", `is not an htpasswd line \`<user>:<bcrypt hash>\` (it has no ":"); ${HTPASSWD_FIX}`);
+    const kind = h.startsWith("$apr1$")
+      ? "an MD5 ($apr1$)"
+      : h.startsWith("{SHA}")
+        ? "a SHA-1 ({SHA})"
+        : /^\$[156]\$/.test(h)
+          ? "a crypt"
+          : undefined;
+    if (/\s/.test(v))
+      p.add(
+        "apis.basicAuth",
+        `must be one line \`<user>:<bcrypt hash>\` without spaces or line breaks; ${HTPASSWD_FIX}`,
+      );
+    else if (colon < 0)
+      p.add(
+        "apis.basicAuth",
+        `is not an htpasswd line \`<user>:<bcrypt hash>\` (it has no ":"); ${HTPASSWD_FIX}`,
+      );
     else if (!BASIC_AUTH_USER.test(user)) {
-      p.add("apis.basicAuth", "its user name must be 1 to 64 characters from A-Z a-z 0-9 . _ @ + - (it goes into config.toml and the Authorization header); " + HTPASSWD_FIX);
+      p.add(
+        "apis.basicAuth",
+        "its user name must be 1 to 64 characters from A-Z a-z 0-9 . _ @ + - (it goes into config.toml and the Authorization header); " +
+          HTPASSWD_FIX,
+      );
     } else if (!m) {
-      p.add("apis.basicAuth", `${kind ? `holds ${kind} hash` : "has no bcrypt hash after the user"}; Pactus checks bcrypt only ` +
-        `($2a$, $2b$ or $2y$, a two-digit cost, 53 characters): ${HTPASSWD_FIX}`);
+      p.add(
+        "apis.basicAuth",
+        `${kind ? `holds ${kind} hash` : "has no bcrypt hash after the user"}; Pactus checks bcrypt only ` +
+          `($2a$, $2b$ or $2y$, a two-digit cost, 53 characters): ${HTPASSWD_FIX}`,
+      );
     } else if (Number(m[1]) < BCRYPT_COSTS.min || Number(m[1]) > BCRYPT_COSTS.max) {
-      p.add("apis.basicAuth", `has bcrypt cost ${Number(m[1])}; use ${BCRYPT_COSTS.min} to ${BCRYPT_COSTS.max}: the node runs one bcrypt ` +
-        `comparison per API call (cost ${BCRYPT_COSTS.max} is ≈0.2 s of CPU, doubling per step). \`htpasswd -B\` uses 5; \`-C <cost>\` sets it`);
+      p.add(
+        "apis.basicAuth",
+        `has bcrypt cost ${Number(m[1])}; use ${BCRYPT_COSTS.min} to ${BCRYPT_COSTS.max}: the node runs one bcrypt ` +
+          `comparison per API call (cost ${BCRYPT_COSTS.max} is ≈0.2 s of CPU, doubling per step). \`htpasswd -B\` uses 5; \`-C <cost>\` sets it`,
+      );
     } else hash = h;
   }
   if (typeof pw === "string") {
-    if (/[\r\n\0]/.test(pw)) p.add("apis.basicAuthPassword", "contains a line break or NUL; choose one without (and generate apis.basicAuth from it)");
+    if (/[\r\n\0]/.test(pw))
+      p.add(
+        "apis.basicAuthPassword",
+        "contains a line break or NUL; choose one without (and generate apis.basicAuth from it)",
+      );
     else if (Buffer.byteLength(pw, "utf8") > 72) {
-      p.add("apis.basicAuthPassword", "is longer than 72 bytes, of which bcrypt uses only the first 72; choose a shorter one (and generate apis.basicAuth from it)");
+      p.add(
+        "apis.basicAuthPassword",
+        "is longer than 72 bytes, of which bcrypt uses only the first 72; choose a shorter one (and generate apis.basicAuth from it)",
+      );
     } else if (hash !== undefined && !bcryptCompare(pw, hash)) {
-      p.add("apis.basicAuthPassword", "is not the password of apis.basicAuth (the bcrypt comparison fails), so the node would refuse the " +
-        "verify step and every client using it; set the password the hash was generated from, or " + HTPASSWD_FIX.replace("generate it", "generate a new line"));
+      p.add(
+        "apis.basicAuthPassword",
+        "is not the password of apis.basicAuth (the bcrypt comparison fails), so the node would refuse the " +
+          "verify step and every client using it; set the password the hash was generated from, or " +
+          HTPASSWD_FIX.replace("generate it", "generate a new line"),
+      );
     }
   }
   return true;
@@ -419,12 +590,18 @@ function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolea
 export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: StackSecrets } {
   const p = new Problems();
   for (const k of raw.plaintextSecrets ?? []) {
-    p.add(k, `is stored in plaintext; set it with \`pulumi config set --path --secret ${k} <value>\``);
+    p.add(
+      k,
+      `is stored in plaintext; set it with \`pulumi config set --path --secret ${k} <value>\``,
+    );
   }
   // domain
   let domain = "";
   if (raw.domain === undefined || raw.domain === null || raw.domain === "") {
-    p.add("domain", "missing; set the node's public name with `pulumi config set domain node.example.org`");
+    p.add(
+      "domain",
+      "missing; set the node's public name with `pulumi config set domain node.example.org`",
+    );
   } else if (typeof raw.domain !== "string") {
     p.add("domain", "must be a string, e.g. node.example.org");
   } else {
@@ -435,67 +612,169 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
   // acme
   const a = group(raw.acme, "acme", p);
   const email = str(a, "email", "acme.email", p);
-  if (!email) p.add("acme.email", "missing; Let's Encrypt sends expiry notices there: `pulumi config set --path acme.email ops@example.org`");
-  else if (email.length > MAX_EMAIL) p.add("acme.email", `is ${email.length} characters long; an e-mail address has at most ${MAX_EMAIL}`);
-  else if (!EMAIL.test(email)) p.add("acme.email", `${JSON.stringify(email)} is not an e-mail address, e.g. ops@example.org`);
-  else if (email.startsWith("-")) p.add("acme.email", `${JSON.stringify(email)} starts with "-", which certbot would read as an option; use an address that starts with a letter or digit`);
+  if (!email)
+    p.add(
+      "acme.email",
+      "missing; Let's Encrypt sends expiry notices there: `pulumi config set --path acme.email ops@example.org`",
+    );
+  else if (email.length > MAX_EMAIL)
+    p.add(
+      "acme.email",
+      `is ${email.length} characters long; an e-mail address has at most ${MAX_EMAIL}`,
+    );
+  else if (!EMAIL.test(email))
+    p.add("acme.email", `${JSON.stringify(email)} is not an e-mail address, e.g. ops@example.org`);
+  else if (email.startsWith("-"))
+    p.add(
+      "acme.email",
+      `${JSON.stringify(email)} starts with "-", which certbot would read as an option; use an address that starts with a letter or digit`,
+    );
   const serverRaw = str(a, "server", "acme.server", p) ?? "production";
   let server: string = ACME_SERVERS.production;
   if (serverRaw === "production" || serverRaw === "staging") server = ACME_SERVERS[serverRaw];
   else if (/^[a-z]+:\/\//i.test(serverRaw)) {
     const u = safeUrl(serverRaw, "acme.server", ["https"], p);
     if (u) server = serverRaw;
-  } else p.add("acme.server", `unknown value ${JSON.stringify(serverRaw)}; use production, staging, or the https URL of an ACME directory`);
+  } else
+    p.add(
+      "acme.server",
+      `unknown value ${JSON.stringify(serverRaw)}; use production, staging, or the https URL of an ACME directory`,
+    );
   const caBundle = str(a, "caBundle", "acme.caBundle", p);
   if (caBundle !== undefined) {
     const lines = caBundle.trim().split(/\r?\n/);
-    const ok = /^-----BEGIN CERTIFICATE-----$/.test(lines[0]) && /^-----END CERTIFICATE-----$/.test(lines[lines.length - 1]) &&
+    const ok =
+      /^-----BEGIN CERTIFICATE-----$/.test(lines[0]) &&
+      /^-----END CERTIFICATE-----$/.test(lines[lines.length - 1]) &&
       lines.every((l) => /^(-----(BEGIN|END) CERTIFICATE-----|[A-Za-z0-9+/=]{1,76})$/.test(l));
-    if (!ok) p.add("acme.caBundle", "must be PEM certificates (-----BEGIN CERTIFICATE----- …); set it with `pulumi config set --path acme.caBundle < ca.pem`");
+    if (!ok)
+      p.add(
+        "acme.caBundle",
+        "must be PEM certificates (-----BEGIN CERTIFICATE----- …); set it with `pulumi config set --path acme.caBundle < ca.pem`",
+      );
   }
   // host, dns
   const host = parseHost(raw.host, raw.secrets, p);
   const d = group(raw.dns, "dns", p);
-  const dnsProvider = oneOf(str(d, "provider", "dns.provider", p), ["cloudflare", "none"] as const, "none", "dns.provider", p);
+  const dnsProvider = oneOf(
+    str(d, "provider", "dns.provider", p),
+    ["cloudflare", "none"] as const,
+    "none",
+    "dns.provider",
+    p,
+  );
   const resolver = str(d, "resolver", "dns.resolver", p) ?? "1.1.1.1";
-  if (!hostPort(resolver)) p.add("dns.resolver", `${JSON.stringify(resolver)} must be a resolver IP with an optional port, e.g. 1.1.1.1 or 10.0.0.2:53`);
+  if (!hostPort(resolver))
+    p.add(
+      "dns.resolver",
+      `${JSON.stringify(resolver)} must be a resolver IP with an optional port, e.g. 1.1.1.1 or 10.0.0.2:53`,
+    );
   const waitSeconds = int(d, "waitSeconds", "dns.waitSeconds", 900, 0, 86400, p);
   let dns: StackConfig["dns"] = { provider: "none", resolver, waitSeconds };
   if (dnsProvider === "cloudflare") {
     const zoneId = str(d, "zoneId", "dns.zoneId", p);
-    if (!zoneId) p.add("dns.zoneId", "missing for dns.provider cloudflare; copy the Zone ID from the Cloudflare dashboard's Overview page");
-    else if (!/^[0-9a-f]{32}$/.test(zoneId)) p.add("dns.zoneId", `${JSON.stringify(zoneId)} is not a Cloudflare zone id (32 hex characters)`);
+    if (!zoneId)
+      p.add(
+        "dns.zoneId",
+        "missing for dns.provider cloudflare; copy the Zone ID from the Cloudflare dashboard's Overview page",
+      );
+    else if (!/^[0-9a-f]{32}$/.test(zoneId))
+      p.add(
+        "dns.zoneId",
+        `${JSON.stringify(zoneId)} is not a Cloudflare zone id (32 hex characters)`,
+      );
     if (raw.cloudflareToken === false) {
-      p.add("cloudflare:apiToken", "missing for dns.provider cloudflare; `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)");
+      p.add(
+        "cloudflare:apiToken",
+        "missing for dns.provider cloudflare; `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
+      );
     }
-    dns = { provider: "cloudflare", zoneId: zoneId ?? "", ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p), resolver, waitSeconds };
+    dns = {
+      provider: "cloudflare",
+      zoneId: zoneId ?? "",
+      ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p),
+      resolver,
+      waitSeconds,
+    };
   }
   // pactus
   const px = group(raw.pactus, "pactus", p);
   const version = str(px, "version", "pactus.version", p) ?? DEFAULT_PACTUS_VERSION;
-  if (!/^\d+\.\d+\.\d+$/.test(version)) p.add("pactus.version", `${JSON.stringify(version)} must be X.Y.Z without a leading v, e.g. ${DEFAULT_PACTUS_VERSION}`);
-  const network = oneOf(str(px, "network", "pactus.network", p), ["mainnet", "testnet", "localnet"] as const, "mainnet", "pactus.network", p)!;
-  let releaseBaseUrl = (str(px, "releaseBaseUrl", "pactus.releaseBaseUrl", p) ?? DEFAULT_RELEASE_BASE_URL).replace(/\/+$/, "");
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    p.add(
+      "pactus.version",
+      `${JSON.stringify(version)} must be X.Y.Z without a leading v, e.g. ${DEFAULT_PACTUS_VERSION}`,
+    );
+  const network = oneOf(
+    str(px, "network", "pactus.network", p),
+    ["mainnet", "testnet", "localnet"] as const,
+    "mainnet",
+    "pactus.network",
+    p,
+  )!;
+  let releaseBaseUrl = (
+    str(px, "releaseBaseUrl", "pactus.releaseBaseUrl", p) ?? DEFAULT_RELEASE_BASE_URL
+  ).replace(/\/+$/, "");
   // Plain http is tolerated only for local sandboxes: a public node's binaries must come over TLS.
-  if (!safeUrl(releaseBaseUrl, "pactus.releaseBaseUrl", network === "localnet" ? ["https", "http"] : ["https"], p)) {
+  if (
+    !safeUrl(
+      releaseBaseUrl,
+      "pactus.releaseBaseUrl",
+      network === "localnet" ? ["https", "http"] : ["https"],
+      p,
+    )
+  ) {
     releaseBaseUrl = DEFAULT_RELEASE_BASE_URL;
   }
-  const validators = int(px, "validators", "pactus.validators", network === "localnet" ? 4 : 1, 1, 32, p);
+  const validators = int(
+    px,
+    "validators",
+    "pactus.validators",
+    network === "localnet" ? 4 : 1,
+    1,
+    32,
+    p,
+  );
   const purgeOnDestroy = bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p);
-  if (network === "localnet" && validators < 4) p.add("pactus.validators", `localnet needs at least 4 validators to produce blocks alone, got ${validators}`);
+  if (network === "localnet" && validators < 4)
+    p.add(
+      "pactus.validators",
+      `localnet needs at least 4 validators to produce blocks alone, got ${validators}`,
+    );
   const pw = raw.secrets["pactus.walletPassword"];
-  if (pw === undefined) p.add("pactus.walletPassword", "missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`");
+  if (pw === undefined)
+    p.add(
+      "pactus.walletPassword",
+      "missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`",
+    );
   else if (typeof pw === "string") {
     // The init helper types the password at the wallet's prompt and refuses what cannot be typed there.
-    if (/[\x00-\x1f\x7f]/.test(pw)) p.add("pactus.walletPassword", "contains a line break, tab, NUL or another control character, which cannot be typed at the wallet prompt; choose one without");
-    else if (Buffer.byteLength(pw, "utf8") > MAX_PASSWORD_BYTES) p.add("pactus.walletPassword", `is larger than ${MAX_PASSWORD_BYTES / 1024} KiB; choose a shorter one`);
-    else if ([...trimGoSpace(pw)].length < 8) p.add("pactus.walletPassword", "is shorter than 8 characters (leading and trailing spaces do not count); choose a longer one");
+    if (/[\x00-\x1f\x7f]/.test(pw))
+      p.add(
+        "pactus.walletPassword",
+        "contains a line break, tab, NUL or another control character, which cannot be typed at the wallet prompt; choose one without",
+      );
+    else if (Buffer.byteLength(pw, "utf8") > MAX_PASSWORD_BYTES)
+      p.add(
+        "pactus.walletPassword",
+        `is larger than ${MAX_PASSWORD_BYTES / 1024} KiB; choose a shorter one`,
+      );
+    else if ([...trimGoSpace(pw)].length < 8)
+      p.add(
+        "pactus.walletPassword",
+        "is shorter than 8 characters (leading and trailing spaces do not count); choose a longer one",
+      );
   }
   const mn = raw.secrets["pactus.mnemonic"];
   if (typeof mn === "string") {
     const words = mn.trim().split(/\s+/);
-    if (words.length !== 12 && words.length !== 24) p.add("pactus.mnemonic", `has ${words.length} words; a Pactus seed phrase has 12 or 24`);
-    else if (!words.every((w) => /^[a-z]{3,8}$/.test(w))) p.add("pactus.mnemonic", "must be lowercase words of 3 to 8 letters (the BIP-39 English list) separated by spaces");
+    if (words.length !== 12 && words.length !== 24)
+      p.add("pactus.mnemonic", `has ${words.length} words; a Pactus seed phrase has 12 or 24`);
+    else if (!words.every((w) => /^[a-z]{3,8}$/.test(w)))
+      p.add(
+        "pactus.mnemonic",
+        "must be lowercase words of 3 to 8 letters (the BIP-39 English list) separated by spaces",
+      );
   }
   // apis, cors
   const ap = group(raw.apis, "apis", p);
@@ -505,34 +784,60 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
     http: bool(ap, "http", "apis.http", true, p),
     basicAuth: parseBasicAuth(raw.secrets, p),
   };
-  if (!apis.grpcWeb && !apis.jsonrpc && !apis.http) p.add("apis", "all of grpcWeb, jsonrpc and http are off; enable at least one (e.g. apis.jsonrpc: true)");
+  if (!apis.grpcWeb && !apis.jsonrpc && !apis.http)
+    p.add(
+      "apis",
+      "all of grpcWeb, jsonrpc and http are off; enable at least one (e.g. apis.jsonrpc: true)",
+    );
   const c = group(raw.cors, "cors", p);
   const allowAnyOrigin = bool(c, "allowAny", "cors.allowAny", false, p);
   const origins = list(c, "origins", "cors.origins", p) ?? DEFAULT_CORS_ORIGINS;
   for (const o of origins) {
     if (o === "*") {
-      if (!allowAnyOrigin) p.add("cors.origins", `"*" lets every web page call the node; list the origins, or set cors.allowAny: true to accept that`);
+      if (!allowAnyOrigin)
+        p.add(
+          "cors.origins",
+          `"*" lets every web page call the node; list the origins, or set cors.allowAny: true to accept that`,
+        );
     } else safeUrl(o, "cors.origins", ["https", "http"], p, false);
   }
-  const nginx = { rateLimit: int(group(raw.nginx, "nginx", p), "rateLimit", "nginx.rateLimit", 20, 0, 100000, p) };
+  const nginx = {
+    rateLimit: int(group(raw.nginx, "nginx", p), "rateLimit", "nginx.rateLimit", 20, 0, 100000, p),
+  };
   if (p.list.length > 0 || !host) throw new ConfigError(p.list);
   const secrets: StackSecrets = {};
   for (const [k, field] of [
-    ["pactus.walletPassword", "walletPassword"], ["pactus.mnemonic", "mnemonic"], ["host.privateKey", "privateKey"],
-    ["apis.basicAuth", "basicAuth"], ["apis.basicAuthPassword", "basicAuthPassword"],
+    ["pactus.walletPassword", "walletPassword"],
+    ["pactus.mnemonic", "mnemonic"],
+    ["host.privateKey", "privateKey"],
+    ["apis.basicAuth", "basicAuth"],
+    ["apis.basicAuthPassword", "basicAuthPassword"],
   ] as const) {
     const v = raw.secrets[k];
     if (typeof v !== "string") continue;
     // htpasswd prints its line with a newline (and a blank line) after it: only the line counts.
-    secrets[field] = field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : field === "basicAuth" ? v.trim() : v;
+    secrets[field] =
+      field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : field === "basicAuth" ? v.trim() : v;
   }
   return {
     config: {
       domain,
-      acme: { email: email!, server, staging: server !== ACME_SERVERS.production, ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}) },
+      acme: {
+        email: email!,
+        server,
+        staging: server !== ACME_SERVERS.production,
+        ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}),
+      },
       host,
       dns,
-      pactus: { version, network, releaseBaseUrl, validators, purgeOnDestroy, restoreFromMnemonic: mn !== undefined },
+      pactus: {
+        version,
+        network,
+        releaseBaseUrl,
+        validators,
+        purgeOnDestroy,
+        restoreFromMnemonic: mn !== undefined,
+      },
       apis,
       cors: { origins, allowAny: allowAnyOrigin },
       nginx,

@@ -13,15 +13,20 @@ import { ConfigError, OPAQUE_SECRET, PROJECT, parseConfig } from "../components/
 
 /** Reads a stack file into the raw shape `parseConfig` takes; `{secure: …}` values become opaque. */
 export function readStackFile(file: string) {
-  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as {
+    config?: Record<string, unknown>;
+  };
   const config = doc.config ?? {};
   const groups: Record<string, unknown> = {};
-  const isSecure = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v) && "secure" in v;
+  const isSecure = (v: unknown) =>
+    !!v && typeof v === "object" && !Array.isArray(v) && "secure" in v;
   for (const [key, value] of Object.entries(config)) {
     const [ns, name] = key.includes(":") ? key.split(":", 2) : [PROJECT, key];
     if (ns !== PROJECT) continue;
     if (value && typeof value === "object" && !Array.isArray(value) && !isSecure(value)) {
-      groups[name] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecure(v) ? OPAQUE_SECRET : v]));
+      groups[name] = Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, isSecure(v) ? OPAQUE_SECRET : v]),
+      );
     } else groups[name] = isSecure(value) ? OPAQUE_SECRET : value;
   }
   // cloudflare:apiToken is a credential, not a rendered input: render needs none, so it is not checked.
@@ -38,16 +43,23 @@ function main(): number {
     },
   });
   if (values.help || !values.stack || !values.out) {
-    console.error("usage: npm run render -- --stack <name> --out <dir> [--project-dir <dir with Pulumi.<name>.yaml>]");
+    console.error(
+      "usage: npm run render -- --stack <name> --out <dir> [--project-dir <dir with Pulumi.<name>.yaml>]",
+    );
     return values.help ? 0 : 2;
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(values.stack)) {
     console.error(`render: --stack ${JSON.stringify(values.stack)} is not a stack name`);
     return 2;
   }
-  const file = path.resolve(values["project-dir"] ?? path.join(__dirname, ".."), `Pulumi.${values.stack}.yaml`);
+  const file = path.resolve(
+    values["project-dir"] ?? path.join(__dirname, ".."),
+    `Pulumi.${values.stack}.yaml`,
+  );
   if (!fs.existsSync(file)) {
-    console.error(`render: ${file} does not exist; create the stack with \`pulumi stack init ${values.stack}\``);
+    console.error(
+      `render: ${file} does not exist; create the stack with \`pulumi stack init ${values.stack}\``,
+    );
     return 2;
   }
   let files;

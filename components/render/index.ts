@@ -13,12 +13,15 @@ export { PORTS, SERVICE_USER, hostPaths } from "./paths";
 export type { HostPaths } from "./paths";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const templates = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(REPO_ROOT, "nginx")), {
-  autoescape: false,
-  throwOnUndefined: true,
-  trimBlocks: true,
-  lstripBlocks: true,
-});
+const templates = new nunjucks.Environment(
+  new nunjucks.FileSystemLoader(path.join(REPO_ROOT, "nginx")),
+  {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  },
+);
 
 /** A file the stack pushes to the host. */
 export interface RenderedFile {
@@ -37,7 +40,11 @@ function serverNamesBucket(domain: string): number {
 
 function ctx(cfg: StackConfig) {
   return {
-    domain: cfg.domain, apis: cfg.apis, cors: cfg.cors, paths: hostPaths(cfg.domain, cfg.pactus.version), ports: PORTS,
+    domain: cfg.domain,
+    apis: cfg.apis,
+    cors: cfg.cors,
+    paths: hostPaths(cfg.domain, cfg.pactus.version),
+    ports: PORTS,
     rateLimit: cfg.nginx.rateLimit,
     serverNamesBucket: serverNamesBucket(cfg.domain),
   };
@@ -65,9 +72,20 @@ export function renderPactusConfig(cfg: StackConfig): string {
   const doc = {
     grpc: { enable: true, enable_wallet: false, listen: PORTS.grpc, basic_auth: "" },
     jsonrpc: { enable: cfg.apis.jsonrpc, listen: PORTS.jsonrpc, origins },
-    http: { enable: cfg.apis.http, listen: PORTS.http, base_path: "/http", enable_cors: origins.length > 0 },
+    http: {
+      enable: cfg.apis.http,
+      listen: PORTS.http,
+      base_path: "/http",
+      enable_cors: origins.length > 0,
+    },
     html: { enable: false, listen: "127.0.0.1:8081", enable_pprof: false },
-    zeromq: { zmqpubblockinfo: "", zmqpubtxinfo: "", zmqpubrawblock: "", zmqpubrawtx: "", zmqpubhwm: 1000 },
+    zeromq: {
+      zmqpubblockinfo: "",
+      zmqpubtxinfo: "",
+      zmqpubrawblock: "",
+      zmqpubrawtx: "",
+      zmqpubhwm: 1000,
+    },
   };
   return (
     "# Managed by pactus-secure-node; `pulumi up` overwrites local edits.\n" +
@@ -77,7 +95,10 @@ export function renderPactusConfig(cfg: StackConfig): string {
   );
 }
 
-export function renderPactusUnit(cfg: StackConfig, p: HostPaths = hostPaths(cfg.domain, cfg.pactus.version)): string {
+export function renderPactusUnit(
+  cfg: StackConfig,
+  p: HostPaths = hostPaths(cfg.domain, cfg.pactus.version),
+): string {
   return `# Managed by pactus-secure-node; \`pulumi up\` overwrites local edits.
 [Unit]
 Description=Pactus blockchain node (${cfg.pactus.network})
@@ -143,8 +164,11 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
     { path: p.nginxHttpSite, content: renderNginxHttp(cfg), mode: "0644" },
     { path: p.nginxTlsSite, content: renderNginxTls(cfg), mode: "0644" },
     {
-      path: p.pactusConfig, mode: "0640",
-      content: cfg.apis.basicAuth ? config.replace(BASIC_AUTH_ANCHOR, '\nbasic_auth = "<secret: apis.basicAuth>"\n') : config,
+      path: p.pactusConfig,
+      mode: "0640",
+      content: cfg.apis.basicAuth
+        ? config.replace(BASIC_AUTH_ANCHOR, '\nbasic_auth = "<secret: apis.basicAuth>"\n')
+        : config,
     },
     { path: p.unit, content: renderPactusUnit(cfg, p), mode: "0644" },
     { path: p.certbotHook, content: renderCertbotHook(cfg), mode: "0755" },
@@ -155,7 +179,11 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
     files.push({ path: p.certbotDropIn, content: renderCertbotDropIn(p), mode: "0644" });
   }
   for (const f of fs.readdirSync(path.join(REPO_ROOT, "nginx", "status")).sort()) {
-    files.push({ path: `${p.statusRoot}/${f}`, content: fs.readFileSync(path.join(REPO_ROOT, "nginx", "status", f), "utf8"), mode: "0644" });
+    files.push({
+      path: `${p.statusRoot}/${f}`,
+      content: fs.readFileSync(path.join(REPO_ROOT, "nginx", "status", f), "utf8"),
+      mode: "0644",
+    });
   }
   return files;
 }

@@ -1,5 +1,9 @@
 /** Where things live on the host. One table, shared by the renderers, the steps and the tests. */
-export const PORTS = { grpc: "127.0.0.1:50051", jsonrpc: "127.0.0.1:8545", http: "127.0.0.1:8080" } as const;
+export const PORTS = {
+  grpc: "127.0.0.1:50051",
+  jsonrpc: "127.0.0.1:8545",
+  http: "127.0.0.1:8080",
+} as const;
 
 export const SERVICE_USER = "pactus";
 

@@ -9,30 +9,43 @@ function authError() {
   return Object.assign(new Error(NEEDS_CREDENTIALS), { auth: true });
 }
 function httpError(r) {
-  return r.status === 401 ? authError() : Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+  return r.status === 401
+    ? authError()
+    : Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
 }
 function jsonrpcError(error) {
-  return /code = Unauthenticated/.test(error.message || "") ? authError() : new Error(error.message);
+  return /code = Unauthenticated/.test(error.message || "")
+    ? authError()
+    : new Error(error.message);
 }
 
 async function grpcWebBlockHash() {
   // One gRPC frame: flag 0, length 2, GetBlockHashRequest{height: 1} = 08 01.
   const body = new Uint8Array([0, 0, 0, 0, 2, 0x08, 0x01]);
   const r = await fetch("/grpc-web/pactus.Blockchain/GetBlockHash", {
-    method: "POST", headers: { "Content-Type": "application/grpc-web+proto", "X-Grpc-Web": "1" }, body,
+    method: "POST",
+    headers: { "Content-Type": "application/grpc-web+proto", "X-Grpc-Web": "1" },
+    body,
   });
   if (!r.ok) throw httpError(r);
   // An error without a message comes "trailers-only": the gRPC status is in the headers.
   if (r.headers.get("grpc-status") === "16") throw authError();
   const b = new Uint8Array(await r.arrayBuffer());
   // GetBlockHashResponse{hash: string(64)}: frame header, 0a 40, then the hex hash.
-  if (b.length < 71 || b[0] !== 0 || b[5] !== 0x0a) throw new Error(r.headers.get("grpc-message") || "no gRPC message");
+  if (b.length < 71 || b[0] !== 0 || b[5] !== 0x0a)
+    throw new Error(r.headers.get("grpc-message") || "no gRPC message");
   return new TextDecoder().decode(b.slice(7, 71));
 }
 async function jsonrpcBlockHash() {
   const r = await fetch("/jsonrpc", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "pactus.blockchain.get_block_hash", params: { height: 1 } }),
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "pactus.blockchain.get_block_hash",
+      params: { height: 1 },
+    }),
   });
   if (!r.ok) throw httpError(r);
   const j = await r.json();
@@ -46,8 +59,14 @@ async function httpBlockHash() {
 }
 async function blockHeight() {
   const r = await fetch("/jsonrpc", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "pactus.blockchain.get_blockchain_info", params: {} }),
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "pactus.blockchain.get_blockchain_info",
+      params: {},
+    }),
   });
   if (r.ok) {
     const j = await r.json();
@@ -69,13 +88,18 @@ async function run(id, check) {
   } catch (e) {
     // A 404 means this API is switched off on this node (apis.* in the stack).
     row.dataset.state = e.auth ? "auth" : e.status === 404 ? "off" : "fail";
-    row.querySelector(".result").textContent = e.status === 404 ? "not enabled" : String(e.message || e);
+    row.querySelector(".result").textContent =
+      e.status === 404 ? "not enabled" : String(e.message || e);
   }
   row.querySelector(".latency").textContent = `${Math.round(performance.now() - t0)} ms`;
 }
 
 window.addEventListener("DOMContentLoaded", async () => {
-  await Promise.all([run("grpcWeb", grpcWebBlockHash), run("jsonrpc", jsonrpcBlockHash), run("http", httpBlockHash)]);
+  await Promise.all([
+    run("grpcWeb", grpcWebBlockHash),
+    run("jsonrpc", jsonrpcBlockHash),
+    run("http", httpBlockHash),
+  ]);
   const el = document.getElementById("height");
   try {
     el.textContent = String(await blockHeight());

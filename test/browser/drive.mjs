@@ -24,17 +24,29 @@ const browser = await puppeteer.launch({
   executablePath: process.env.PSN_CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
   userDataDir: profile,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic", `--host-resolver-rules=${rules}`,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    `--host-resolver-rules=${rules}`,
     // The node's certificate comes from pebble and the page's is self-signed: neither is in Chromium's store.
-    "--ignore-certificate-errors"],
+    "--ignore-certificate-errors",
+  ],
 });
 const out = {};
 try {
   for (const origin of origins) {
     const tab = await browser.newPage();
     await tab.goto(`https://${origin}/`, { waitUntil: "load" });
-    out[`https://${origin}`] = await tab.evaluate((n, h) => window.runChecks(n, h), `https://${nodeName}`, Number(height));
+    out[`https://${origin}`] = await tab.evaluate(
+      (n, h) => window.runChecks(n, h),
+      `https://${nodeName}`,
+      Number(height),
+    );
     await tab.close();
   }
   if (process.env.PSN_STATUS_SHOT) {
@@ -44,10 +56,20 @@ try {
     await tab.goto(`https://${nodeName}/`, { waitUntil: "load" });
     await tab.waitForSelector("body[data-done]", { timeout: 30_000 });
     out.status = await tab.evaluate(() => ({
-      rows: Object.fromEntries([...document.querySelectorAll("tbody tr")].map((r) => [r.id, {
-        state: r.dataset.state, result: r.querySelector(".result").textContent, latency: r.querySelector(".latency").textContent,
-      }])),
-      height: { state: document.getElementById("height").dataset.state, text: document.getElementById("height").textContent },
+      rows: Object.fromEntries(
+        [...document.querySelectorAll("tbody tr")].map((r) => [
+          r.id,
+          {
+            state: r.dataset.state,
+            result: r.querySelector(".result").textContent,
+            latency: r.querySelector(".latency").textContent,
+          },
+        ]),
+      ),
+      height: {
+        state: document.getElementById("height").dataset.state,
+        text: document.getElementById("height").textContent,
+      },
       csp: null,
     }));
     await tab.screenshot({ path: process.env.PSN_STATUS_SHOT });

@@ -7,7 +7,9 @@ import { GrpcWebClientBase, MethodDescriptor, RpcError } from "grpc-web";
 
 type Result = { ok: true; value: unknown } | { ok: false; code?: number; message: string };
 declare global {
-  interface Window { runChecks(node: string, height: number): Promise<Record<string, Result>> }
+  interface Window {
+    runChecks(node: string, height: number): Promise<Record<string, Result>>;
+  }
 }
 
 function varint(n: number): number[] {
@@ -23,7 +25,9 @@ function varint(n: number): number[] {
 function field(bytes: Uint8Array, want: number): number | string | undefined {
   let i = 0;
   const readVarint = () => {
-    let v = 0, mul = 1, b;
+    let v = 0,
+      mul = 1,
+      b;
     do {
       b = bytes[i++];
       v += (b & 0x7f) * mul;
@@ -55,18 +59,31 @@ class Msg {
     this.fields = (args[0] as Record<string, unknown> | undefined) ?? {};
   }
 }
-const getBlockHash = new MethodDescriptor("/pactus.Blockchain/GetBlockHash", "unary", Msg, Msg,
+const getBlockHash = new MethodDescriptor(
+  "/pactus.Blockchain/GetBlockHash",
+  "unary",
+  Msg,
+  Msg,
   (m: Msg) => new Uint8Array([0x08, ...varint(m.fields.height as number)]),
-  (b: Uint8Array) => new Msg({ hash: field(b, 1) }));
-const getBlockchainInfo = new MethodDescriptor("/pactus.Blockchain/GetBlockchainInfo", "unary", Msg, Msg,
+  (b: Uint8Array) => new Msg({ hash: field(b, 1) }),
+);
+const getBlockchainInfo = new MethodDescriptor(
+  "/pactus.Blockchain/GetBlockchainInfo",
+  "unary",
+  Msg,
+  Msg,
   () => new Uint8Array([]),
-  (b: Uint8Array) => new Msg({ lastBlockHeight: field(b, 1) }));
+  (b: Uint8Array) => new Msg({ lastBlockHeight: field(b, 1) }),
+);
 
 function unary(base: string, method: MethodDescriptor<Msg, Msg>, req: Msg): Promise<Result> {
   const client = new GrpcWebClientBase({ format: "binary" });
   return new Promise((resolve) => {
     client.rpcCall(base + method.getName(), req, {}, method, (err: RpcError, res: Msg) =>
-      resolve(err ? { ok: false, code: err.code, message: err.message } : { ok: true, value: res.fields }));
+      resolve(
+        err ? { ok: false, code: err.code, message: err.message } : { ok: true, value: res.fields },
+      ),
+    );
   });
 }
 async function fetchJson(url: string, init?: RequestInit): Promise<Result> {
@@ -83,8 +100,14 @@ window.runChecks = async (node: string, height: number) => ({
   grpcWebInfo: await unary(`${node}/grpc-web`, getBlockchainInfo, new Msg()),
   grpcWebMissing: await unary(`${node}/grpc-web`, getBlockHash, new Msg({ height: 99999999 })),
   jsonrpc: await fetchJson(`${node}/jsonrpc`, {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "pactus.blockchain.get_block_hash", params: { height } }),
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "pactus.blockchain.get_block_hash",
+      params: { height },
+    }),
   }),
   http: await fetchJson(`${node}/http/api/pactus/blockchain/get_block_hash?height=${height}`),
 });

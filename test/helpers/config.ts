@@ -12,7 +12,8 @@ export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
     cors: { origins: ["https://ping.pactus.org"] },
     secrets: {
       "pactus.walletPassword": "correct horse battery",
-      "host.privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      "host.privateKey":
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
     },
     ...over,
   };
@@ -21,7 +22,11 @@ export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
 /** A valid AWS configuration. */
 export function awsRaw(over: Partial<RawConfig> = {}): RawConfig {
   return baseRaw({
-    host: { provider: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.7/32", "2001:db8::/48"] },
+    host: {
+      provider: "aws",
+      region: "eu-central-1",
+      adminCidrs: ["203.0.113.7/32", "2001:db8::/48"],
+    },
     dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
     secrets: { "pactus.walletPassword": "correct horse battery" },
     cloudflareToken: true,

@@ -5,18 +5,48 @@ import * as path from "node:path";
 
 import { ADDR, DOMAIN, ROOT } from "./sandbox";
 
-export interface ApiCounts { ok: number; failed: number; refused: number; errors: Record<string, number> }
-export interface LoadCounts { seconds: number; sessions: number; jsonrpc: ApiCounts; grpcWeb: ApiCounts }
+export interface ApiCounts {
+  ok: number;
+  failed: number;
+  refused: number;
+  errors: Record<string, number>;
+}
+export interface LoadCounts {
+  seconds: number;
+  sessions: number;
+  jsonrpc: ApiCounts;
+  grpcWeb: ApiCounts;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the load, lets it run `settleMs`, runs `action`, lets it run `settleMs` more, stops it. */
-export async function underLoad<T>(caFile: string, action: () => T, settleMs = 2000): Promise<{ result: T; counts: LoadCounts }> {
-  const child = spawn(process.execPath, [path.join(ROOT, "test", "load", "load.mjs"),
-    "--url", `https://${DOMAIN}`, "--connect", ADDR, "--ca", caFile, "--rate", "200", "--workers", "4"],
-  { stdio: ["ignore", "pipe", "inherit"] });
+export async function underLoad<T>(
+  caFile: string,
+  action: () => T,
+  settleMs = 2000,
+): Promise<{ result: T; counts: LoadCounts }> {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "test", "load", "load.mjs"),
+      "--url",
+      `https://${DOMAIN}`,
+      "--connect",
+      ADDR,
+      "--ca",
+      caFile,
+      "--rate",
+      "200",
+      "--workers",
+      "4",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   let out = "";
-  child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
   const exited = once(child, "exit");
   for (let i = 0; i < 100 && !out.includes("started"); i++) await sleep(100);
   let result: T;
@@ -34,6 +64,7 @@ export async function underLoad<T>(caFile: string, action: () => T, settleMs = 2
 }
 
 export function describeCounts(c: LoadCounts): string {
-  const api = (n: string, a: ApiCounts) => `${n} ${a.ok} ok / ${a.failed} failed / ${a.refused} refused+retried`;
+  const api = (n: string, a: ApiCounts) =>
+    `${n} ${a.ok} ok / ${a.failed} failed / ${a.refused} refused+retried`;
   return `${api("JSON-RPC", c.jsonrpc)}, ${api("gRPC-Web", c.grpcWeb)}, ${c.sessions} h2 connections, ${c.seconds.toFixed(1)} s`;
 }

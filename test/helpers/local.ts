@@ -6,7 +6,9 @@ import * as path from "node:path";
 export function pactusBin(): string {
   const dir = process.env.PSN_BIN_DIR;
   if (!dir || !fs.existsSync(path.join(dir, "pactus-daemon"))) {
-    throw new Error("PSN_BIN_DIR must hold pactus-daemon (npm test sets it from tools/toolchain/build.sh --print-bin)");
+    throw new Error(
+      "PSN_BIN_DIR must hold pactus-daemon (npm test sets it from tools/toolchain/build.sh --print-bin)",
+    );
   }
   return dir;
 }
@@ -15,7 +17,10 @@ export function pactusBin(): string {
  * An nginx main config in `dir` (pid, logs and temp paths there) that includes `dir`/sites/*.conf like
  * Debian's does; `extra` lines go into the main context.
  */
-export function nginxMainConf(dir: string, opts: { extra?: string; accessLog?: boolean } = {}): string {
+export function nginxMainConf(
+  dir: string,
+  opts: { extra?: string; accessLog?: boolean } = {},
+): string {
   return `${opts.extra ?? ""}
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;

@@ -43,25 +43,60 @@ export function engineEnv(): Record<string, string> {
   return env;
 }
 
-export interface RunResult { status: number; out: string; seconds: number }
+export interface RunResult {
+  status: number;
+  out: string;
+  seconds: number;
+}
 /** Runs a command in the repo with the engine's environment; throws unless it exits 0 (or allowFail). */
-export function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean; cwd?: string } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; allowFail?: boolean; cwd?: string } = {},
+): RunResult {
   const t = Date.now();
-  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: engineEnv(), input: opts.input, encoding: "utf8", maxBuffer: 64 << 20 });
-  const res = { status: r.status ?? -1, out: `${r.stdout}${r.stderr}`, seconds: (Date.now() - t) / 1000 };
-  if (!opts.allowFail && res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${res.status}):\n${res.out.slice(-4000)}`);
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: engineEnv(),
+    input: opts.input,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const res = {
+    status: r.status ?? -1,
+    out: `${r.stdout}${r.stderr}`,
+    seconds: (Date.now() - t) / 1000,
+  };
+  if (!opts.allowFail && res.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${res.status}):\n${res.out.slice(-4000)}`);
   return res;
 }
 export const pulumi = (...args: string[]) => run("pulumi", ["--non-interactive", ...args]);
 
 /** `run` without waiting: the test can act while the command runs. Resolves when it exits (never rejects). */
-export function runInBackground(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
+export function runInBackground(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<RunResult> {
   const t = Date.now();
-  const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: engineEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: engineEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
-  child.stdout.on("data", (c: Buffer) => { out += c.toString(); });
-  child.stderr.on("data", (c: Buffer) => { out += c.toString(); });
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ status: code ?? -1, out, seconds: (Date.now() - t) / 1000 })));
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  return new Promise((resolve) =>
+    child.on("exit", (code) =>
+      resolve({ status: code ?? -1, out, seconds: (Date.now() - t) / 1000 }),
+    ),
+  );
 }
 
 /** `onHost` without waiting. */
@@ -77,14 +112,16 @@ export function psSampler(where: "machine" | "host"): { stop: () => Promise<stri
   const id = `psn-ps-${process.pid}-${Date.now()}`;
   const file = where === "machine" ? path.join(os.tmpdir(), `${id}.txt`) : `/run/${id}.txt`;
   const loop = `while [ ! -e ${file}.stop ]; do ps -eo args --no-headers; sleep 0.1; done | sort -u > ${file}`;
-  const exited = where === "machine" ? runInBackground("bash", ["-c", loop]) : onHostInBackground(loop);
+  const exited =
+    where === "machine" ? runInBackground("bash", ["-c", loop]) : onHostInBackground(loop);
   return {
     stop: async () => {
       if (where === "machine") fs.writeFileSync(`${file}.stop`, "");
       else onHost(`touch ${file}.stop`);
       await exited;
       const text = where === "machine" ? fs.readFileSync(file, "utf8") : onHost(`cat ${file}`);
-      if (where === "machine") for (const f of [file, `${file}.stop`]) fs.rmSync(f, { force: true });
+      if (where === "machine")
+        for (const f of [file, `${file}.stop`]) fs.rmSync(f, { force: true });
       else onHost(`rm -f ${file} ${file}.stop`);
       return text.split("\n").filter(Boolean);
     },

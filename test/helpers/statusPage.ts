@@ -21,36 +21,59 @@ export interface StatusView {
   requests: { url: string; method: string; headers: Record<string, string> }[];
 }
 
-export async function runStatusPage(answer: (url: string, body: string | undefined) => Answer): Promise<StatusView> {
+export async function runStatusPage(
+  answer: (url: string, body: string | undefined) => Answer,
+): Promise<StatusView> {
   const cell = () => ({ textContent: "" });
   const row = () => {
     const cells = { ".result": cell(), ".latency": cell() };
-    return { dataset: { state: "pending" } as Record<string, string>, querySelector: (s: keyof typeof cells) => cells[s], cells };
+    return {
+      dataset: { state: "pending" } as Record<string, string>,
+      querySelector: (s: keyof typeof cells) => cells[s],
+      cells,
+    };
   };
   const rows = { grpcWeb: row(), jsonrpc: row(), http: row() };
   const height = { dataset: { state: "pending" } as Record<string, string>, textContent: "…" };
   const requests: StatusView["requests"] = [];
   let ready: (() => Promise<void>) | undefined;
   const context = vm.createContext({
-    window: { addEventListener: (ev: string, fn: () => Promise<void>) => { if (ev === "DOMContentLoaded") ready = fn; } },
+    window: {
+      addEventListener: (ev: string, fn: () => Promise<void>) => {
+        if (ev === "DOMContentLoaded") ready = fn;
+      },
+    },
     document: {
       getElementById: (id: string) => (id === "height" ? height : rows[id as keyof typeof rows]),
       body: { dataset: {} as Record<string, string> },
     },
     performance,
     TextDecoder,
-    fetch: async (url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) => {
+    fetch: async (
+      url: string,
+      init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+    ) => {
       requests.push({ url, method: init.method ?? "GET", headers: init.headers ?? {} });
       const body = typeof init.body === "string" ? init.body : undefined;
       const a = answer(url, body);
-      const payload = typeof a.body === "string" || a.body === undefined ? (a.body ?? "") : new Blob([Buffer.from(a.body)]);
-      return new Response(a.status === 204 ? null : payload, { status: a.status, headers: a.headers });
+      const payload =
+        typeof a.body === "string" || a.body === undefined
+          ? (a.body ?? "")
+          : new Blob([Buffer.from(a.body)]);
+      return new Response(a.status === 204 ? null : payload, {
+        status: a.status,
+        headers: a.headers,
+      });
     },
   });
   vm.runInContext(STATUS_JS, context, { filename: "status.js" });
   if (!ready) throw new Error("status.js registered no DOMContentLoaded handler");
   await ready();
-  const view = (r: ReturnType<typeof row>) => ({ state: r.dataset.state, result: r.cells[".result"].textContent, latency: r.cells[".latency"].textContent });
+  const view = (r: ReturnType<typeof row>) => ({
+    state: r.dataset.state,
+    result: r.cells[".result"].textContent,
+    latency: r.cells[".latency"].textContent,
+  });
   return {
     rows: { grpcWeb: view(rows.grpcWeb), jsonrpc: view(rows.jsonrpc), http: view(rows.http) },
     height: { state: height.dataset.state, text: height.textContent },

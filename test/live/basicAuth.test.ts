@@ -20,7 +20,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { basicAuthDigest } from "../../components/config";
 import { renderNginxTls, renderPactusConfig } from "../../components/render";
-import { StepPlan, buildCommand, buildStdin, loadScript, pactusSecrets, planSteps, verifySecrets } from "../../components/steps";
+import {
+  StepPlan,
+  buildCommand,
+  buildStdin,
+  loadScript,
+  pactusSecrets,
+  planSteps,
+  verifySecrets,
+} from "../../components/steps";
 import { StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
@@ -34,7 +42,6 @@ const PASSWORD = `open sesame: ö ${crypto.randomBytes(4).toString("hex")}`;
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 const basic = (user: string, pw: string) => `Basic ${b64(`${user}:${pw}`)}`;
 
-
 let tmp: string;
 let line: string;
 let config: StackConfig;
@@ -43,9 +50,15 @@ let holder: ChildProcess;
 let configToml: string;
 
 /** Runs a command inside the test's network and mount namespaces. */
-function ns(cmd: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+function ns(
+  cmd: string[],
+  opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+) {
   return spawnSync("nsenter", ["-t", String(holder.pid), "-n", "-m", ...cmd], {
-    input: opts.input, env: opts.env ?? process.env, encoding: "utf8", timeout: opts.timeout ?? 60_000,
+    input: opts.input,
+    env: opts.env ?? process.env,
+    encoding: "utf8",
+    timeout: opts.timeout ?? 60_000,
   });
 }
 function sh(script: string, env: Record<string, string> = {}) {
@@ -57,7 +70,9 @@ function sh(script: string, env: Record<string, string> = {}) {
 beforeAll(async () => {
   for (const tool of ["htpasswd", "nginx", "openssl", "unshare", "nsenter", "curl", "ss"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0) {
-      throw new Error(`${tool} is not installed (the test command installs it: see .ci/run; htpasswd is in apache2-utils)`);
+      throw new Error(
+        `${tool} is not installed (the test command installs it: see .ci/run; htpasswd is in apache2-utils)`,
+      );
     }
   }
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-auth-"));
@@ -66,10 +81,13 @@ beforeAll(async () => {
   // The operator's side: `htpasswd -B` (the password on stdin, -i), then the stack's validation.
   const out = execFileSync("htpasswd", ["-inB", USER], { input: PASSWORD, encoding: "utf8" });
   expect(out).toMatch(/^alice:\$2y\$05\$[./A-Za-z0-9]{53}\n\n?$/);
-  const parsed = parseConfig(baseRaw({
-    domain: DOMAIN, cors: { origins: ["https://ping.pactus.org"] },
-    secrets: { ...baseRaw().secrets, "apis.basicAuth": out, "apis.basicAuthPassword": PASSWORD },
-  }));
+  const parsed = parseConfig(
+    baseRaw({
+      domain: DOMAIN,
+      cors: { origins: ["https://ping.pactus.org"] },
+      secrets: { ...baseRaw().secrets, "apis.basicAuth": out, "apis.basicAuthPassword": PASSWORD },
+    }),
+  );
   config = parsed.config;
   line = parsed.secrets.basicAuth!;
   expect(config.apis.basicAuth).toBe(true);
@@ -80,13 +98,32 @@ beforeAll(async () => {
   // The node: a localnet wallet, then config.toml as the pactus step writes it. Its own code makes the
   // file: psn_secret reads the line from the secret stdin, psn_pactus_config puts it into PSN_CONFIG.
   fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", pactusBin(), "--working-dir", path.join(tmp, "wd"),
-    "--network", "localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")], { stdio: "pipe" });
+  execFileSync(
+    "python3",
+    [
+      path.join(ROOT, "remote", "pactus-init.py"),
+      "--bin-dir",
+      pactusBin(),
+      "--working-dir",
+      path.join(tmp, "wd"),
+      "--network",
+      "localnet",
+      "--val-num",
+      "4",
+      "--password-file",
+      path.join(tmp, "pw"),
+    ],
+    { stdio: "pipe" },
+  );
   const fn = loadScript("pactus.sh").match(/^psn_pactus_config\(\) \{\n[\s\S]*?\n\}\n/m)![0];
   const lib = fs.readFileSync(path.join(ROOT, "remote", "lib.sh"), "utf8");
   configToml = execFileSync("bash", ["-c", buildCommand("pactus", pactusStep.hash, false)], {
-    input: buildStdin("pactus", `set -euo pipefail\n${lib}\n${fn}\nbasic_auth=$(psn_secret BASIC_AUTH)\npsn_pactus_config "$PSN_CONFIG" "$basic_auth"\nprintf '%s' "$config_toml"`,
-      { PSN_CONFIG: pactusStep.env.PSN_CONFIG }, pactusSecrets({ walletPassword: "a long test password", basicAuth: line })),
+    input: buildStdin(
+      "pactus",
+      `set -euo pipefail\n${lib}\n${fn}\nbasic_auth=$(psn_secret BASIC_AUTH)\npsn_pactus_config "$PSN_CONFIG" "$basic_auth"\nprintf '%s' "$config_toml"`,
+      { PSN_CONFIG: pactusStep.env.PSN_CONFIG },
+      pactusSecrets({ walletPassword: "a long test password", basicAuth: line }),
+    ),
     encoding: "utf8",
   });
   fs.writeFileSync(path.join(tmp, "wd", "config.toml"), configToml, { mode: 0o640 });
@@ -94,8 +131,29 @@ beforeAll(async () => {
   // nginx: the rendered TLS site, a throw-away certificate at certbot's paths.
   const ng = path.join(tmp, "nginx");
   fs.mkdirSync(path.join(ng, "sites"), { recursive: true });
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", `/CN=${DOMAIN}`,
-    "-addext", `subjectAltName=DNS:${DOMAIN}`, "-keyout", path.join(tmp, "privkey.pem"), "-out", path.join(tmp, "fullchain.pem")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${DOMAIN}`,
+      "-addext",
+      `subjectAltName=DNS:${DOMAIN}`,
+      "-keyout",
+      path.join(tmp, "privkey.pem"),
+      "-out",
+      path.join(tmp, "fullchain.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   fs.writeFileSync(path.join(ng, "sites", "pactus.conf"), renderNginxTls(config));
   fs.writeFileSync(path.join(ng, "nginx.conf"), nginxMainConf(ng, { extra: "daemon off;" }));
 
@@ -103,21 +161,43 @@ beforeAll(async () => {
   // its argv (the credentials must never be there).
   const shim = path.join(tmp, "shim");
   fs.mkdirSync(shim);
-  fs.writeFileSync(path.join(shim, "systemctl"), `#!/bin/sh
+  fs.writeFileSync(
+    path.join(shim, "systemctl"),
+    `#!/bin/sh
 [ "$*" = "show -p MainPID --value pactus.service" ] && exec cat ${tmp}/daemon.pid
 echo "systemctl shim: unexpected $*" >&2; exit 1
-`, { mode: 0o755 });
-  fs.writeFileSync(path.join(shim, "curl"), `#!/bin/sh
+`,
+    { mode: 0o755 },
+  );
+  fs.writeFileSync(
+    path.join(shim, "curl"),
+    `#!/bin/sh
 printf '%s\\n' "$*" >>${tmp}/curl-argv.log
 exec /usr/bin/curl "$@"
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
 
-  holder = spawn("unshare", ["--net", "--mount", "--propagation", "private", "sleep", "infinity"], { stdio: "ignore" });
+  holder = spawn("unshare", ["--net", "--mount", "--propagation", "private", "sleep", "infinity"], {
+    stdio: "ignore",
+  });
   const self = fs.readlinkSync("/proc/self/ns/net");
-  for (let i = 0; i < 100 && (() => { try { return fs.readlinkSync(`/proc/${holder.pid}/ns/net`) === self; } catch { return true; } })(); i++) {
+  for (
+    let i = 0;
+    i < 100 &&
+    (() => {
+      try {
+        return fs.readlinkSync(`/proc/${holder.pid}/ns/net`) === self;
+      } catch {
+        return true;
+      }
+    })();
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  sh(`
+  sh(
+    `
 set -euo pipefail
 ${NETNS_SETUP}
 mkdir -p /etc/letsencrypt /var/log/nginx
@@ -131,22 +211,29 @@ cp "$T/fullchain.pem" "$live/cert.pem"
 echo $! >"$T/daemon.pid"
 nginx -c "$T/nginx/nginx.conf" </dev/null >"$T/nginx/out.log" 2>&1 &
 echo $! >"$T/nginx.pid"
-`, { T: tmp, BIN: pactusBin() });
+`,
+    { T: tmp, BIN: pactusBin() },
+  );
   // Block 1, asked with the credentials.
-  sh(`for _ in $(seq 1 120); do
+  sh(
+    `for _ in $(seq 1 120); do
   curl -s -H "Authorization: $AUTH" -H 'Content-Type: application/json' \\
     -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_blockchain_info","params":{}}' http://127.0.0.1:8545/ |
     grep -q '"last_block_height":[1-9]' && curl -sk -o /dev/null --resolve ${DOMAIN}:443:127.0.0.1 https://${DOMAIN}/ && exit 0
   sleep 0.5
 done
-echo "no block 1 with credentials, or no nginx: $(tail -n 5 "$T/daemon.log" "$T/nginx/error.log" "$T/nginx/out.log")"; exit 1`, { AUTH: basic(USER, PASSWORD), T: tmp });
+echo "no block 1 with credentials, or no nginx: $(tail -n 5 "$T/daemon.log" "$T/nginx/error.log" "$T/nginx/out.log")"; exit 1`,
+    { AUTH: basic(USER, PASSWORD), T: tmp },
+  );
 }, 120_000);
 
 afterAll(() => {
   for (const f of ["daemon.pid", "nginx.pid"]) {
     try {
       process.kill(Number(fs.readFileSync(path.join(tmp, f), "utf8")), "SIGTERM");
-    } catch { /* not started */ }
+    } catch {
+      /* not started */
+    }
   }
   holder?.kill("SIGKILL");
   if (!process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${tmp}"`]);
@@ -156,9 +243,21 @@ const https = (p: string) => `https://${DOMAIN}${p}`;
 const CURL = ["curl", "-s", "--max-time", "10", "-k", "--resolve", `${DOMAIN}:443:127.0.0.1`];
 
 /** One HTTP exchange from inside the namespace: status, headers (lowercase), body. */
-function exchange(url: string, opts: { method?: string; headers?: string[]; body?: string | Buffer; http2?: boolean } = {}): Answer & { headers: Record<string, string>; text: string } {
+function exchange(
+  url: string,
+  opts: { method?: string; headers?: string[]; body?: string | Buffer; http2?: boolean } = {},
+): Answer & { headers: Record<string, string>; text: string } {
   const bodyFile = path.join(tmp, `body-${crypto.randomBytes(4).toString("hex")}`);
-  const args = [...CURL, ...(opts.http2 ? ["--http2"] : []), "-X", opts.method ?? (opts.body === undefined ? "GET" : "POST"), "-D", "-", "-o", bodyFile];
+  const args = [
+    ...CURL,
+    ...(opts.http2 ? ["--http2"] : []),
+    "-X",
+    opts.method ?? (opts.body === undefined ? "GET" : "POST"),
+    "-D",
+    "-",
+    "-o",
+    bodyFile,
+  ];
   for (const h of opts.headers ?? []) args.push("-H", h);
   if (opts.body !== undefined) args.push("--data-binary", "@-");
   const r = ns([...args, url], { input: opts.body });
@@ -171,7 +270,12 @@ function exchange(url: string, opts: { method?: string; headers?: string[]; body
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
   const body = fs.existsSync(bodyFile) ? fs.readFileSync(bodyFile) : Buffer.alloc(0);
-  return { status: Number(head[0].split(" ")[1]), headers, body: new Uint8Array(body), text: body.toString("utf8") };
+  return {
+    status: Number(head[0].split(" ")[1]),
+    headers,
+    body: new Uint8Array(body),
+    text: body.toString("utf8"),
+  };
 }
 
 const GRPC_PROBE = `
@@ -199,89 +303,156 @@ const cases = JSON.parse(process.env.CASES);
 describe("basic auth in the real daemon, behind the rendered nginx", () => {
   test("the installed config.toml holds the exact htpasswd line in [grpc] and loads strictly (not moved aside)", () => {
     const wd = path.join(tmp, "wd");
-    expect(configToml).toBe(renderPactusConfig(config).replace('basic_auth = ""', `basic_auth = "${line}"`));
+    expect(configToml).toBe(
+      renderPactusConfig(config).replace('basic_auth = ""', `basic_auth = "${line}"`),
+    );
     expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).toBe(configToml);
     expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak"))).toEqual([]);
     // The daemon does not log the hash.
-    const logs = fs.readFileSync(path.join(tmp, "daemon.log"), "utf8") + fs.readFileSync(path.join(wd, "pactus.log"), "utf8");
+    const logs =
+      fs.readFileSync(path.join(tmp, "daemon.log"), "utf8") +
+      fs.readFileSync(path.join(wd, "pactus.log"), "utf8");
     expect(logs).not.toContain(line.split(":")[1].slice(7));
   });
 
   test("gRPC (grpc-js): direct and through /grpc-web over TLS, refused as UNAUTHENTICATED (16) without or with wrong credentials", () => {
-    const protoDir = path.join(execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(), "github.com/pactus-project/pactus@v1.16.0/www/grpc/proto");
+    const protoDir = path.join(
+      execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
+      "github.com/pactus-project/pactus@v1.16.0/www/grpc/proto",
+    );
     const auths: Record<string, string | undefined> = {
-      none: undefined, right: basic(USER, PASSWORD), wrongPassword: basic(USER, `${PASSWORD}x`), wrongUser: basic("bob", PASSWORD),
+      none: undefined,
+      right: basic(USER, PASSWORD),
+      wrongPassword: basic(USER, `${PASSWORD}x`),
+      wrongUser: basic("bob", PASSWORD),
     };
     const cases = Object.entries(auths).flatMap(([k, authorization]) => [
       { name: `direct-${k}`, target: "127.0.0.1:50051", prefix: "", authorization },
-      { name: `nginx-${k}`, target: "127.0.0.1:443", prefix: "/grpc-web", tls: path.join(tmp, "fullchain.pem"), domain: DOMAIN, authorization },
+      {
+        name: `nginx-${k}`,
+        target: "127.0.0.1:443",
+        prefix: "/grpc-web",
+        tls: path.join(tmp, "fullchain.pem"),
+        domain: DOMAIN,
+        authorization,
+      },
     ]);
     fs.writeFileSync(path.join(tmp, "grpc-probe.js"), GRPC_PROBE);
     const r = ns([process.execPath, path.join(tmp, "grpc-probe.js")], {
       env: {
-        ...process.env, CASES: JSON.stringify(cases), PROTO_DIR: protoDir,
-        GRPC_JS: require.resolve("@grpc/grpc-js"), PROTO_LOADER: require.resolve("@grpc/proto-loader"),
+        ...process.env,
+        CASES: JSON.stringify(cases),
+        PROTO_DIR: protoDir,
+        GRPC_JS: require.resolve("@grpc/grpc-js"),
+        PROTO_LOADER: require.resolve("@grpc/proto-loader"),
       },
     });
     expect(r.stderr).toBe("");
     const res = JSON.parse(r.stdout);
     for (const via of ["direct", "nginx"]) {
-      expect(res[`${via}-right`]).toEqual({ code: 0, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-      expect(res[`${via}-none`]).toEqual({ code: 16, details: "failed to extract basic auth from header" });
-      expect(res[`${via}-wrongPassword`]).toEqual({ code: 16, details: "username or password is invalid" });
-      expect(res[`${via}-wrongUser`]).toEqual({ code: 16, details: "username or password is invalid" });
+      expect(res[`${via}-right`]).toEqual({
+        code: 0,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(res[`${via}-none`]).toEqual({
+        code: 16,
+        details: "failed to extract basic auth from header",
+      });
+      expect(res[`${via}-wrongPassword`]).toEqual({
+        code: 16,
+        details: "username or password is invalid",
+      });
+      expect(res[`${via}-wrongUser`]).toEqual({
+        code: 16,
+        details: "username or password is invalid",
+      });
     }
     expect(res["nginx-right"].hash).toBe(res["direct-right"].hash);
   });
 
-  const jsonrpc = (url: string, auth?: string) => exchange(url, {
-    headers: ["Content-Type: application/json", ...(auth ? [`Authorization: ${auth}`] : [])],
-    body: '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}',
-  });
-  const httpApi = (url: string, auth?: string) => exchange(url, { headers: auth ? [`Authorization: ${auth}`] : [] });
+  const jsonrpc = (url: string, auth?: string) =>
+    exchange(url, {
+      headers: ["Content-Type: application/json", ...(auth ? [`Authorization: ${auth}`] : [])],
+      body: '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}',
+    });
+  const httpApi = (url: string, auth?: string) =>
+    exchange(url, { headers: auth ? [`Authorization: ${auth}`] : [] });
 
   test.each([
     ["direct", "http://127.0.0.1:8545/", "http://127.0.0.1:8080"],
     ["through nginx (/jsonrpc, /http/)", https("/jsonrpc"), https("")],
-  ])("JSON-RPC and HTTP %s: refused without or with wrong credentials, answered with the right ones", (_via, rpcUrl, httpBase) => {
-    const get = `${httpBase}/http/api/pactus/blockchain/get_block_hash?height=1`;
-    for (const auth of [undefined, basic(USER, "wrong"), basic("bob", PASSWORD)]) {
-      const j = jsonrpc(rpcUrl, auth);
-      expect(j.status).toBe(200);
-      expect(JSON.parse(j.text)).toMatchObject({ error: { code: -32098, message: expect.stringMatching(/^rpc error: code = Unauthenticated desc = /) } });
-      const h = httpApi(get, auth);
-      expect(h.status).toBe(401);
-      expect(JSON.parse(h.text)).toMatchObject({ code: 16 });
-    }
-    const hash = JSON.parse(jsonrpc(rpcUrl, basic(USER, PASSWORD)).text).result.hash;
-    expect(hash).toMatch(/^[0-9a-f]{64}$/);
-    const ok = httpApi(get, basic(USER, PASSWORD));
-    expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.text).hash).toBe(hash);
-  });
+  ])(
+    "JSON-RPC and HTTP %s: refused without or with wrong credentials, answered with the right ones",
+    (_via, rpcUrl, httpBase) => {
+      const get = `${httpBase}/http/api/pactus/blockchain/get_block_hash?height=1`;
+      for (const auth of [undefined, basic(USER, "wrong"), basic("bob", PASSWORD)]) {
+        const j = jsonrpc(rpcUrl, auth);
+        expect(j.status).toBe(200);
+        expect(JSON.parse(j.text)).toMatchObject({
+          error: {
+            code: -32098,
+            message: expect.stringMatching(/^rpc error: code = Unauthenticated desc = /),
+          },
+        });
+        const h = httpApi(get, auth);
+        expect(h.status).toBe(401);
+        expect(JSON.parse(h.text)).toMatchObject({ code: 16 });
+      }
+      const hash = JSON.parse(jsonrpc(rpcUrl, basic(USER, PASSWORD)).text).result.hash;
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      const ok = httpApi(get, basic(USER, PASSWORD));
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.text).hash).toBe(hash);
+    },
+  );
 
-  test.each(["/grpc-web/pactus.Blockchain/GetBlockHash", "/jsonrpc", "/http/api/pactus/blockchain/get_block_hash"])(
-    "a browser preflight for %s may send Authorization", (p) => {
-      const r = exchange(https(p), {
-        method: "OPTIONS", headers: ["Origin: https://ping.pactus.org", "Access-Control-Request-Method: POST", "Access-Control-Request-Headers: authorization,content-type"],
-      });
-      expect(r.status).toBe(204);
-      expect(r.headers["access-control-allow-origin"]).toBe("https://ping.pactus.org");
-      expect(r.headers["access-control-allow-headers"].split(/,\s*/)).toContain("Authorization");
+  test.each([
+    "/grpc-web/pactus.Blockchain/GetBlockHash",
+    "/jsonrpc",
+    "/http/api/pactus/blockchain/get_block_hash",
+  ])("a browser preflight for %s may send Authorization", (p) => {
+    const r = exchange(https(p), {
+      method: "OPTIONS",
+      headers: [
+        "Origin: https://ping.pactus.org",
+        "Access-Control-Request-Method: POST",
+        "Access-Control-Request-Headers: authorization,content-type",
+      ],
     });
+    expect(r.status).toBe(204);
+    expect(r.headers["access-control-allow-origin"]).toBe("https://ping.pactus.org");
+    expect(r.headers["access-control-allow-headers"].split(/,\s*/)).toContain("Authorization");
+  });
 
   /** remote/verify.sh as the verify step runs it: its command line, its stdin (secrets when given). */
   function runVerify(secrets?: string) {
     const env = { ...verifyStep.env, PSN_TIMEOUT: "30" };
     fs.rmSync(path.join(tmp, "curl-argv.log"), { force: true });
     const t0 = Date.now();
-    const r = ns(["env", `PATH=${path.join(tmp, "shim")}:${process.env.PATH}`, "bash", "-c", buildCommand("verify", verifyStep.hash, false)], {
-      input: buildStdin("verify", verifyStep.script, env, secrets), timeout: 90_000,
-    });
-    const argv = fs.existsSync(path.join(tmp, "curl-argv.log")) ? fs.readFileSync(path.join(tmp, "curl-argv.log"), "utf8") : "";
+    const r = ns(
+      [
+        "env",
+        `PATH=${path.join(tmp, "shim")}:${process.env.PATH}`,
+        "bash",
+        "-c",
+        buildCommand("verify", verifyStep.hash, false),
+      ],
+      {
+        input: buildStdin("verify", verifyStep.script, env, secrets),
+        timeout: 90_000,
+      },
+    );
+    const argv = fs.existsSync(path.join(tmp, "curl-argv.log"))
+      ? fs.readFileSync(path.join(tmp, "curl-argv.log"), "utf8")
+      : "";
     return { ...r, seconds: (Date.now() - t0) / 1000, argv };
   }
-  const secretTexts = () => [PASSWORD, b64(PASSWORD), b64(`${USER}:${PASSWORD}`), line.split(":")[1]];
+  const secretTexts = () => [
+    PASSWORD,
+    b64(PASSWORD),
+    b64(`${USER}:${PASSWORD}`),
+    line.split(":")[1],
+  ];
 
   test("verify.sh passes with the credentials from its secret stdin, which never reach curl's argv or the output", () => {
     expect(verifyStep.secretStdin).toBe(true);
@@ -291,7 +462,12 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
     const hash = out.grpcWeb.blockHash;
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(out).toEqual({ grpcWeb: { ok: true, blockHash: hash }, jsonrpc: { ok: true, blockHash: hash }, http: { ok: true, blockHash: hash }, domain: DOMAIN });
+    expect(out).toEqual({
+      grpcWeb: { ok: true, blockHash: hash },
+      jsonrpc: { ok: true, blockHash: hash },
+      http: { ok: true, blockHash: hash },
+      domain: DOMAIN,
+    });
     // curl ran (the shim saw it) and took the header from a file.
     expect(r.argv).toMatch(/-H @\/tmp\/[^ ]+\/auth\.h/);
     for (const t of secretTexts()) expect(r.argv + r.stdout + r.stderr).not.toContain(t);
@@ -300,48 +476,84 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
   test("verify.sh with a wrong password fails at once, naming apis.basicAuthPassword (not after its timeout)", () => {
     const r = runVerify(verifySecrets({ basicAuth: line, password: `${PASSWORD}-old` }));
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("[verify] error: grpcWeb check: the node refused the credentials (Unauthenticated): apis.basicAuthPassword is not the password of the apis.basicAuth line the node has; set the right one with `pulumi config set --path --secret apis.basicAuthPassword <password>`\n");
+    expect(r.stderr).toBe(
+      "[verify] error: grpcWeb check: the node refused the credentials (Unauthenticated): apis.basicAuthPassword is not the password of the apis.basicAuth line the node has; set the right one with `pulumi config set --path --secret apis.basicAuthPassword <password>`\n",
+    );
     expect(r.seconds).toBeLessThan(10);
-    for (const t of [...secretTexts(), `${PASSWORD}-old`]) expect(r.argv + r.stdout + r.stderr).not.toContain(t);
+    for (const t of [...secretTexts(), `${PASSWORD}-old`])
+      expect(r.argv + r.stdout + r.stderr).not.toContain(t);
   });
 
-  test.each([["grpcWeb jsonrpc http", "grpcWeb"], ["jsonrpc", "jsonrpc"], ["http", "http"]])(
-    "verify.sh without credentials (%s) fails at once, naming the keys to set", (apis, first) => {
-      const step = { ...verifyStep, env: { ...verifyStep.env, PSN_APIS: apis } };
-      fs.rmSync(path.join(tmp, "curl-argv.log"), { force: true });
-      const t0 = Date.now();
-      const r = ns(["env", `PATH=${path.join(tmp, "shim")}:${process.env.PATH}`, "bash", "-c", buildCommand("verify", step.hash, false)], {
-        input: buildStdin("verify", step.script, { ...step.env, PSN_TIMEOUT: "30" }), timeout: 90_000,
-      });
-      expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`[verify] error: ${first} check: the node requires credentials (Unauthenticated) but none were given: set apis.basicAuth and apis.basicAuthPassword together (the node's basic_auth comes only from the stack)\n`);
-      expect((Date.now() - t0) / 1000).toBeLessThan(10);
-    });
+  test.each([
+    ["grpcWeb jsonrpc http", "grpcWeb"],
+    ["jsonrpc", "jsonrpc"],
+    ["http", "http"],
+  ])("verify.sh without credentials (%s) fails at once, naming the keys to set", (apis, first) => {
+    const step = { ...verifyStep, env: { ...verifyStep.env, PSN_APIS: apis } };
+    fs.rmSync(path.join(tmp, "curl-argv.log"), { force: true });
+    const t0 = Date.now();
+    const r = ns(
+      [
+        "env",
+        `PATH=${path.join(tmp, "shim")}:${process.env.PATH}`,
+        "bash",
+        "-c",
+        buildCommand("verify", step.hash, false),
+      ],
+      {
+        input: buildStdin("verify", step.script, { ...step.env, PSN_TIMEOUT: "30" }),
+        timeout: 90_000,
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `[verify] error: ${first} check: the node requires credentials (Unauthenticated) but none were given: set apis.basicAuth and apis.basicAuthPassword together (the node's basic_auth comes only from the stack)\n`,
+    );
+    expect((Date.now() - t0) / 1000).toBeLessThan(10);
+  });
 
   test("the status page, on nginx's own answers without credentials, reads 'needs credentials' for all three and the height", async () => {
     const frame = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x01]);
     const grpcWeb = exchange(https("/grpc-web/pactus.Blockchain/GetBlockHash"), {
-      http2: true, body: frame, headers: ["Content-Type: application/grpc-web+proto", "X-Grpc-Web: 1"],
+      http2: true,
+      body: frame,
+      headers: ["Content-Type: application/grpc-web+proto", "X-Grpc-Web: 1"],
     });
     // nginx relays the node's trailers-only answer: HTTP 200, the gRPC status in the headers.
     expect(grpcWeb.status).toBe(200);
     expect(grpcWeb.headers["grpc-status"]).toBe("16");
-    const rpc = (method: string) => exchange(https("/jsonrpc"), {
-      http2: true, headers: ["Content-Type: application/json"], body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: {} }),
-    });
+    const rpc = (method: string) =>
+      exchange(https("/jsonrpc"), {
+        http2: true,
+        headers: ["Content-Type: application/json"],
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: {} }),
+      });
     const answers: Record<string, Answer> = {
       "/grpc-web/pactus.Blockchain/GetBlockHash": grpcWeb,
       "pactus.blockchain.get_block_hash": rpc("pactus.blockchain.get_block_hash"),
       "pactus.blockchain.get_blockchain_info": rpc("pactus.blockchain.get_blockchain_info"),
-      "/http/api/pactus/blockchain/get_block_hash?height=1": exchange(https("/http/api/pactus/blockchain/get_block_hash?height=1"), { http2: true }),
-      "/http/api/pactus/blockchain/get_blockchain_info": exchange(https("/http/api/pactus/blockchain/get_blockchain_info"), { http2: true }),
+      "/http/api/pactus/blockchain/get_block_hash?height=1": exchange(
+        https("/http/api/pactus/blockchain/get_block_hash?height=1"),
+        { http2: true },
+      ),
+      "/http/api/pactus/blockchain/get_blockchain_info": exchange(
+        https("/http/api/pactus/blockchain/get_blockchain_info"),
+        { http2: true },
+      ),
     };
     const view = await runStatusPage((url, body) => {
       const a = answers[url === "/jsonrpc" ? JSON.parse(body!).method : url];
       if (!a) throw new Error(`the status page asked for ${url}, which this test did not capture`);
       return a;
     });
-    for (const r of Object.values(view.rows)) expect(r).toMatchObject({ state: "auth", result: "needs credentials (the node requires basic auth)" });
-    expect(view.height).toEqual({ state: "auth", text: "needs credentials (the node requires basic auth)" });
+    for (const r of Object.values(view.rows))
+      expect(r).toMatchObject({
+        state: "auth",
+        result: "needs credentials (the node requires basic auth)",
+      });
+    expect(view.height).toEqual({
+      state: "auth",
+      text: "needs credentials (the node requires basic auth)",
+    });
   });
 });

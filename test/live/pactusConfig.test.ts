@@ -13,15 +13,31 @@ import { NETNS_SETUP, pactusBin } from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-config-"));
   fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync("python3", [path.join(ROOT, "remote", "pactus-init.py"), "--bin-dir", pactusBin(), "--working-dir", path.join(tmp, "wd"),
-    "--network", "localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")], { stdio: "pipe" });
+  execFileSync(
+    "python3",
+    [
+      path.join(ROOT, "remote", "pactus-init.py"),
+      "--bin-dir",
+      pactusBin(),
+      "--working-dir",
+      path.join(tmp, "wd"),
+      "--network",
+      "localnet",
+      "--val-num",
+      "4",
+      "--password-file",
+      path.join(tmp, "pw"),
+    ],
+    { stdio: "pipe" },
+  );
 });
-afterAll(() => { if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 // Starts the daemon in its own netns, waits for block 1 over JSON-RPC, records the listeners, stops it.
 const PROBE = `
@@ -48,29 +64,47 @@ describe("the rendered config.toml in pactus-daemon v1.16", () => {
     const config = renderPactusConfig(cfg({ cors: { origins: ["https://ping.pactus.org"] } }));
     fs.writeFileSync(path.join(wd, "config.toml"), config);
     const r = spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
-      env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") }, encoding: "utf8", timeout: 90_000,
+      env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") },
+      encoding: "utf8",
+      timeout: 90_000,
     });
-    const log = fs.existsSync(path.join(tmp, "daemon.log")) ? fs.readFileSync(path.join(tmp, "daemon.log"), "utf8") : "";
+    const log = fs.existsSync(path.join(tmp, "daemon.log"))
+      ? fs.readFileSync(path.join(tmp, "daemon.log"), "utf8")
+      : "";
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
     expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).toBe(config);
     expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak"))).toEqual([]);
     expect(log).not.toMatch(/config.*(recover|backup|rewrit)/i);
     const info = JSON.parse(fs.readFileSync(path.join(tmp, "info.json"), "utf8"));
     expect(info.result.last_block_height).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, "http.json"), "utf8")).hash).toMatch(/^[0-9a-f]{64}$/);
-    const listeners = fs.readFileSync(path.join(tmp, "listen.txt"), "utf8").split("\n").filter(Boolean).map((l) => l.split(/\s+/)[3]);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, "http.json"), "utf8")).hash).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    const listeners = fs
+      .readFileSync(path.join(tmp, "listen.txt"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/)[3]);
     for (const port of ["50051", "8545", "8080"]) expect(listeners).toContain(`127.0.0.1:${port}`);
     // Localnet's defaults would open gRPC/JSON-RPC/HTTP and the HTML UI on [::]: none of that survives.
-    const publicApi = listeners.filter((a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a));
+    const publicApi = listeners.filter(
+      (a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a),
+    );
     expect(publicApi).toEqual([]);
   });
 
   test("control: the runbook's [http] origins key makes the daemon move the file aside (what the test above rules out)", () => {
     const wd = path.join(tmp, "wd");
-    const bad = renderPactusConfig(cfg()).replace("base_path = \"/http\"", "base_path = \"/http\"\norigins = []");
+    const bad = renderPactusConfig(cfg()).replace(
+      'base_path = "/http"',
+      'base_path = "/http"\norigins = []',
+    );
     expect(bad).toContain("origins = []\n");
     fs.writeFileSync(path.join(wd, "config.toml"), bad);
-    spawnSync("unshare", ["--net", "bash", "-c", PROBE], { env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") }, timeout: 90_000 });
+    spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
+      env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") },
+      timeout: 90_000,
+    });
     expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak")).length).toBe(1);
     expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).not.toBe(bad);
   });

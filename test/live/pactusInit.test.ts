@@ -95,7 +95,19 @@ function initArgs(
   { network = "localnet", valNum = "4", extra = [] as string[] } = {},
 ): string[] {
   const b = binaries();
-  return ["--bin-dir", b.dir, "--working-dir", wd, "--network", network, "--val-num", valNum, "--password-file", pw, ...extra];
+  return [
+    "--bin-dir",
+    b.dir,
+    "--working-dir",
+    wd,
+    "--network",
+    network,
+    "--val-num",
+    valNum,
+    "--password-file",
+    pw,
+    ...extra,
+  ];
 }
 
 async function runInit(args: string[], timeoutMs = 90_000): Promise<RunResult> {
@@ -482,7 +494,9 @@ describe("remote/pactus-init.py (live, real Pactus binaries)", () => {
         const ref = path.join(tmp, `ref-${network}`);
         referenceRestore(bins, ref, network);
         const wd = path.join(tmp, `restored-${network}`);
-        const res = await runInit(initArgs(wd, pwFile, { network, extra: ["--mnemonic-file", mnFile] }));
+        const res = await runInit(
+          initArgs(wd, pwFile, { network, extra: ["--mnemonic-file", mnFile] }),
+        );
         expect(res.stderr).toBe("");
         expect(res.code).toBe(0);
         expect(validatorsOf(res)).toEqual(known);

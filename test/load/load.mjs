@@ -23,7 +23,9 @@ const { values: opt } = parseArgs({
   },
 });
 if (!opt.url || !opt.connect || !opt.ca) {
-  console.error("usage: load.mjs --url https://<domain> --connect <ip> --ca <pem> [--rate N] [--workers N]");
+  console.error(
+    "usage: load.mjs --url https://<domain> --connect <ip> --ca <pem> [--rate N] [--workers N]",
+  );
   process.exit(2);
 }
 const url = new URL(opt.url);
@@ -37,30 +39,46 @@ const kinds = {
   jsonrpc: {
     path: "/jsonrpc",
     headers: { "content-type": "application/json" },
-    body: Buffer.from('{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}'),
-    check: (status, body) => status === 200 && /^[0-9a-f]{64}$/.test(JSON.parse(body.toString()).result?.hash ?? ""),
+    body: Buffer.from(
+      '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}',
+    ),
+    check: (status, body) =>
+      status === 200 && /^[0-9a-f]{64}$/.test(JSON.parse(body.toString()).result?.hash ?? ""),
   },
   grpcWeb: {
     path: "/grpc-web/pactus.Blockchain/GetBlockHash",
     headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
     body: Buffer.from([0, 0, 0, 0, 2, 8, 1]),
     check: (status, body, trailers) =>
-      status === 200 && body.length === 71 && body.subarray(0, 7).toString("hex") === "00000000420a40" &&
+      status === 200 &&
+      body.length === 71 &&
+      body.subarray(0, 7).toString("hex") === "00000000420a40" &&
       (trailers["grpc-status"] ?? "0") === "0",
   },
 };
-const counts = Object.fromEntries(Object.keys(kinds).map((k) => [k, { ok: 0, failed: 0, refused: 0, errors: {} }]));
+const counts = Object.fromEntries(
+  Object.keys(kinds).map((k) => [k, { ok: 0, failed: 0, refused: 0, errors: {} }]),
+);
 let sessions = 0;
 
 let session = null;
 function getSession() {
   if (session && !session.closed && !session.destroyed && !session.goingAway) return session;
-  const s = http2.connect(`${url.protocol}//${opt.connect}:${url.port || 443}`, { ca, servername: url.hostname });
+  const s = http2.connect(`${url.protocol}//${opt.connect}:${url.port || 443}`, {
+    ca,
+    servername: url.hostname,
+  });
   sessions++;
   s.goingAway = false;
-  s.on("goaway", () => { s.goingAway = true; });
-  s.on("close", () => { if (session === s) session = null; });
-  s.on("error", () => { s.goingAway = true; });
+  s.on("goaway", () => {
+    s.goingAway = true;
+  });
+  s.on("close", () => {
+    if (session === s) session = null;
+  });
+  s.on("error", () => {
+    s.goingAway = true;
+  });
   session = s;
   return s;
 }
@@ -72,7 +90,11 @@ function once(kind) {
     let req;
     try {
       req = getSession().request({
-        ":method": "POST", ":path": k.path, ":authority": url.host, origin: opt.origin, ...k.headers,
+        ":method": "POST",
+        ":path": k.path,
+        ":authority": url.host,
+        origin: opt.origin,
+        ...k.headers,
       });
     } catch {
       session = null; // the session was closing: nothing was sent, send it on a new one
@@ -83,16 +105,27 @@ function once(kind) {
     let trailers = {};
     const chunks = [];
     const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), TIMEOUT_MS);
-    req.on("response", (h) => { status = Number(h[":status"]); if (h["grpc-status"]) trailers = h; });
-    req.on("trailers", (t) => { trailers = t; });
+    req.on("response", (h) => {
+      status = Number(h[":status"]);
+      if (h["grpc-status"]) trailers = h;
+    });
+    req.on("trailers", (t) => {
+      trailers = t;
+    });
     req.on("data", (c) => chunks.push(c));
     req.on("error", () => {});
     req.on("close", () => {
       clearTimeout(timer);
-      if (req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM && status === 0) return resolve("refused");
-      if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR && status === 0) return resolve(`reset ${req.rstCode}`);
+      if (req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM && status === 0)
+        return resolve("refused");
+      if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR && status === 0)
+        return resolve(`reset ${req.rstCode}`);
       let good = false;
-      try { good = k.check(status, Buffer.concat(chunks), trailers); } catch { good = false; }
+      try {
+        good = k.check(status, Buffer.concat(chunks), trailers);
+      } catch {
+        good = false;
+      }
       resolve(good ? "ok" : `status ${status}`);
     });
     req.end(k.body);
@@ -122,8 +155,12 @@ async function worker(kind) {
 const all = [];
 for (const kind of Object.keys(kinds)) for (let i = 0; i < workers; i++) all.push(worker(kind));
 const started = Date.now();
-process.on("SIGTERM", () => { running = false; });
+process.on("SIGTERM", () => {
+  running = false;
+});
 process.stdout.write("started\n");
 await Promise.all(all);
 session?.close();
-process.stdout.write(`${JSON.stringify({ seconds: (Date.now() - started) / 1000, sessions, ...counts })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ seconds: (Date.now() - started) / 1000, sessions, ...counts })}\n`,
+);

@@ -1,6 +1,11 @@
 import { parse as parseToml } from "smol-toml";
 import {
-  renderAll, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig, renderPactusUnit,
+  renderAll,
+  renderCertbotHook,
+  renderNginxHttp,
+  renderNginxTls,
+  renderPactusConfig,
+  renderPactusUnit,
 } from "../../components/render";
 import { planSteps } from "../../components/steps";
 import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
@@ -21,7 +26,9 @@ function locations(conf: string): string[] {
 }
 
 describe("nginx TLS site", () => {
-  const conf = renderNginxTls(cfg({ cors: { origins: ["https://ping.pactus.org", "https://wallet.pactus.org"] } }));
+  const conf = renderNginxTls(
+    cfg({ cors: { origins: ["https://ping.pactus.org", "https://wallet.pactus.org"] } }),
+  );
 
   test("snapshot", () => {
     expect(conf).toMatchSnapshot();
@@ -33,8 +40,12 @@ describe("nginx TLS site", () => {
   });
 
   test("certificate from certbot's live dir; TLS 1.2+ only; HSTS; no server version", () => {
-    expect(conf).toContain("ssl_certificate     /etc/letsencrypt/live/node.example.org/fullchain.pem;");
-    expect(conf).toContain("ssl_certificate_key /etc/letsencrypt/live/node.example.org/privkey.pem;");
+    expect(conf).toContain(
+      "ssl_certificate     /etc/letsencrypt/live/node.example.org/fullchain.pem;",
+    );
+    expect(conf).toContain(
+      "ssl_certificate_key /etc/letsencrypt/live/node.example.org/privkey.pem;",
+    );
     expect(conf).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
     expect(conf).not.toMatch(/TLSv1(\.1)?[ ;]/);
     expect(conf).toMatch(/Strict-Transport-Security "max-age=63072000" always/);
@@ -42,12 +53,25 @@ describe("nginx TLS site", () => {
   });
 
   test("exact locations: /grpc-web/, /jsonrpc (or /jsonrpc/), /http/ — no bare prefixes", () => {
-    expect(locations(conf)).toEqual(["= /", "~ ^/status\\.(js|css)$", "/grpc-web/", "~ ^/jsonrpc/?$", "/http/", "/"]);
+    expect(locations(conf)).toEqual([
+      "= /",
+      "~ ^/status\\.(js|css)$",
+      "/grpc-web/",
+      "~ ^/jsonrpc/?$",
+      "/http/",
+      "/",
+    ]);
   });
 
   test("upstreams with keepalive; gRPC via grpc_pass with the prefix stripped", () => {
-    for (const [u, port] of [["pactus_grpc", 50051], ["pactus_jsonrpc", 8545], ["pactus_http", 8080]]) {
-      expect(conf).toMatch(new RegExp(`upstream ${u} \\{\\s*server 127\\.0\\.0\\.1:${port};\\s*keepalive 32;`));
+    for (const [u, port] of [
+      ["pactus_grpc", 50051],
+      ["pactus_jsonrpc", 8545],
+      ["pactus_http", 8080],
+    ]) {
+      expect(conf).toMatch(
+        new RegExp(`upstream ${u} \\{\\s*server 127\\.0\\.0\\.1:${port};\\s*keepalive 32;`),
+      );
     }
     expect(conf).toContain("rewrite ^/grpc-web/(.*)$ /$1 break;");
     expect(conf).toContain("grpc_pass grpc://pactus_grpc;");
@@ -56,12 +80,20 @@ describe("nginx TLS site", () => {
   });
 
   test("CORS from the allow-list map, never '*', headers also on errors; grpc status readable", () => {
-    expect(conf).toMatch(/map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/);
+    expect(conf).toMatch(
+      /map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/,
+    );
     expect(conf).not.toContain('"*"');
     // Three API locations, the two JSON 429 and the two JSON 502 locations.
-    expect(conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g)).toHaveLength(7);
-    expect(conf).toMatch(/Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/);
-    expect(conf).toMatch(/Access-Control-Allow-Headers "Content-Type, Authorization, X-Grpc-Web, X-User-Agent, Grpc-Timeout"/);
+    expect(
+      conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g),
+    ).toHaveLength(7);
+    expect(conf).toMatch(
+      /Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/,
+    );
+    expect(conf).toMatch(
+      /Access-Control-Allow-Headers "Content-Type, Authorization, X-Grpc-Web, X-User-Agent, Grpc-Timeout"/,
+    );
   });
 
   test("allowAny renders '*' as the map default", () => {
@@ -72,18 +104,28 @@ describe("nginx TLS site", () => {
   test("nginx.rateLimit: a per-client zone on every API location, JSON 429s; 0 turns it off", () => {
     expect(conf).toMatch(/limit_req_zone \$binary_remote_addr zone=pactus_api:10m rate=20r\/s;/);
     expect(conf.match(/limit_req zone=pactus_api burst=40 nodelay;/g)).toHaveLength(3);
-    expect(conf).toContain(`return 429 '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded, retry later"}}';`);
+    expect(conf).toContain(
+      `return 429 '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded, retry later"}}';`,
+    );
     const off = renderNginxTls(cfg({ nginx: { rateLimit: 0 } }));
     expect(off).not.toMatch(/limit_req|@pactus_\w+_429 \{/);
   });
 
   test("Authorization reaches the node on all three API locations (basic auth), and preflights allow it", () => {
-    const blocks = [...conf.matchAll(/^    location (\/grpc-web\/|~ \^\/jsonrpc\/\?\$|\/http\/) \{\n([\s\S]*?)\n    \}$/gm)];
+    const blocks = [
+      ...conf.matchAll(
+        /^    location (\/grpc-web\/|~ \^\/jsonrpc\/\?\$|\/http\/) \{\n([\s\S]*?)\n    \}$/gm,
+      ),
+    ];
     expect(blocks.map((b) => b[1])).toEqual(["/grpc-web/", "~ ^/jsonrpc/?$", "/http/"]);
     for (const [, , body] of blocks) {
-      expect(body).toMatch(/add_header Access-Control-Allow-Headers "[^"]*\bAuthorization\b[^"]*" always;/);
+      expect(body).toMatch(
+        /add_header Access-Control-Allow-Headers "[^"]*\bAuthorization\b[^"]*" always;/,
+      );
       // nginx forwards request headers unless told otherwise: nothing here may drop or rewrite this one.
-      expect(body).not.toMatch(/(proxy|grpc)_set_header\s+Authorization|proxy_pass_request_headers\s+off|underscores_in_headers|ignore_invalid_headers/i);
+      expect(body).not.toMatch(
+        /(proxy|grpc)_set_header\s+Authorization|proxy_pass_request_headers\s+off|underscores_in_headers|ignore_invalid_headers/i,
+      );
     }
     expect(conf).not.toMatch(/Authorization\s+""/);
   });
@@ -99,7 +141,9 @@ describe("nginx HTTP site", () => {
   const conf = renderNginxHttp(cfg());
   test("snapshot", () => expect(conf).toMatchSnapshot());
   test("ACME webroot for the domain, redirect for the rest, nothing proxied for other names", () => {
-    expect(conf).toMatch(/location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/www\/pactus-acme;/);
+    expect(conf).toMatch(
+      /location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/www\/pactus-acme;/,
+    );
     expect(conf).toContain("return 301 https://node.example.org$request_uri;");
     expect(conf).toMatch(/listen 80 default_server;[\s\S]*return 404;/);
     expect(conf).not.toMatch(/proxy_pass|grpc_pass/);
@@ -121,15 +165,33 @@ describe("Pactus config.toml", () => {
   });
 
   test("every API listens on 127.0.0.1; gRPC stays on for the gateways; the HTML UI is off", () => {
-    expect(doc.grpc).toMatchObject({ enable: true, enable_wallet: false, listen: "127.0.0.1:50051" });
-    expect(doc.jsonrpc).toMatchObject({ enable: true, listen: "127.0.0.1:8545", origins: ["https://ping.pactus.org"] });
-    expect(doc.http).toMatchObject({ enable: true, listen: "127.0.0.1:8080", base_path: "/http", enable_cors: true });
+    expect(doc.grpc).toMatchObject({
+      enable: true,
+      enable_wallet: false,
+      listen: "127.0.0.1:50051",
+    });
+    expect(doc.jsonrpc).toMatchObject({
+      enable: true,
+      listen: "127.0.0.1:8545",
+      origins: ["https://ping.pactus.org"],
+    });
+    expect(doc.http).toMatchObject({
+      enable: true,
+      listen: "127.0.0.1:8080",
+      base_path: "/http",
+      enable_cors: true,
+    });
     expect(doc.html).toMatchObject({ enable: false });
-    for (const v of Object.values(doc.zeromq).filter((x) => typeof x === "string")) expect(v).toBe("");
+    for (const v of Object.values(doc.zeromq).filter((x) => typeof x === "string"))
+      expect(v).toBe("");
   });
 
   test("APIs switched off in the stack are off in the node", () => {
-    const off = parseToml(renderPactusConfig(cfg({ apis: { grpcWeb: true, jsonrpc: false, http: false }, cors: { origins: [] } }))) as Record<string, Record<string, unknown>>;
+    const off = parseToml(
+      renderPactusConfig(
+        cfg({ apis: { grpcWeb: true, jsonrpc: false, http: false }, cors: { origins: [] } }),
+      ),
+    ) as Record<string, Record<string, unknown>>;
     expect(off.jsonrpc.enable).toBe(false);
     expect(off.http).toMatchObject({ enable: false, enable_cors: false });
     expect(off.jsonrpc.origins).toEqual([]);
@@ -141,7 +203,9 @@ describe("systemd unit and certbot hook", () => {
     const unit = renderPactusUnit(cfg());
     expect(unit).toMatchSnapshot();
     expect(unit).toMatch(/^User=pactus$/m);
-    expect(unit).toContain("ExecStart=/opt/pactus/1.16.0/pactus-daemon start -w /var/lib/pactus/node --password-from-file /etc/pactus/wallet-password");
+    expect(unit).toContain(
+      "ExecStart=/opt/pactus/1.16.0/pactus-daemon start -w /var/lib/pactus/node --password-from-file /etc/pactus/wallet-password",
+    );
     expect(unit).not.toMatch(/--password |-p /);
     expect(unit).toMatch(/^Restart=always$/m);
   });
@@ -158,31 +222,59 @@ describe("renderAll and the steps use the same files", () => {
   test("every pushed file has a host path and a mode; the password file is a placeholder", () => {
     const files = renderAll(cfg());
     const paths = files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining([
-      "/etc/nginx/sites-available/pactus.conf", "/etc/nginx/sites-available/pactus-http.conf",
-      "/var/lib/pactus/node/config.toml", "/etc/systemd/system/pactus.service",
-      "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh", "/etc/pactus/wallet-password",
-      "/var/www/pactus/index.html", "/var/www/pactus/status.js", "/var/www/pactus/status.css",
-    ]));
-    expect(files.find((f) => f.path === "/etc/pactus/wallet-password")).toMatchObject({ mode: "0600", content: "<secret: pactus.walletPassword>\n" });
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/etc/nginx/sites-available/pactus.conf",
+        "/etc/nginx/sites-available/pactus-http.conf",
+        "/var/lib/pactus/node/config.toml",
+        "/etc/systemd/system/pactus.service",
+        "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh",
+        "/etc/pactus/wallet-password",
+        "/var/www/pactus/index.html",
+        "/var/www/pactus/status.js",
+        "/var/www/pactus/status.css",
+      ]),
+    );
+    expect(files.find((f) => f.path === "/etc/pactus/wallet-password")).toMatchObject({
+      mode: "0600",
+      content: "<secret: pactus.walletPassword>\n",
+    });
   });
 
   test("apis.basicAuth: config.toml shows where the pactus step puts the secret; the pushed text never holds it", () => {
-    const auth: Partial<RawConfig> = { secrets: { ...baseRaw().secrets, "apis.basicAuth": OPAQUE_SECRET, "apis.basicAuthPassword": OPAQUE_SECRET } };
+    const auth: Partial<RawConfig> = {
+      secrets: {
+        ...baseRaw().secrets,
+        "apis.basicAuth": OPAQUE_SECRET,
+        "apis.basicAuthPassword": OPAQUE_SECRET,
+      },
+    };
     const c = cfg(auth);
     const file = renderAll(c).find((f) => f.path === "/var/lib/pactus/node/config.toml")!;
     expect(file.mode).toBe("0640");
-    expect(file.content).toBe(renderPactusConfig(c).replace('basic_auth = ""', 'basic_auth = "<secret: apis.basicAuth>"'));
-    expect(renderAll(cfg()).find((f) => f.path === file.path)!.content).toContain('\nbasic_auth = ""\n');
-    const pactus = planSteps(c, { sshPort: 22, basicAuthDigest: "0".repeat(64) }).find((s) => s.name === "pactus")!;
+    expect(file.content).toBe(
+      renderPactusConfig(c).replace('basic_auth = ""', 'basic_auth = "<secret: apis.basicAuth>"'),
+    );
+    expect(renderAll(cfg()).find((f) => f.path === file.path)!.content).toContain(
+      '\nbasic_auth = ""\n',
+    );
+    const pactus = planSteps(c, { sshPort: 22, basicAuthDigest: "0".repeat(64) }).find(
+      (s) => s.name === "pactus",
+    )!;
     expect(pactus.env.PSN_CONFIG).toBe(renderPactusConfig(cfg()));
   });
 
   test("a private ACME CA adds its bundle and a certbot drop-in", () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
-    const files = renderAll(cfg({ acme: { email: "a@b.org", server: "https://10.0.0.1:14000/dir", caBundle: pem } }));
-    expect(files.find((f) => f.path === "/etc/pactus-secure-node/acme-ca.pem")?.content).toBe(pem + "\n");
-    expect(files.find((f) => f.path.endsWith("50-pactus-acme-ca.conf"))?.content).toContain("REQUESTS_CA_BUNDLE=/etc/pactus-secure-node/acme-ca.pem");
+    const files = renderAll(
+      cfg({ acme: { email: "a@b.org", server: "https://10.0.0.1:14000/dir", caBundle: pem } }),
+    );
+    expect(files.find((f) => f.path === "/etc/pactus-secure-node/acme-ca.pem")?.content).toBe(
+      pem + "\n",
+    );
+    expect(files.find((f) => f.path.endsWith("50-pactus-acme-ca.conf"))?.content).toContain(
+      "REQUESTS_CA_BUNDLE=/etc/pactus-secure-node/acme-ca.pem",
+    );
   });
 
   test("the steps push exactly the rendered contents", () => {

@@ -10,9 +10,19 @@ function render(stackYaml: string): { status: number | null; out: string; dir: s
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "psn-render-"));
   fs.writeFileSync(path.join(project, "Pulumi.t.yaml"), stackYaml);
   const out = path.join(project, "out");
-  const r = spawnSync("npm", ["run", "--silent", "render", "--", "--stack", "t", "--out", out, "--project-dir", project], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_HOME: path.join(project, "no-pulumi"), CLOUDFLARE_API_TOKEN: "" },
-  });
+  const r = spawnSync(
+    "npm",
+    ["run", "--silent", "render", "--", "--stack", "t", "--out", out, "--project-dir", project],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PULUMI_HOME: path.join(project, "no-pulumi"),
+        CLOUDFLARE_API_TOKEN: "",
+      },
+    },
+  );
   return { status: r.status, out: r.stdout + r.stderr, dir: out };
 }
 
@@ -42,27 +52,48 @@ describe("npm run render", () => {
     expect(r.status).toBe(0);
     const f = (p: string) => fs.readFileSync(path.join(r.dir, p), "utf8");
     expect(f("etc/nginx/sites-available/pactus.conf")).toContain("server_name node.example.org;");
-    expect(f("etc/nginx/sites-available/pactus-http.conf")).toContain("/.well-known/acme-challenge/");
-    expect(f("var/lib/pactus/node/config.toml")).toContain("listen = \"127.0.0.1:50051\"");
-    expect(f("etc/systemd/system/pactus.service")).toContain("--password-from-file /etc/pactus/wallet-password");
+    expect(f("etc/nginx/sites-available/pactus-http.conf")).toContain(
+      "/.well-known/acme-challenge/",
+    );
+    expect(f("var/lib/pactus/node/config.toml")).toContain('listen = "127.0.0.1:50051"');
+    expect(f("etc/systemd/system/pactus.service")).toContain(
+      "--password-from-file /etc/pactus/wallet-password",
+    );
     expect(f("etc/pactus/wallet-password")).toBe("<secret: pactus.walletPassword>\n");
     expect(fs.statSync(path.join(r.dir, "etc/pactus/wallet-password")).mode & 0o777).toBe(0o600);
-    expect(f("etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh")).toContain("systemctl reload nginx");
+    expect(f("etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh")).toContain(
+      "systemctl reload nginx",
+    );
     expect(f("var/www/pactus/index.html")).toContain("<html");
   });
 
   test("bad config exits non-zero with the same errors pulumi up gives", () => {
-    const r = render(good.replace("node.example.org", "https://node.example.org").replace("server: staging", "server: letsencrypt"));
+    const r = render(
+      good
+        .replace("node.example.org", "https://node.example.org")
+        .replace("server: staging", "server: letsencrypt"),
+    );
     expect(r.status).toBe(1);
-    expect(r.out).toContain('domain: "https://node.example.org" has a scheme; set the bare name, e.g. node.example.org');
-    expect(r.out).toContain('acme.server: unknown value "letsencrypt"; use production, staging, or the https URL of an ACME directory');
+    expect(r.out).toContain(
+      'domain: "https://node.example.org" has a scheme; set the bare name, e.g. node.example.org',
+    );
+    expect(r.out).toContain(
+      'acme.server: unknown value "letsencrypt"; use production, staging, or the https URL of an ACME directory',
+    );
     expect(fs.existsSync(r.dir)).toBe(false);
   });
 
   test("a secret stored in plaintext is refused", () => {
-    const r = render(good.replace(/walletPassword:\n\s+secure: v1:notdecryptedbyrender/, "walletPassword: hunter2hunter2"));
+    const r = render(
+      good.replace(
+        /walletPassword:\n\s+secure: v1:notdecryptedbyrender/,
+        "walletPassword: hunter2hunter2",
+      ),
+    );
     expect(r.status).toBe(1);
-    expect(r.out).toContain("pactus.walletPassword: is stored in plaintext; set it with `pulumi config set --path --secret pactus.walletPassword <value>`");
+    expect(r.out).toContain(
+      "pactus.walletPassword: is stored in plaintext; set it with `pulumi config set --path --secret pactus.walletPassword <value>`",
+    );
     expect(r.out).not.toContain("hunter2hunter2");
   });
 
@@ -71,12 +102,16 @@ describe("npm run render", () => {
     grpcWeb: true
     basicAuth: ${basicAuth}
 ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
-    const ok = render(apis("\n      secure: v1:notdecrypted", "\n      secure: v1:notdecryptedeither"));
+    const ok = render(
+      apis("\n      secure: v1:notdecrypted", "\n      secure: v1:notdecryptedeither"),
+    );
     expect(ok.out).not.toMatch(/error/i);
     expect(ok.status).toBe(0);
     const toml = fs.readFileSync(path.join(ok.dir, "var/lib/pactus/node/config.toml"), "utf8");
     expect(toml).toContain('\nbasic_auth = "<secret: apis.basicAuth>"\n');
-    expect(fs.statSync(path.join(ok.dir, "var/lib/pactus/node/config.toml")).mode & 0o777).toBe(0o640);
+    expect(fs.statSync(path.join(ok.dir, "var/lib/pactus/node/config.toml")).mode & 0o777).toBe(
+      0o640,
+    );
 
     const half = render(apis("\n      secure: v1:notdecrypted"));
     expect(half.status).toBe(1);
@@ -85,7 +120,9 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
     const line = "'alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6'";
     const plain = render(apis(line, "open-sesame"));
     expect(plain.status).toBe(1);
-    expect(plain.out).toContain("apis.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis.basicAuth <value>`");
+    expect(plain.out).toContain(
+      "apis.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis.basicAuth <value>`",
+    );
     expect(plain.out).toContain("apis.basicAuthPassword: is stored in plaintext");
     expect(plain.out).not.toMatch(/EUV12dl|open-sesame/);
   });

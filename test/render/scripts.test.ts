@@ -4,12 +4,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const scripts = fs.readdirSync(path.join(ROOT, "remote")).filter((f) => f.endsWith(".sh")).sort();
+const scripts = fs
+  .readdirSync(path.join(ROOT, "remote"))
+  .filter((f) => f.endsWith(".sh"))
+  .sort();
 
 describe("host scripts", () => {
   test("shellcheck finds nothing in remote/*.sh (all severities, sources followed)", () => {
-    const r = spawnSync("shellcheck", ["-x", "-S", "style", ...scripts.map((s) => path.join(ROOT, "remote", s))], { encoding: "utf8" });
-    if (r.error) throw new Error("shellcheck is not installed (the test command installs it: see .ci/run)");
+    const r = spawnSync(
+      "shellcheck",
+      ["-x", "-S", "style", ...scripts.map((s) => path.join(ROOT, "remote", s))],
+      { encoding: "utf8" },
+    );
+    if (r.error)
+      throw new Error("shellcheck is not installed (the test command installs it: see .ci/run)");
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
@@ -23,7 +31,9 @@ describe("host scripts", () => {
   });
 
   test("pactus-init.py compiles with the target hosts' python3", () => {
-    execFileSync("python3", ["-m", "py_compile", path.join(ROOT, "remote", "pactus-init.py")], { env: { ...process.env, PYTHONPYCACHEPREFIX: os.tmpdir() } });
+    execFileSync("python3", ["-m", "py_compile", path.join(ROOT, "remote", "pactus-init.py")], {
+      env: { ...process.env, PYTHONPYCACHEPREFIX: os.tmpdir() },
+    });
   });
 
   test.each([
@@ -34,7 +44,8 @@ describe("host scripts", () => {
     const secret = `\\$\\{?(${names.join("|")})\\b`;
     // The secrets are only ever written to files or fed to the init helper, never printed.
     const uses = text.split("\n").filter((l) => new RegExp(secret).test(l));
-    for (const n of names) expect(uses.some((l) => new RegExp(`\\$\\{?${n}\\b`).test(l))).toBe(true);
+    for (const n of names)
+      expect(uses.some((l) => new RegExp(`\\$\\{?${n}\\b`).test(l))).toBe(true);
     for (const line of uses) {
       expect(line).not.toMatch(new RegExp(`\\b(echo|psn_log|psn_die)\\b[^#]*${secret}`));
       // printf only into a file or a pipe to base64/another file, never to the step's output.

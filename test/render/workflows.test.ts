@@ -9,7 +9,8 @@ const WF = path.join(ROOT, ".github", "workflows");
 describe("GitHub workflows", () => {
   test("actionlint (with shellcheck on run: blocks) finds nothing", () => {
     const bin = process.env.PSN_BIN_DIR;
-    if (!bin || !fs.existsSync(path.join(bin, "actionlint"))) throw new Error("PSN_BIN_DIR must hold actionlint (tools/toolchain/build.sh)");
+    if (!bin || !fs.existsSync(path.join(bin, "actionlint")))
+      throw new Error("PSN_BIN_DIR must hold actionlint (tools/toolchain/build.sh)");
     const r = spawnSync(path.join(bin, "actionlint"), [], { cwd: ROOT, encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -33,7 +34,9 @@ describe("GitHub workflows", () => {
     expect(wf.jobs.dev.environment).toBe("dev");
     expect(wf.jobs.prod).toMatchObject({ needs: "dev", environment: "production" });
     for (const j of [wf.jobs.dev, wf.jobs.prod]) {
-      expect(j.steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command).toBe("up");
+      expect(
+        j.steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@")).with.command,
+      ).toBe("up");
     }
   });
 

@@ -15,21 +15,66 @@ let direct = "";
 const SHOT = path.join(ROOT, ".sandbox", "status-page.png");
 
 beforeAll(() => {
-  if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium")) throw new Error("chromium is not installed (.ci/run installs it)");
+  if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium"))
+    throw new Error("chromium is not installed (.ci/run installs it)");
   sandboxUp();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-browser-"));
   try {
-    execFileSync(path.join(ROOT, "node_modules", ".bin", "esbuild"), [path.join(__dirname, "..", "browser", "page.ts"), "--bundle", "--format=iife", `--outfile=${tmp}/page.js`], { stdio: "pipe" });
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=ping.pactus.org",
-      "-addext", "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org", "-keyout", `${tmp}/key.pem`, "-out", `${tmp}/cert.pem`], { stdio: "pipe" });
-    const out = execFileSync(process.execPath, [path.join(__dirname, "..", "browser", "drive.mjs"), `${tmp}/page.js`, `${tmp}/cert.pem`, `${tmp}/key.pem`,
-      DOMAIN, ADDR, "1", "ping.pactus.org", "evil.example.org"],
-      { encoding: "utf8", timeout: 2 * MIN, env: { ...process.env, PSN_STATUS_SHOT: SHOT } });
+    execFileSync(
+      path.join(ROOT, "node_modules", ".bin", "esbuild"),
+      [
+        path.join(__dirname, "..", "browser", "page.ts"),
+        "--bundle",
+        "--format=iife",
+        `--outfile=${tmp}/page.js`,
+      ],
+      { stdio: "pipe" },
+    );
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=ping.pactus.org",
+        "-addext",
+        "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org",
+        "-keyout",
+        `${tmp}/key.pem`,
+        "-out",
+        `${tmp}/cert.pem`,
+      ],
+      { stdio: "pipe" },
+    );
+    const out = execFileSync(
+      process.execPath,
+      [
+        path.join(__dirname, "..", "browser", "drive.mjs"),
+        `${tmp}/page.js`,
+        `${tmp}/cert.pem`,
+        `${tmp}/key.pem`,
+        DOMAIN,
+        ADDR,
+        "1",
+        "ping.pactus.org",
+        "evil.example.org",
+      ],
+      { encoding: "utf8", timeout: 2 * MIN, env: { ...process.env, PSN_STATUS_SHOT: SHOT } },
+    );
     results = JSON.parse(out);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  direct = onHost("curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'");
+  direct = onHost(
+    "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
+  );
 }, 20 * MIN);
 afterAll(sandboxDown, 5 * MIN);
 
@@ -51,7 +96,10 @@ describe("the ping.pactus.org checks in a real browser", () => {
 
   test("from an unlisted origin the browser refuses every answer", () => {
     const r = results["https://evil.example.org"];
-    expect(r.jsonrpc).toMatchObject({ ok: false, message: expect.stringMatching(/Failed to fetch/) });
+    expect(r.jsonrpc).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/Failed to fetch/),
+    });
     expect(r.http).toMatchObject({ ok: false, message: expect.stringMatching(/Failed to fetch/) });
     expect(r.grpcWebHash.ok).toBe(false);
     expect(r.grpcWebHash.code).not.toBe(0);

@@ -1,8 +1,28 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { buildCommand, buildDeleteCommand, buildStdin, loadScript, shq } from "../../components/steps";
+import {
+  buildCommand,
+  buildDeleteCommand,
+  buildStdin,
+  loadScript,
+  shq,
+} from "../../components/steps";
 
-const HOSTILE = ["a;b", "$(touch /tmp/psn-pwned)", "`id`", "it's", 'say "hi"', "line1\nline2", "{}", "!event", "\\", "", "$HOME", "*", "EOF\n__PSN_SECRETS__"];
+const HOSTILE = [
+  "a;b",
+  "$(touch /tmp/psn-pwned)",
+  "`id`",
+  "it's",
+  'say "hi"',
+  "line1\nline2",
+  "{}",
+  "!event",
+  "\\",
+  "",
+  "$HOME",
+  "*",
+  "EOF\n__PSN_SECRETS__",
+];
 
 /** Runs a step the way sshd does: the login shell's `bash -c <command>`, the step's stdin piped in. */
 function runAsSshd(command: string, stdin = ""): string {
@@ -15,11 +35,14 @@ function runStep(script: string, env: Record<string, string>, secrets?: string):
 describe("command builder", () => {
   beforeAll(() => fs.rmSync("/tmp/psn-pwned", { force: true }));
 
-  test.each(HOSTILE.map((v) => [JSON.stringify(v), v]))("an input value %s arrives verbatim", (_n, value) => {
-    const script = 'set -euo pipefail\nif ! [ -z "${PSN_X+x}" ]; then printf "%s" "$PSN_X"; fi';
-    expect(runStep(script, { PSN_X: value })).toBe(value);
-    expect(fs.existsSync("/tmp/psn-pwned")).toBe(false);
-  });
+  test.each(HOSTILE.map((v) => [JSON.stringify(v), v]))(
+    "an input value %s arrives verbatim",
+    (_n, value) => {
+      const script = 'set -euo pipefail\nif ! [ -z "${PSN_X+x}" ]; then printf "%s" "$PSN_X"; fi';
+      expect(runStep(script, { PSN_X: value })).toBe(value);
+      expect(fs.existsSync("/tmp/psn-pwned")).toBe(false);
+    },
+  );
 
   test("the script text survives quotes, !, $ and backslashes", () => {
     const script = `x='single'; y="double \\$HOME"; if ! false; then echo "$x|$y|\\\\|!"; fi`;
@@ -43,7 +66,12 @@ describe("command builder", () => {
   });
 
   test("delete commands run inline and ignore stdin (which holds the create script)", () => {
-    const del = buildDeleteCommand("t-delete", 'echo "del:$PSN_Y:$(cat)"', { PSN_Y: "it's" }, false);
+    const del = buildDeleteCommand(
+      "t-delete",
+      'echo "del:$PSN_Y:$(cat)"',
+      { PSN_Y: "it's" },
+      false,
+    );
     expect(runAsSshd(del, "echo create-script-must-not-run")).toBe("del:it's:\n");
   });
 
@@ -54,11 +82,15 @@ describe("command builder", () => {
   test("input names are restricted", () => {
     expect(() => buildStdin("t", "true", { "PSN_X;id": "1" })).toThrow(/bad input name/);
     expect(() => buildStdin("t", "true", { PATH: "/tmp" })).toThrow(/bad input name/);
-    expect(() => buildDeleteCommand("t", "true", { LD_PRELOAD: "/x" }, false)).toThrow(/bad input name/);
+    expect(() => buildDeleteCommand("t", "true", { LD_PRELOAD: "/x" }, false)).toThrow(
+      /bad input name/,
+    );
   });
 
   test("sudo prefix for non-root users", () => {
-    expect(buildCommand("t", "b".repeat(64), true)).toMatch(/^sudo -n env PSN_STEP_HASH=b{64} bash -s psn-t$/);
+    expect(buildCommand("t", "b".repeat(64), true)).toMatch(
+      /^sudo -n env PSN_STEP_HASH=b{64} bash -s psn-t$/,
+    );
   });
 
   test("lib.sh is inlined where a step sources it", () => {

@@ -7,8 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const PASSWORD = "correct horse battery staple";
-const MNEMONIC = "abandon ability able about above absent absorb abstract absurd abuse access accident";
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const MNEMONIC =
+  "abandon ability able about above absent absorb abstract absurd abuse access accident";
+const KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 interface Registered {
   type: string;
@@ -22,12 +24,17 @@ interface Registered {
 }
 
 function isSecretWire(v: unknown): boolean {
-  return !!v && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
+  return (
+    !!v &&
+    typeof v === "object" &&
+    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG
+  );
 }
 
 /** Runs the program; `secretGroups` are the groups holding a `--secret` value (encrypted as a whole). */
 async function run(
-  config: Record<string, unknown>, secretGroups = ["pactus", "host"],
+  config: Record<string, unknown>,
+  secretGroups = ["pactus", "host"],
 ): Promise<{ resources: Registered[]; outputs: Record<string, unknown> }> {
   const resources: Registered[] = [];
   const byUrn = new Map<string, Registered>();
@@ -40,16 +47,20 @@ async function run(
           const state: Record<string, unknown> = { ...args.inputs };
           if (args.type === "aws:ec2/eip:Eip") state.publicIp = "198.51.100.20";
           if (args.type === "tls:index/privateKey:PrivateKey") {
-            state.privateKeyOpenssh = "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated\n-----END OPENSSH PRIVATE KEY-----\n";
+            state.privateKeyOpenssh =
+              "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated\n-----END OPENSSH PRIVATE KEY-----\n";
             state.publicKeyOpenssh = "ssh-ed25519 AAAAgenerated";
           }
           if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = `${args.name}-kp`;
-          if (args.type === "command:remote:Command") state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
+          if (args.type === "command:remote:Command")
+            state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
           return { id: `${args.name}-id`, state };
         },
         call: (args) => {
-          if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
-          if (args.token === "tls:index/getPublicKey:getPublicKey") return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
+          if (args.token === "aws:ec2/getAmi:getAmi")
+            return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
+          if (args.token === "tls:index/getPublicKey:getPublicKey")
+            return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
           return {};
         },
       },
@@ -58,10 +69,16 @@ async function run(
       false,
     );
     const monitor = pulumiIso.runtime.getMonitor() as unknown as {
-      registerResource: (req: RegisterRequest, cb: (err: unknown, resp: { getUrn(): string }) => void) => void;
+      registerResource: (
+        req: RegisterRequest,
+        cb: (err: unknown, resp: { getUrn(): string }) => void,
+      ) => void;
     };
     interface RegisterRequest {
-      getType(): string; getName(): string; getParent(): string; getDependenciesList(): string[];
+      getType(): string;
+      getName(): string;
+      getParent(): string;
+      getDependenciesList(): string[];
       getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     }
     const original = monitor.registerResource.bind(monitor);
@@ -69,8 +86,13 @@ async function run(
       original(req, (err, resp) => {
         if (!err) {
           const r: Registered = {
-            type: req.getType(), name: req.getName(), inputs: {}, wire: req.getObject()?.toJavaScript() ?? {},
-            dependencies: req.getDependenciesList(), parent: req.getParent(), urn: resp.getUrn(),
+            type: req.getType(),
+            name: req.getName(),
+            inputs: {},
+            wire: req.getObject()?.toJavaScript() ?? {},
+            dependencies: req.getDependenciesList(),
+            parent: req.getParent(),
+            urn: resp.getUrn(),
           };
           resources.push(r);
           byUrn.set(r.urn, r);
@@ -97,7 +119,12 @@ async function run(
   // Let pending registrations finish.
   await new Promise((r) => setTimeout(r, 50));
   for (const r of resources) {
-    r.inputs = Object.fromEntries(Object.entries(r.wire).map(([k, v]) => [k, isSecretWire(v) ? (v as { value: unknown }).value : v]));
+    r.inputs = Object.fromEntries(
+      Object.entries(r.wire).map(([k, v]) => [
+        k,
+        isSecretWire(v) ? (v as { value: unknown }).value : v,
+      ]),
+    );
   }
   return { resources, outputs };
 }
@@ -111,12 +138,25 @@ const existing = {
 const aws = {
   domain: "node.example.org",
   acme: { email: "ops@example.org" },
-  host: { provider: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.7/32", "2001:db8::/48"] },
+  host: {
+    provider: "aws",
+    region: "eu-central-1",
+    adminCidrs: ["203.0.113.7/32", "2001:db8::/48"],
+  },
   dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
   pactus: { network: "mainnet", walletPassword: PASSWORD },
 };
 
-const STEP_ORDER = ["wait-for-ssh", "base", "pactus", "nginx-bootstrap", "wait-for-dns", "certificate", "nginx-tls", "verify"];
+const STEP_ORDER = [
+  "wait-for-ssh",
+  "base",
+  "pactus",
+  "nginx-bootstrap",
+  "wait-for-dns",
+  "certificate",
+  "nginx-tls",
+  "verify",
+];
 
 describe("aws host with cloudflare DNS", () => {
   let resources: Registered[];
@@ -135,7 +175,11 @@ describe("aws host with cloudflare DNS", () => {
   test("security group: SSH only from adminCidrs; 80, 443 and P2P 21888 tcp+udp from anywhere; nothing else", () => {
     const sg = one("aws:ec2/securityGroup:SecurityGroup");
     const rules = (sg.inputs.ingress as Record<string, unknown>[]).map((r) => ({
-      protocol: r.protocol, from: r.fromPort, to: r.toPort, v4: r.cidrBlocks, v6: r.ipv6CidrBlocks,
+      protocol: r.protocol,
+      from: r.fromPort,
+      to: r.toPort,
+      v4: r.cidrBlocks,
+      v6: r.ipv6CidrBlocks,
     }));
     expect(rules).toEqual([
       { protocol: "tcp", from: 22, to: 22, v4: ["203.0.113.7/32"], v6: ["2001:db8::/48"] },
@@ -151,7 +195,11 @@ describe("aws host with cloudflare DNS", () => {
     expect(vm.inputs.ami).toBe("ami-0123456789abcdef0");
     expect(vm.inputs.instanceType).toBe("t3.small");
     expect(vm.inputs.metadataOptions).toMatchObject({ httpTokens: "required" });
-    expect(vm.inputs.rootBlockDevice).toMatchObject({ volumeType: "gp3", encrypted: true, volumeSize: 30 });
+    expect(vm.inputs.rootBlockDevice).toMatchObject({
+      volumeType: "gp3",
+      encrypted: true,
+      volumeSize: 30,
+    });
     const eip = one("aws:ec2/eip:Eip");
     expect(eip.inputs).toMatchObject({ domain: "vpc", instance: `${vm.name}-id` });
     expect(one("tls:index/privateKey:PrivateKey").inputs.algorithm).toBe("ED25519");
@@ -161,7 +209,11 @@ describe("aws host with cloudflare DNS", () => {
   test("DNS: an A record to the Elastic IP, not proxied, low TTL", () => {
     const rec = one("cloudflare:index/dnsRecord:DnsRecord");
     expect(rec.inputs).toMatchObject({
-      type: "A", name: "node.example.org", content: "198.51.100.20", proxied: false, ttl: 60,
+      type: "A",
+      name: "node.example.org",
+      content: "198.51.100.20",
+      proxied: false,
+      ttl: 60,
       zoneId: "0123456789abcdef0123456789abcdef",
     });
   });
@@ -169,7 +221,11 @@ describe("aws host with cloudflare DNS", () => {
   test("the generated SSH key reaches the steps only as a secret", () => {
     const cmd = resources.find((r) => r.type === "command:remote:Command")!;
     expect(isSecretWire(cmd.wire.connection)).toBe(true);
-    expect(cmd.inputs.connection).toMatchObject({ host: "198.51.100.20", user: "ubuntu", port: 22 });
+    expect(cmd.inputs.connection).toMatchObject({
+      host: "198.51.100.20",
+      user: "ubuntu",
+      port: 22,
+    });
     // Ubuntu's user is not root: every step goes through sudo -n.
     expect(String(cmd.inputs.create)).toMatch(/^sudo -n env /);
   });
@@ -204,7 +260,8 @@ describe("existing host", () => {
   test("steps run in order, each depending on the one before", () => {
     const steps = resources.filter((r) => r.type === "command:remote:Command");
     expect(steps.map((s) => s.name)).toEqual(STEP_ORDER.map((s) => `pactus-steps-${s}`));
-    for (let i = 1; i < steps.length; i++) expect(steps[i].dependencies).toContain(steps[i - 1].urn);
+    for (let i = 1; i < steps.length; i++)
+      expect(steps[i].dependencies).toContain(steps[i - 1].urn);
     for (const s of steps) expect(s.inputs.triggers).toBeUndefined();
   });
 
@@ -227,8 +284,17 @@ describe("existing host", () => {
       expect(isSecretWire(s.wire.connection)).toBe(true);
       // Other steps' stdin (script and rendered inputs) stays readable in previews.
       if (s !== pactus) expect(isSecretWire(s.wire.stdin)).toBe(false);
-      const plain = JSON.stringify({ ...s.wire, stdin: s === pactus ? undefined : s.wire.stdin, connection: undefined });
-      for (const secret of [PASSWORD, "abandon ability", Buffer.from(PASSWORD).toString("base64"), "b3BlbnNzaC1rZXktdjEAAAAA"]) {
+      const plain = JSON.stringify({
+        ...s.wire,
+        stdin: s === pactus ? undefined : s.wire.stdin,
+        connection: undefined,
+      });
+      for (const secret of [
+        PASSWORD,
+        "abandon ability",
+        Buffer.from(PASSWORD).toString("base64"),
+        "b3BlbnNzaC1rZXktdjEAAAAA",
+      ]) {
         expect(plain).not.toContain(secret);
       }
     }
@@ -236,8 +302,11 @@ describe("existing host", () => {
 
   test("root user: no sudo; every step but wait-for-dns/verify/wait-for-ssh has an undo", () => {
     const steps = resources.filter((r) => r.type === "command:remote:Command");
-    for (const s of steps) expect(String(s.inputs.create)).toMatch(/^env PSN_STEP_HASH=[0-9a-f]{64} /);
-    const withDelete = steps.filter((s) => s.inputs.delete).map((s) => s.name.replace("pactus-steps-", ""));
+    for (const s of steps)
+      expect(String(s.inputs.create)).toMatch(/^env PSN_STEP_HASH=[0-9a-f]{64} /);
+    const withDelete = steps
+      .filter((s) => s.inputs.delete)
+      .map((s) => s.name.replace("pactus-steps-", ""));
     expect(withDelete).toEqual(["base", "pactus", "nginx-bootstrap", "certificate", "nginx-tls"]);
   });
 
@@ -252,9 +321,25 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
   // `htpasswd -inB -C 5 alice` of AUTH_PASSWORD.
   const AUTH_PASSWORD = "open sesame: 7 words";
   const AUTH_LINE = "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6";
-  const withAuth = { ...existing, apis: { grpcWeb: true, jsonrpc: true, http: true, basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD } };
+  const withAuth = {
+    ...existing,
+    apis: {
+      grpcWeb: true,
+      jsonrpc: true,
+      http: true,
+      basicAuth: AUTH_LINE,
+      basicAuthPassword: AUTH_PASSWORD,
+    },
+  };
   const b64 = (v: string) => Buffer.from(v).toString("base64");
-  const SECRET_TEXTS = [AUTH_LINE, AUTH_LINE.slice(6), AUTH_PASSWORD, b64(AUTH_LINE), b64(AUTH_PASSWORD), b64(`alice:${AUTH_PASSWORD}`)];
+  const SECRET_TEXTS = [
+    AUTH_LINE,
+    AUTH_LINE.slice(6),
+    AUTH_PASSWORD,
+    b64(AUTH_LINE),
+    b64(AUTH_PASSWORD),
+    b64(`alice:${AUTH_PASSWORD}`),
+  ];
   let resources: Registered[];
   let outputs: Record<string, unknown>;
   let without: Registered[];
@@ -262,7 +347,12 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     ({ resources, outputs } = await run(withAuth, ["pactus", "host", "apis"]));
     ({ resources: without } = await run(existing));
   });
-  const steps = (rs: Registered[]) => Object.fromEntries(rs.filter((r) => r.type === "command:remote:Command").map((r) => [r.name.replace("pactus-steps-", ""), r]));
+  const steps = (rs: Registered[]) =>
+    Object.fromEntries(
+      rs
+        .filter((r) => r.type === "command:remote:Command")
+        .map((r) => [r.name.replace("pactus-steps-", ""), r]),
+    );
 
   test("the line travels only in the pactus step's stdin, the credentials only in verify's; both stdins are secret", () => {
     const s = steps(resources);
@@ -270,13 +360,19 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     expect(String(s.pactus.inputs.stdin)).toContain(`BASIC_AUTH=${b64(AUTH_LINE)}\n`);
     expect(String(s.pactus.inputs.stdin)).toContain(`WALLET_PASSWORD=${b64(PASSWORD)}\n`);
     expect(isSecretWire(s.verify.wire.stdin)).toBe(true);
-    expect(String(s.verify.inputs.stdin)).toContain(`API_USER=${b64("alice")}\nAPI_PASSWORD=${b64(AUTH_PASSWORD)}\n`);
+    expect(String(s.verify.inputs.stdin)).toContain(
+      `API_USER=${b64("alice")}\nAPI_PASSWORD=${b64(AUTH_PASSWORD)}\n`,
+    );
     expect(String(s.verify.inputs.stdin)).not.toContain("BASIC_AUTH=");
     for (const [name, r] of Object.entries(s)) {
       const secretStdin = name === "pactus" || name === "verify";
       expect(isSecretWire(r.wire.stdin)).toBe(secretStdin);
       // Everything non-secret: command lines, delete commands, the other steps' stdin.
-      const plain = JSON.stringify({ ...r.wire, stdin: secretStdin ? undefined : r.wire.stdin, connection: undefined });
+      const plain = JSON.stringify({
+        ...r.wire,
+        stdin: secretStdin ? undefined : r.wire.stdin,
+        connection: undefined,
+      });
       for (const t of SECRET_TEXTS) expect(plain).not.toContain(t);
     }
     expect(JSON.stringify(outputs)).not.toMatch(/alice|EUV12dl|open sesame/);
@@ -291,7 +387,9 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     const b = steps(resources);
     const differs = Object.keys(a).filter((k) => a[k].inputs.create !== b[k].inputs.create);
     expect(differs).toEqual(["pactus", "verify"]);
-    expect(String(b.pactus.inputs.create)).toMatch(/^env PSN_STEP_HASH=[0-9a-f]{64} bash -s psn-pactus$/);
+    expect(String(b.pactus.inputs.create)).toMatch(
+      /^env PSN_STEP_HASH=[0-9a-f]{64} bash -s psn-pactus$/,
+    );
   });
 
   test("stored in plaintext (set without --secret): refused before any resource exists", async () => {
@@ -302,7 +400,9 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     } catch (e) {
       error = e;
     }
-    expect(String(error)).toMatch(/apis\.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuth/);
+    expect(String(error)).toMatch(
+      /apis\.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuth/,
+    );
     expect(String(error)).toMatch(/apis\.basicAuthPassword: is stored in plaintext/);
     expect(String(error)).not.toContain(AUTH_PASSWORD);
     expect(created).toEqual([]);

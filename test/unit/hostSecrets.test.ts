@@ -10,7 +10,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { renderPactusConfig } from "../../components/render";
-import { buildCommand, buildStdin, loadScript, pactusSecrets, verifySecrets } from "../../components/steps";
+import {
+  buildCommand,
+  buildStdin,
+  loadScript,
+  pactusSecrets,
+  verifySecrets,
+} from "../../components/steps";
 import { cfg } from "../helpers/config";
 
 const LIB = fs.readFileSync(path.resolve(__dirname, "../../remote/lib.sh"), "utf8");
@@ -25,16 +31,31 @@ function pactusConfigFunction(): string {
 
 function step(script: string, env: Record<string, string>, secrets?: string) {
   return spawnSync("bash", ["-c", buildCommand("t", "0".repeat(64), false)], {
-    input: buildStdin("t", `set -euo pipefail\nPSN_STEP=t\n${LIB}\n${script}`, env, secrets), encoding: "utf8",
+    input: buildStdin("t", `set -euo pipefail\nPSN_STEP=t\n${LIB}\n${script}`, env, secrets),
+    encoding: "utf8",
   });
 }
 
 describe("psn_secret: KEY=<base64> lines from the secret stdin", () => {
   // Lengths 1..6 give every base64 padding ("", "=", "=="); a single "=" was once cut off by
   // `IFS='=' read`, which made `base64 -d` fail the step.
-  const values = ["a", "ab", "abc", "abcd", "abcde", "abcdef", "a long test password", "pä$$ wörd \"q\" 'x' \\ `id` $(id) =x=", LINE];
+  const values = [
+    "a",
+    "ab",
+    "abc",
+    "abcd",
+    "abcde",
+    "abcdef",
+    "a long test password",
+    "pä$$ wörd \"q\" 'x' \\ `id` $(id) =x=",
+    LINE,
+  ];
   test.each(values.map((v) => [JSON.stringify(v), v]))("%s arrives verbatim", (_n, value) => {
-    const r = step('v=$(psn_secret WALLET_PASSWORD)\nprintf "%s" "$v"', {}, pactusSecrets({ walletPassword: value }));
+    const r = step(
+      'v=$(psn_secret WALLET_PASSWORD)\nprintf "%s" "$v"',
+      {},
+      pactusSecrets({ walletPassword: value }),
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(value);
@@ -42,11 +63,18 @@ describe("psn_secret: KEY=<base64> lines from the secret stdin", () => {
 
   test("each key finds its own value; a missing key is empty", () => {
     const out = execFileSync("bash", ["-c", buildCommand("t", "0".repeat(64), false)], {
-      input: buildStdin("t", `set -euo pipefail\n${LIB}\nfor k in WALLET_PASSWORD MNEMONIC BASIC_AUTH API_USER API_PASSWORD NONE; do printf '%s=[%s]\\n' "$k" "$(psn_secret "$k")"; done`,
-        {}, pactusSecrets({ walletPassword: "pw=", mnemonic: "zoo zoo", basicAuth: LINE }) + verifySecrets({ basicAuth: LINE, password: "p:w==" })),
+      input: buildStdin(
+        "t",
+        `set -euo pipefail\n${LIB}\nfor k in WALLET_PASSWORD MNEMONIC BASIC_AUTH API_USER API_PASSWORD NONE; do printf '%s=[%s]\\n' "$k" "$(psn_secret "$k")"; done`,
+        {},
+        pactusSecrets({ walletPassword: "pw=", mnemonic: "zoo zoo", basicAuth: LINE }) +
+          verifySecrets({ basicAuth: LINE, password: "p:w==" }),
+      ),
       encoding: "utf8",
     });
-    expect(out).toBe(`WALLET_PASSWORD=[pw=]\nMNEMONIC=[zoo zoo]\nBASIC_AUTH=[${LINE}]\nAPI_USER=[alice]\nAPI_PASSWORD=[p:w==]\nNONE=[]\n`);
+    expect(out).toBe(
+      `WALLET_PASSWORD=[pw=]\nMNEMONIC=[zoo zoo]\nBASIC_AUTH=[${LINE}]\nAPI_USER=[alice]\nAPI_PASSWORD=[p:w==]\nNONE=[]\n`,
+    );
   });
 });
 
@@ -54,7 +82,11 @@ describe("psn_pactus_config: the basic_auth line into the rendered config.toml",
   const rendered = renderPactusConfig(cfg());
   const fn = pactusConfigFunction();
   const run = (config: string, secrets: string) =>
-    step(`${fn}\nbasic_auth=$(psn_secret BASIC_AUTH)\npsn_pactus_config "$PSN_CONFIG" "$basic_auth"\nprintf '%s' "$config_toml"`, { PSN_CONFIG: config }, secrets);
+    step(
+      `${fn}\nbasic_auth=$(psn_secret BASIC_AUTH)\npsn_pactus_config "$PSN_CONFIG" "$basic_auth"\nprintf '%s' "$config_toml"`,
+      { PSN_CONFIG: config },
+      secrets,
+    );
 
   test("the rendered file has exactly one empty basic_auth, in [grpc]", () => {
     expect(rendered.split('\nbasic_auth = ""\n')).toHaveLength(2);
@@ -72,21 +104,34 @@ describe("psn_pactus_config: the basic_auth line into the rendered config.toml",
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(rendered.replace('basic_auth = ""', `basic_auth = "${LINE}"`));
     const doc = parseToml(r.stdout) as Record<string, Record<string, unknown>>;
-    expect(doc.grpc).toEqual({ enable: true, enable_wallet: false, listen: "127.0.0.1:50051", basic_auth: LINE });
+    expect(doc.grpc).toEqual({
+      enable: true,
+      enable_wallet: false,
+      listen: "127.0.0.1:50051",
+      basic_auth: LINE,
+    });
     expect(doc).toEqual({ ...(parseToml(rendered) as object), grpc: doc.grpc });
     // The same inputs give the same file: a second `up` finds nothing to write.
-    expect(run(rendered, pactusSecrets({ walletPassword: "pw", basicAuth: LINE })).stdout).toBe(r.stdout);
+    expect(run(rendered, pactusSecrets({ walletPassword: "pw", basicAuth: LINE })).stdout).toBe(
+      r.stdout,
+    );
   });
 
   test("installed as the pactus step does (psn_write_file, 0640): a second run with the same inputs writes nothing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "psn-cfg-"));
     try {
-      const install = () => step(`${fn}\nbasic_auth=$(psn_secret BASIC_AUTH)\npsn_pactus_config "$PSN_CONFIG" "$basic_auth"
+      const install = () =>
+        step(
+          `${fn}\nbasic_auth=$(psn_secret BASIC_AUTH)\npsn_pactus_config "$PSN_CONFIG" "$basic_auth"
 if psn_write_file "$PSN_DEST" 0640 "$(id -un):$(id -gn)" "$config_toml"; then echo changed; else echo unchanged; fi`,
-      { PSN_CONFIG: rendered, PSN_DEST: path.join(dir, "config.toml") }, pactusSecrets({ walletPassword: "pw", basicAuth: LINE }));
+          { PSN_CONFIG: rendered, PSN_DEST: path.join(dir, "config.toml") },
+          pactusSecrets({ walletPassword: "pw", basicAuth: LINE }),
+        );
       expect(install().stdout).toBe("changed\n");
       expect(fs.statSync(path.join(dir, "config.toml")).mode & 0o777).toBe(0o640);
-      expect(fs.readFileSync(path.join(dir, "config.toml"), "utf8")).toContain(`\nbasic_auth = "${LINE}"\n`);
+      expect(fs.readFileSync(path.join(dir, "config.toml"), "utf8")).toContain(
+        `\nbasic_auth = "${LINE}"\n`,
+      );
       expect(install().stdout).toBe("unchanged\n");
       expect(fs.readdirSync(dir)).toEqual(["config.toml"]);
     } finally {
@@ -104,7 +149,9 @@ if psn_write_file "$PSN_DEST" 0640 "$(id -un):$(id -gn)" "$config_toml"; then ec
     const r = run(rendered, pactusSecrets({ walletPassword: "pw", basicAuth: value }));
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("[t] error: apis.basicAuth is not a <user>:<bcrypt hash> line (the stack validates it: a bug, or a hand-run)\n");
+    expect(r.stderr).toBe(
+      "[t] error: apis.basicAuth is not a <user>:<bcrypt hash> line (the stack validates it: a bug, or a hand-run)\n",
+    );
     expect(fs.existsSync("/tmp/psn-pwned")).toBe(false);
   });
 

@@ -22,13 +22,30 @@ import * as path from "node:path";
 import bcrypt from "bcryptjs";
 import { parse as parseToml } from "smol-toml";
 import {
-  renderAll, renderCertbotHook, renderNginxHttp, renderNginxTls, renderPactusConfig, renderPactusUnit,
+  renderAll,
+  renderCertbotHook,
+  renderNginxHttp,
+  renderNginxTls,
+  renderPactusConfig,
+  renderPactusUnit,
 } from "../../components/render";
 import {
-  buildCommand, buildDeleteCommand, buildStdin, loadScript, pactusSecrets, planSteps, shq,
+  buildCommand,
+  buildDeleteCommand,
+  buildStdin,
+  loadScript,
+  pactusSecrets,
+  planSteps,
+  shq,
 } from "../../components/steps";
 import {
-  ConfigError, KNOWN_KEYS, RawConfig, SECRET_KEYS, StackConfig, StackSecrets, parseConfig,
+  ConfigError,
+  KNOWN_KEYS,
+  RawConfig,
+  SECRET_KEYS,
+  StackConfig,
+  StackSecrets,
+  parseConfig,
 } from "../../components/validate";
 import { awsRaw, baseRaw } from "../helpers/config";
 
@@ -73,7 +90,8 @@ const STRING_PAYLOADS = Object.keys(PAYLOADS).filter((p) => typeof PAYLOADS[p].v
 
 type Kind = "string" | "enum" | "int" | "bool" | "list" | "secret";
 /** Where a key's value goes: step inputs and rendered files are computed and checked below. */
-type Reach = "step input" | "rendered file" | "secret stdin" | "ssh connection" | "cloud API" | "a choice";
+type Reach =
+  "step input" | "rendered file" | "secret stdin" | "ssh connection" | "cloud API" | "a choice";
 interface KeySpec {
   kind: Kind;
   /** A valid value the payloads are put around. */
@@ -86,47 +104,160 @@ interface KeySpec {
 }
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUVGVzdA==\n-----END CERTIFICATE-----";
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-const MNEMONIC = "abandon ability able about above absent absorb abstract absurd abuse access accident";
+const SSH_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const MNEMONIC =
+  "abandon ability able about above absent absorb abstract absurd abuse access accident";
 
 // Basic auth is read only as a pair whose password matches the line's hash.
 const AUTH_PASSWORD = "hostile-test-password";
 const AUTH_LINE = `api:${bcrypt.hashSync(AUTH_PASSWORD, 4)}`;
 function authRaw(): RawConfig {
   const raw = baseRaw();
-  return { ...raw, secrets: { ...raw.secrets, "apis.basicAuth": AUTH_LINE, "apis.basicAuthPassword": AUTH_PASSWORD } };
+  return {
+    ...raw,
+    secrets: {
+      ...raw.secrets,
+      "apis.basicAuth": AUTH_LINE,
+      "apis.basicAuthPassword": AUTH_PASSWORD,
+    },
+  };
 }
 
 /** Every known config key. The test below fails when KNOWN_KEYS has a key this table lacks. */
 const KEYS: Record<string, KeySpec> = {
-  domain: { kind: "string", valid: "node.example.org", marker: "reach-probe.example.net", raw: baseRaw, reaches: ["step input", "rendered file"] },
-  "acme.email": { kind: "string", valid: "ops@example.org", marker: "reach-probe@example.net", raw: baseRaw, reaches: ["step input"] },
-  "acme.server": { kind: "string", valid: "https://acme.example.org/dir", marker: "https://reach-probe.example.net/dir", raw: baseRaw, reaches: ["step input"] },
+  domain: {
+    kind: "string",
+    valid: "node.example.org",
+    marker: "reach-probe.example.net",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
+  "acme.email": {
+    kind: "string",
+    valid: "ops@example.org",
+    marker: "reach-probe@example.net",
+    raw: baseRaw,
+    reaches: ["step input"],
+  },
+  "acme.server": {
+    kind: "string",
+    valid: "https://acme.example.org/dir",
+    marker: "https://reach-probe.example.net/dir",
+    raw: baseRaw,
+    reaches: ["step input"],
+  },
   "acme.caBundle": {
-    kind: "string", valid: PEM, marker: PEM.replace("VGVzdA==", "UmVhY2hQcm9iZQ=="), raw: baseRaw, reaches: ["step input", "rendered file"],
+    kind: "string",
+    valid: PEM,
+    marker: PEM.replace("VGVzdA==", "UmVhY2hQcm9iZQ=="),
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
   },
   "host.provider": { kind: "enum", valid: "existing", raw: baseRaw, reaches: ["a choice"] },
-  "host.region": { kind: "string", valid: "eu-central-1", marker: "eu-reachprobe-9", raw: awsRaw, reaches: ["cloud API"] },
-  "host.instanceType": { kind: "string", valid: "t3.small", marker: "reachprobe.large", raw: awsRaw, reaches: ["cloud API"] },
+  "host.region": {
+    kind: "string",
+    valid: "eu-central-1",
+    marker: "eu-reachprobe-9",
+    raw: awsRaw,
+    reaches: ["cloud API"],
+  },
+  "host.instanceType": {
+    kind: "string",
+    valid: "t3.small",
+    marker: "reachprobe.large",
+    raw: awsRaw,
+    reaches: ["cloud API"],
+  },
   "host.diskGb": { kind: "int", valid: "30", raw: awsRaw, reaches: ["cloud API"] },
-  "host.adminCidrs": { kind: "list", valid: "203.0.113.7/32", marker: "198.51.100.77/32", raw: awsRaw, reaches: ["cloud API"] },
+  "host.adminCidrs": {
+    kind: "list",
+    valid: "203.0.113.7/32",
+    marker: "198.51.100.77/32",
+    raw: awsRaw,
+    reaches: ["cloud API"],
+  },
   "host.allowSshFromAnywhere": { kind: "bool", valid: "false", raw: awsRaw, reaches: ["a choice"] },
   "host.ubuntuRelease": { kind: "enum", valid: "24.04", raw: awsRaw, reaches: ["cloud API"] },
   // An IPv4 address also becomes the DNS wait's PSN_EXPECT_IP (lateEnv), quoted like every input.
-  "host.address": { kind: "string", valid: "203.0.113.10", marker: "reach-probe-host.example.net", raw: baseRaw, reaches: ["ssh connection"] },
-  "host.port": { kind: "int", valid: "22", raw: baseRaw, reaches: ["ssh connection", "step input"] },
-  "host.user": { kind: "string", valid: "root", marker: "reachprobe", raw: baseRaw, reaches: ["ssh connection"] },
-  "host.privateKey": { kind: "secret", valid: SSH_KEY, marker: SSH_KEY.replace("b3Bl", "UmVhY2hQcm9iZQ"), raw: baseRaw, reaches: ["ssh connection"] },
+  "host.address": {
+    kind: "string",
+    valid: "203.0.113.10",
+    marker: "reach-probe-host.example.net",
+    raw: baseRaw,
+    reaches: ["ssh connection"],
+  },
+  "host.port": {
+    kind: "int",
+    valid: "22",
+    raw: baseRaw,
+    reaches: ["ssh connection", "step input"],
+  },
+  "host.user": {
+    kind: "string",
+    valid: "root",
+    marker: "reachprobe",
+    raw: baseRaw,
+    reaches: ["ssh connection"],
+  },
+  "host.privateKey": {
+    kind: "secret",
+    valid: SSH_KEY,
+    marker: SSH_KEY.replace("b3Bl", "UmVhY2hQcm9iZQ"),
+    raw: baseRaw,
+    reaches: ["ssh connection"],
+  },
   "dns.provider": { kind: "enum", valid: "none", raw: baseRaw, reaches: ["a choice"] },
-  "dns.zoneId": { kind: "string", valid: "0123456789abcdef0123456789abcdef", marker: "feedfacefeedfacefeedfacefeedface", raw: awsRaw, reaches: ["cloud API"] },
+  "dns.zoneId": {
+    kind: "string",
+    valid: "0123456789abcdef0123456789abcdef",
+    marker: "feedfacefeedfacefeedfacefeedface",
+    raw: awsRaw,
+    reaches: ["cloud API"],
+  },
   "dns.ttl": { kind: "int", valid: "60", raw: awsRaw, reaches: ["cloud API"] },
-  "dns.resolver": { kind: "string", valid: "1.1.1.1", marker: "198.51.100.79:5353", raw: baseRaw, reaches: ["step input"] },
+  "dns.resolver": {
+    kind: "string",
+    valid: "1.1.1.1",
+    marker: "198.51.100.79:5353",
+    raw: baseRaw,
+    reaches: ["step input"],
+  },
   "dns.waitSeconds": { kind: "int", valid: "900", raw: baseRaw, reaches: ["step input"] },
-  "pactus.version": { kind: "string", valid: "1.16.0", marker: "9.87.65", raw: baseRaw, reaches: ["step input", "rendered file"] },
-  "pactus.network": { kind: "enum", valid: "mainnet", raw: baseRaw, reaches: ["step input", "rendered file"] },
-  "pactus.releaseBaseUrl": { kind: "string", valid: "https://mirror.example.org/pactus", marker: "https://reach-probe.example.net/rel", raw: baseRaw, reaches: ["step input"] },
-  "pactus.mnemonic": { kind: "secret", valid: MNEMONIC, marker: MNEMONIC.replace("abandon", "zebra"), raw: baseRaw, reaches: ["secret stdin"] },
-  "pactus.walletPassword": { kind: "secret", valid: "correct horse battery", marker: "reach-probe-password", raw: baseRaw, reaches: ["secret stdin"] },
+  "pactus.version": {
+    kind: "string",
+    valid: "1.16.0",
+    marker: "9.87.65",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
+  "pactus.network": {
+    kind: "enum",
+    valid: "mainnet",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
+  "pactus.releaseBaseUrl": {
+    kind: "string",
+    valid: "https://mirror.example.org/pactus",
+    marker: "https://reach-probe.example.net/rel",
+    raw: baseRaw,
+    reaches: ["step input"],
+  },
+  "pactus.mnemonic": {
+    kind: "secret",
+    valid: MNEMONIC,
+    marker: MNEMONIC.replace("abandon", "zebra"),
+    raw: baseRaw,
+    reaches: ["secret stdin"],
+  },
+  "pactus.walletPassword": {
+    kind: "secret",
+    valid: "correct horse battery",
+    marker: "reach-probe-password",
+    raw: baseRaw,
+    reaches: ["secret stdin"],
+  },
   "pactus.validators": { kind: "int", valid: "1", raw: baseRaw, reaches: ["step input"] },
   "pactus.purgeOnDestroy": { kind: "bool", valid: "false", raw: baseRaw, reaches: ["step input"] },
   "apis.grpcWeb": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
@@ -134,10 +265,26 @@ const KEYS: Record<string, KeySpec> = {
   "apis.http": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   // Any change to either breaks the pair (format, or the password no longer matches the hash).
   "apis.basicAuth": { kind: "secret", valid: AUTH_LINE, raw: authRaw, reaches: ["secret stdin"] },
-  "apis.basicAuthPassword": { kind: "secret", valid: AUTH_PASSWORD, raw: authRaw, reaches: ["secret stdin"] },
-  "cors.origins": { kind: "list", valid: "https://ping.pactus.org", marker: "https://reach-probe.example.net", raw: baseRaw, reaches: ["step input", "rendered file"] },
+  "apis.basicAuthPassword": {
+    kind: "secret",
+    valid: AUTH_PASSWORD,
+    raw: authRaw,
+    reaches: ["secret stdin"],
+  },
+  "cors.origins": {
+    kind: "list",
+    valid: "https://ping.pactus.org",
+    marker: "https://reach-probe.example.net",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
   "cors.allowAny": { kind: "bool", valid: "false", raw: baseRaw, reaches: ["a choice"] },
-  "nginx.rateLimit": { kind: "int", valid: "20", raw: baseRaw, reaches: ["step input", "rendered file"] },
+  "nginx.rateLimit": {
+    kind: "int",
+    valid: "20",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
 };
 
 /**
@@ -150,7 +297,8 @@ const KEYS: Record<string, KeySpec> = {
  */
 const URL_CHARS = ["ampersand", "hash", "glob", "bang", "tilde", "percent"];
 const WHITESPACE = ["newline", "carriageReturn", "tab", "space"];
-const around = (names: string[], at: At[]) => Object.fromEntries(names.map((n) => [n, at.filter((a) => PAYLOADS[n].at.includes(a))]));
+const around = (names: string[], at: At[]) =>
+  Object.fromEntries(names.map((n) => [n, at.filter((a) => PAYLOADS[n].at.includes(a))]));
 const ACCEPTED: Record<string, Record<string, At[]>> = {
   "acme.email": { percent: ["prefix"] },
   "acme.server": around(URL_CHARS, ["suffix"]),
@@ -161,7 +309,8 @@ const ACCEPTED: Record<string, Record<string, At[]>> = {
   // "-": it only ever reaches config.toml (a quoted TOML string) and a base64 Authorization header.
   "apis.basicAuth": { ...around(WHITESPACE, ["prefix", "suffix"]), leadingDash: ["prefix"] },
   "pactus.walletPassword": around(
-    STRING_PAYLOADS.filter((p) => !["newline", "carriageReturn", "tab", "nul", "long"].includes(p)), ["prefix", "suffix"],
+    STRING_PAYLOADS.filter((p) => !["newline", "carriageReturn", "tab", "nul", "long"].includes(p)),
+    ["prefix", "suffix"],
   ),
   "host.privateKey": around(STRING_PAYLOADS, ["prefix", "suffix"]),
 };
@@ -175,14 +324,17 @@ function place(valid: string, payload: unknown, at: At): unknown {
 function withKey(key: string, value: unknown): RawConfig {
   const spec = KEYS[key];
   const raw = spec.raw();
-  if (spec.kind === "secret") return { ...raw, secrets: { ...raw.secrets, [key]: value as string } };
+  if (spec.kind === "secret")
+    return { ...raw, secrets: { ...raw.secrets, [key]: value as string } };
   if (key === "domain") return { ...raw, domain: value };
   const [group, field] = key.split(".");
-  const current = (raw as unknown as Record<string, Record<string, unknown> | undefined>)[group] ?? {};
+  const current =
+    (raw as unknown as Record<string, Record<string, unknown> | undefined>)[group] ?? {};
   return { ...raw, [group]: { ...current, [field]: spec.kind === "list" ? [value] : value } };
 }
 
-type Outcome = { ok: true; config: StackConfig; secrets: StackSecrets } | { ok: false; problems: string[] };
+type Outcome =
+  { ok: true; config: StackConfig; secrets: StackSecrets } | { ok: false; problems: string[] };
 function outcome(raw: RawConfig): Outcome {
   try {
     return { ok: true, ...parseConfig(raw) };
@@ -194,13 +346,18 @@ function outcome(raw: RawConfig): Outcome {
 
 const show = (v: unknown) => {
   const s = typeof v === "string" ? v : JSON.stringify(v);
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 30)}…(${s.length} chars)…${s.slice(-20)}` : s);
+  return JSON.stringify(
+    s.length > 60 ? `${s.slice(0, 30)}…(${s.length} chars)…${s.slice(-20)}` : s,
+  );
 };
 
 /** Every step input and every rendered file of a parsed config, as one string to search. */
 function everythingSent(config: StackConfig): string {
   const steps = planSteps(config, { sshPort: 22, initPy: "" });
-  const inputs = steps.flatMap((s) => [...Object.values(s.env), ...Object.values(s.deleteEnv ?? {})]);
+  const inputs = steps.flatMap((s) => [
+    ...Object.values(s.env),
+    ...Object.values(s.deleteEnv ?? {}),
+  ]);
   return [...inputs, ...renderAll(config).map((f) => f.content)].join("\n");
 }
 
@@ -222,7 +379,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** Runs a command the way sshd does (`bash -c <command>`, the step's stdin piped in), inside the canary dir. */
 function runAsSshd(command: string, stdin: string): void {
   execFileSync("bash", ["-c", command], {
-    input: stdin, cwd: canary, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 64 << 20,
+    input: stdin,
+    cwd: canary,
+    stdio: ["pipe", "ignore", "pipe"],
+    maxBuffer: 64 << 20,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: canary, LANG: "C.UTF-8" },
   });
 }
@@ -237,7 +397,11 @@ function canaryFired(): string[] {
 /** A script that writes each named variable to <dir>/<name>, byte for byte. */
 function probe(dir: string, names: string[], before = ""): string {
   fs.mkdirSync(dir, { recursive: true });
-  return ["set -euo pipefail", before, ...names.map((n) => `printf '%s' "$${n}" >${shq(path.join(dir, n))}`)].join("\n");
+  return [
+    "set -euo pipefail",
+    before,
+    ...names.map((n) => `printf '%s' "$${n}" >${shq(path.join(dir, n))}`),
+  ].join("\n");
 }
 
 /** Compares a probe file to the expected value, reporting the first differing byte (values can be huge). */
@@ -248,13 +412,17 @@ function sameBytes(file: string, expected: string): string | undefined {
   if (got.equals(want)) return undefined;
   let i = 0;
   while (i < got.length && i < want.length && got[i] === want[i]) i++;
-  return `${path.basename(file)}: ${got.length} bytes, expected ${want.length}; first difference at byte ${i}: ` +
-    `got ${JSON.stringify(got.subarray(i, i + 20).toString())}, expected ${JSON.stringify(want.subarray(i, i + 20).toString())}`;
+  return (
+    `${path.basename(file)}: ${got.length} bytes, expected ${want.length}; first difference at byte ${i}: ` +
+    `got ${JSON.stringify(got.subarray(i, i + 20).toString())}, expected ${JSON.stringify(want.subarray(i, i + 20).toString())}`
+  );
 }
 
 /** pactus.sh's own PSN_SECRETS decoder, cut from the script the pactus step really runs. */
 function secretDecoder(): string {
-  const m = loadScript("pactus.sh").match(/^password=\$\(psn_secret WALLET_PASSWORD\)\n[\s\S]*?^unset PSN_SECRETS$/m);
+  const m = loadScript("pactus.sh").match(
+    /^password=\$\(psn_secret WALLET_PASSWORD\)\n[\s\S]*?^unset PSN_SECRETS$/m,
+  );
   if (!m) throw new Error("pactus.sh: the PSN_SECRETS decoder block moved; update hostile.test.ts");
   return m[0];
 }
@@ -265,30 +433,59 @@ function secretProbe(dir: string, decoder: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const me = '"$(id -un):$(id -gn)"';
   return [
-    "set -euo pipefail", LIB, decoder,
+    "set -euo pipefail",
+    LIB,
+    decoder,
     `psn_write_file ${shq(path.join(dir, "wallet-password"))} 0600 ${me} "$password" || true`,
     `psn_write_file ${shq(path.join(dir, "mnemonic"))} 0600 ${me} "$mnemonic" || true`,
   ].join("\n");
 }
 
 /** Runs the pactus step's real stdin (pactusSecrets → buildStdin → bash) with a decoding probe. */
-function decodeSecrets(password: string, mnemonic: string | undefined, decoder = secretDecoder()): { password?: string; mnemonic?: string } {
+function decodeSecrets(
+  password: string,
+  mnemonic: string | undefined,
+  decoder = secretDecoder(),
+): { password?: string; mnemonic?: string } {
   const dir = fs.mkdtempSync(path.join(tmp, "secrets-"));
   try {
-    runAsSshd(buildCommand("pactus", "0".repeat(64), false), buildStdin("pactus", secretProbe(dir, decoder), {}, pactusSecrets({ walletPassword: password, mnemonic })));
+    runAsSshd(
+      buildCommand("pactus", "0".repeat(64), false),
+      buildStdin(
+        "pactus",
+        secretProbe(dir, decoder),
+        {},
+        pactusSecrets({ walletPassword: password, mnemonic }),
+      ),
+    );
   } catch {
     return {};
   }
-  const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+  const read = (f: string) =>
+    fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined;
   return { password: read("wallet-password"), mnemonic: read("mnemonic") };
 }
 
 /** Shell payloads that each create a file in the canary dir if any shell ever evaluates them. */
 function shellPayloads(): string[] {
   return [
-    "$(touch subst)", "`touch backtick`", ";touch semicolon;", "'; touch squote; '", '"; touch dquote; "',
-    "${IFS}$(touch${IFS}ifs)", "|touch pipe", "&& touch and", "& touch amp &", ">redirect", "{}};{ touch brace; }",
-    "\\'$(touch bs)\\'", "#!~*%", "__PSN_SECRETS__", "EOF", ")", "$((1/0))",
+    "$(touch subst)",
+    "`touch backtick`",
+    ";touch semicolon;",
+    "'; touch squote; '",
+    '"; touch dquote; "',
+    "${IFS}$(touch${IFS}ifs)",
+    "|touch pipe",
+    "&& touch and",
+    "& touch amp &",
+    ">redirect",
+    "{}};{ touch brace; }",
+    "\\'$(touch bs)\\'",
+    "#!~*%",
+    "__PSN_SECRETS__",
+    "EOF",
+    ")",
+    "$((1/0))",
   ];
 }
 
@@ -298,16 +495,23 @@ function shellPayloads(): string[] {
 
 describe("1. every config key refuses every hostile payload, naming that key", () => {
   test("KEYS lists exactly the known keys (a new key fails here until it is classified)", () => {
-    const known = ["domain", ...Object.entries(KNOWN_KEYS).flatMap(([g, fields]) => fields.map((f) => `${g}.${f}`))];
+    const known = [
+      "domain",
+      ...Object.entries(KNOWN_KEYS).flatMap(([g, fields]) => fields.map((f) => `${g}.${f}`)),
+    ];
     expect(Object.keys(KEYS).sort()).toEqual(known.sort());
     for (const k of SECRET_KEYS) expect(KEYS[k].kind).toBe("secret");
   });
 
   test("every string in a parsed config comes from a listed key", () => {
     const leaves = (v: unknown, at: string): string[] =>
-      typeof v === "string" ? [at]
-        : Array.isArray(v) ? v.flatMap((x) => leaves(x, at))
-          : v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => leaves(x, at ? `${at}.${k}` : k)) : [];
+      typeof v === "string"
+        ? [at]
+        : Array.isArray(v)
+          ? v.flatMap((x) => leaves(x, at))
+          : v && typeof v === "object"
+            ? Object.entries(v).flatMap(([k, x]) => leaves(x, at ? `${at}.${k}` : k))
+            : [];
     for (const raw of [baseRaw({ acme: { email: "a@b.org", caBundle: PEM } }), awsRaw()]) {
       const { config } = parseConfig(raw);
       for (const leaf of leaves(config, "")) expect(Object.keys(KEYS)).toContain(leaf);
@@ -338,13 +542,15 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       const r = outcome(withKey(key, value));
       const what = `${key} = ${show(value)} (${name}, ${at})`;
       if (ACCEPTED[key]?.[name]?.includes(at)) {
-        if (!r.ok) throw new Error(`${what}: listed as accepted but refused: ${r.problems.join("; ")}`);
+        if (!r.ok)
+          throw new Error(`${what}: listed as accepted but refused: ${r.problems.join("; ")}`);
         continue;
       }
       if (r.ok) throw new Error(`${what}: accepted, and ACCEPTED does not list it`);
       expect(r.problems.length).toBeGreaterThan(0);
       for (const p of r.problems) {
-        if (!p.startsWith(`${key}: `)) throw new Error(`${what}: a problem names another key: ${p.slice(0, 200)}`);
+        if (!p.startsWith(`${key}: `))
+          throw new Error(`${what}: a problem names another key: ${p.slice(0, 200)}`);
         // Echoed values are JSON-quoted: no raw control character reaches the error output.
         expect(p).not.toMatch(/[\x00-\x1f\x7f]/);
         if (spec.kind === "secret") expect(p).not.toContain(spec.valid.slice(0, 12));
@@ -356,9 +562,13 @@ describe("1. every config key refuses every hostile payload, naming that key", (
     for (const group of Object.keys(KNOWN_KEYS)) {
       const bad = outcome({ ...baseRaw(), [group]: { "$(id);{}": "x" } });
       expect(bad.ok).toBe(false);
-      expect(!bad.ok && bad.problems).toContainEqual(expect.stringMatching(new RegExp(`^${group}\\.\\$\\(id\\);\\{\\}: unknown key`)));
+      expect(!bad.ok && bad.problems).toContainEqual(
+        expect.stringMatching(new RegExp(`^${group}\\.\\$\\(id\\);\\{\\}: unknown key`)),
+      );
       const notObject = outcome({ ...baseRaw(), [group]: "$(id)" });
-      expect(!notObject.ok && notObject.problems).toContainEqual(expect.stringMatching(new RegExp(`^${group}: must be an object`)));
+      expect(!notObject.ok && notObject.problems).toContainEqual(
+        expect.stringMatching(new RegExp(`^${group}: must be an object`)),
+      );
     }
   });
 
@@ -366,23 +576,38 @@ describe("1. every config key refuses every hostile payload, naming that key", (
     for (const [key, spec] of Object.entries(KEYS)) {
       if (!spec.marker) continue;
       const r = outcome(withKey(key, spec.marker));
-      if (!r.ok) throw new Error(`${key}: marker ${show(spec.marker)} refused: ${r.problems.join("; ")}`);
+      if (!r.ok)
+        throw new Error(`${key}: marker ${show(spec.marker)} refused: ${r.problems.join("; ")}`);
       const steps = planSteps(r.config, { sshPort: 22, initPy: "" });
-      const inputs = steps.flatMap((s) => [...Object.values(s.env), ...Object.values(s.deleteEnv ?? {})]);
+      const inputs = steps.flatMap((s) => [
+        ...Object.values(s.env),
+        ...Object.values(s.deleteEnv ?? {}),
+      ]);
       const got = {
         "step input": inputs.some((v) => v.includes(spec.marker!)),
         "rendered file": renderAll(r.config).some((f) => f.content.includes(spec.marker!)),
       };
-      expect({ key, ...got }).toEqual({ key, "step input": spec.reaches.includes("step input"), "rendered file": spec.reaches.includes("rendered file") });
+      expect({ key, ...got }).toEqual({
+        key,
+        "step input": spec.reaches.includes("step input"),
+        "rendered file": spec.reaches.includes("rendered file"),
+      });
     }
   });
 
   // A value under a key the chosen provider does not read is dropped: it reaches nothing.
   const IGNORED: [string, () => RawConfig][] = [
-    ...["host.region", "host.instanceType", "host.diskGb", "host.adminCidrs", "host.allowSshFromAnywhere", "host.ubuntuRelease"].map(
-      (k) => [k, baseRaw] as [string, () => RawConfig],
+    ...[
+      "host.region",
+      "host.instanceType",
+      "host.diskGb",
+      "host.adminCidrs",
+      "host.allowSshFromAnywhere",
+      "host.ubuntuRelease",
+    ].map((k) => [k, baseRaw] as [string, () => RawConfig]),
+    ...["host.address", "host.port", "host.user"].map(
+      (k) => [k, awsRaw] as [string, () => RawConfig],
     ),
-    ...["host.address", "host.port", "host.user"].map((k) => [k, awsRaw] as [string, () => RawConfig]),
     ...["dns.zoneId", "dns.ttl"].map((k) => [k, baseRaw] as [string, () => RawConfig]),
   ];
   test.each(IGNORED)("%s, unused by the chosen provider, is dropped", (key, raw) => {
@@ -390,7 +615,10 @@ describe("1. every config key refuses every hostile payload, naming that key", (
     const [group, field] = key.split(".");
     const base = raw();
     const current = (base as unknown as Record<string, Record<string, unknown>>)[group] ?? {};
-    const r = outcome({ ...base, [group]: { ...current, [field]: KEYS[key].kind === "list" ? [hostile] : hostile } });
+    const r = outcome({
+      ...base,
+      [group]: { ...current, [field]: KEYS[key].kind === "list" ? [hostile] : hostile },
+    });
     if (!r.ok) throw new Error(r.problems.join("; "));
     expect(JSON.stringify(r.config)).not.toContain("PSNMARK");
     expect(everythingSent(r.config)).not.toContain("PSNMARK");
@@ -403,7 +631,10 @@ describe("1. every config key refuses every hostile payload, naming that key", (
 
 /** One base64 line per 48 bytes, CRLF line ends, surrounding whitespace: what the validator trims and keeps. */
 function bigPem(bytes: number): string {
-  const body = Buffer.alloc(bytes, 0xfb).toString("base64").match(/.{1,64}/g)!.join("\r\n");
+  const body = Buffer.alloc(bytes, 0xfb)
+    .toString("base64")
+    .match(/.{1,64}/g)!
+    .join("\r\n");
   return ` \r\n-----BEGIN CERTIFICATE-----\r\n${body}\r\n-----END CERTIFICATE-----\r\n-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\r\n\t`;
 }
 
@@ -419,8 +650,14 @@ function acceptedRaw(password: string): RawConfig {
     },
     host: { provider: "existing", address: "2001:db8::10", port: 2222, user: "deploy-user_1" },
     dns: { provider: "none", resolver: "[2001:db8::53]:5353", waitSeconds: 5 },
-    pactus: { network: "mainnet", version: "1.16.0", releaseBaseUrl: "https://mirror.example.org/pactus/~ops/a&b*!%41,=+@x#" },
-    cors: { origins: ["https://ping.pactus.org", "http://localhost:3000", "https://[2001:db8::1]:8443"] },
+    pactus: {
+      network: "mainnet",
+      version: "1.16.0",
+      releaseBaseUrl: "https://mirror.example.org/pactus/~ops/a&b*!%41,=+@x#",
+    },
+    cors: {
+      origins: ["https://ping.pactus.org", "http://localhost:3000", "https://[2001:db8::1]:8443"],
+    },
     nginx: { rateLimit: 7 },
     secrets: {
       "pactus.walletPassword": password,
@@ -437,10 +674,20 @@ describe("2. accepted values reach the shell byte-identical through the real bui
     const { config, secrets } = parseConfig(acceptedRaw(HOSTILE_PASSWORD));
     expect(config.acme.caBundle!.length).toBeGreaterThan(131072);
     const steps = planSteps(config, { sshPort: 2222 });
-    expect(steps.map((s) => s.name)).toEqual(["wait-for-ssh", "base", "pactus", "nginx-bootstrap", "wait-for-dns", "certificate", "nginx-tls", "verify"]);
+    expect(steps.map((s) => s.name)).toEqual([
+      "wait-for-ssh",
+      "base",
+      "pactus",
+      "nginx-bootstrap",
+      "wait-for-dns",
+      "certificate",
+      "nginx-tls",
+      "verify",
+    ]);
     // Secrets are in no step input: only the pactus step's secret stdin carries them.
     const plain = JSON.stringify(steps);
-    for (const s of [secrets.walletPassword!, secrets.mnemonic!, secrets.privateKey!, "pässwörd"]) expect(plain).not.toContain(s);
+    for (const s of [secrets.walletPassword!, secrets.mnemonic!, secrets.privateKey!, "pässwörd"])
+      expect(plain).not.toContain(s);
 
     const failures: string[] = [];
     let checked = 0;
@@ -451,8 +698,11 @@ describe("2. accepted values reach the shell byte-identical through the real bui
       expect(cmd).not.toMatch(/[\n'"$`;&|<>]/);
       const dir = path.join(tmp, "steps", step.name);
       let script = probe(dir, Object.keys(step.env));
-      if (step.secretStdin) script += `\n${secretProbe(path.join(dir, "secrets"), secretDecoder())}`;
-      const secretsIn = step.secretStdin ? pactusSecrets({ walletPassword: secrets.walletPassword!, mnemonic: secrets.mnemonic }) : undefined;
+      if (step.secretStdin)
+        script += `\n${secretProbe(path.join(dir, "secrets"), secretDecoder())}`;
+      const secretsIn = step.secretStdin
+        ? pactusSecrets({ walletPassword: secrets.walletPassword!, mnemonic: secrets.mnemonic })
+        : undefined;
       runAsSshd(cmd, buildStdin(step.name, script, step.env, secretsIn));
       for (const [k, v] of Object.entries(step.env)) {
         const f = sameBytes(path.join(dir, k), v);
@@ -460,7 +710,10 @@ describe("2. accepted values reach the shell byte-identical through the real bui
         checked++;
       }
       if (step.secretStdin) {
-        for (const [f, want] of [["wallet-password", secrets.walletPassword!], ["mnemonic", secrets.mnemonic!]]) {
+        for (const [f, want] of [
+          ["wallet-password", secrets.walletPassword!],
+          ["mnemonic", secrets.mnemonic!],
+        ]) {
           const bad = sameBytes(path.join(dir, "secrets", f), want);
           if (bad) failures.push(`${step.name} ${bad}`);
           expect(fs.statSync(path.join(dir, "secrets", f)).mode & 0o777).toBe(0o600);
@@ -468,8 +721,15 @@ describe("2. accepted values reach the shell byte-identical through the real bui
         }
       }
       if (step.deleteScript) {
-        const del = buildDeleteCommand(`${step.name}-delete`, probe(`${dir}-delete`, Object.keys(step.deleteEnv ?? {})), step.deleteEnv ?? {}, false);
-        expect(buildDeleteCommand(`${step.name}-delete`, "x", step.deleteEnv ?? {}, true)).toMatch(/^sudo -n env /);
+        const del = buildDeleteCommand(
+          `${step.name}-delete`,
+          probe(`${dir}-delete`, Object.keys(step.deleteEnv ?? {})),
+          step.deleteEnv ?? {},
+          false,
+        );
+        expect(buildDeleteCommand(`${step.name}-delete`, "x", step.deleteEnv ?? {}, true)).toMatch(
+          /^sudo -n env /,
+        );
         // A delete runs inline: its stdin (the create script) must not run.
         runAsSshd(del, "touch delete-stdin-ran\n");
         for (const [k, v] of Object.entries(step.deleteEnv ?? {})) {
@@ -491,22 +751,27 @@ describe("2. accepted values reach the shell byte-identical through the real bui
     return pw;
   };
   const passwords: [string, string][] = [
-    ['hostile, no base64 padding', padded(0)],
+    ["hostile, no base64 padding", padded(0)],
     ['hostile, base64 padding "=="', padded(1)],
     ['hostile, base64 padding "="', padded(2)],
     ['8 characters, base64 padding "="', "12345678"],
     ["leading dash and spaces", "-p --password-from-file=/etc/shadow  "],
     ["64 KiB", `${"ab$(x)".repeat(10922)}abcd`],
   ];
-  test.each(passwords)("wallet password (%s) and mnemonic arrive byte-identical via pactus.sh's decoder", (_what, password) => {
-    const { secrets } = parseConfig(acceptedRaw(password));
-    expect(secrets.walletPassword).toBe(password);
-    expect(pactusSecrets({ walletPassword: password })).toMatch({ 0: /[^=]\n$/, 1: /[^=]==\n$/, 2: /[^=]=\n$/ }[Buffer.byteLength(password) % 3]!);
-    const got = decodeSecrets(secrets.walletPassword!, secrets.mnemonic);
-    expect(got.password === password).toBe(true);
-    expect(got.mnemonic).toBe(MNEMONIC);
-    expect(canaryFired()).toEqual([]);
-  });
+  test.each(passwords)(
+    "wallet password (%s) and mnemonic arrive byte-identical via pactus.sh's decoder",
+    (_what, password) => {
+      const { secrets } = parseConfig(acceptedRaw(password));
+      expect(secrets.walletPassword).toBe(password);
+      expect(pactusSecrets({ walletPassword: password })).toMatch(
+        { 0: /[^=]\n$/, 1: /[^=]==\n$/, 2: /[^=]=\n$/ }[Buffer.byteLength(password) % 3]!,
+      );
+      const got = decodeSecrets(secrets.walletPassword!, secrets.mnemonic);
+      expect(got.password === password).toBe(true);
+      expect(got.mnemonic).toBe(MNEMONIC);
+      expect(canaryFired()).toEqual([]);
+    },
+  );
 
   test("the SSH key, accepted with anything after its PEM block, reaches no step input and no file", () => {
     const { config, secrets } = parseConfig(acceptedRaw(HOSTILE_PASSWORD));
@@ -567,43 +832,73 @@ function structuralDiff(base: string, other: string, swap: [string, string][]): 
   if (a.length !== b.length) diffs.push(`${b.length} tokens, baseline ${a.length}`);
   for (let i = 0; i < Math.min(a.length, b.length) && diffs.length < 5; i++) {
     const want = swap.reduce((s, [from, to]) => s.split(from).join(to), a[i].v);
-    if (a[i].kind !== b[i].kind || b[i].v !== want) diffs.push(`token ${i}: ${b[i].kind} ${JSON.stringify(b[i].v)}, expected ${a[i].kind} ${JSON.stringify(want)}`);
+    if (a[i].kind !== b[i].kind || b[i].v !== want)
+      diffs.push(
+        `token ${i}: ${b[i].kind} ${JSON.stringify(b[i].v)}, expected ${a[i].kind} ${JSON.stringify(want)}`,
+      );
   }
   return diffs;
 }
 
 describe("3. accepted values leave the nginx, TOML, unit and hook structure unchanged", () => {
-  const ORIGINS = ["https://ping.pactus.org", "http://localhost:3000", "https://[2001:db8::1]:8443"];
-  const BASE_ORIGINS = ["https://a1.example.com", "https://a2.example.com", "https://a3.example.com"];
-  const longDomain = (label: string) => `${label}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(57)}.example.org`;
+  const ORIGINS = [
+    "https://ping.pactus.org",
+    "http://localhost:3000",
+    "https://[2001:db8::1]:8443",
+  ];
+  const BASE_ORIGINS = [
+    "https://a1.example.com",
+    "https://a2.example.com",
+    "https://a3.example.com",
+  ];
+  const longDomain = (label: string) =>
+    `${label}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(57)}.example.org`;
   const pairs: [string, string, string][] = [
     ["a short name with digits and hyphens", "zz.example.com", "xn--p1ai-9z.node-01.example.org"],
-    ["a 253-character name (server_names_hash_bucket_size)", longDomain("a".repeat(55)), longDomain(`${"x-1".repeat(18)}z`)],
+    [
+      "a 253-character name (server_names_hash_bucket_size)",
+      longDomain("a".repeat(55)),
+      longDomain(`${"x-1".repeat(18)}z`),
+    ],
   ];
 
-  test.each(pairs)("%s and the accepted origins change only their own tokens", (_what, baseDomain, domain) => {
-    // Same server_names_hash_bucket_size in both renders: both under 40 characters, or equally long.
-    expect(domain.length === baseDomain.length || (domain.length < 40 && baseDomain.length < 40)).toBe(true);
-    const base = parseConfig(baseRaw({ domain: baseDomain, cors: { origins: BASE_ORIGINS } })).config;
-    const cfg = parseConfig(baseRaw({ domain, cors: { origins: ORIGINS } })).config;
-    const swap: [string, string][] = [[baseDomain, domain], ...BASE_ORIGINS.map((o, i) => [o, ORIGINS[i]] as [string, string])];
-    for (const render of [renderNginxHttp, renderNginxTls]) {
-      expect(structuralDiff(render(base), render(cfg), swap)).toEqual([]);
-    }
-    // Each origin is one quoted string, a map key nginx does not read as a regex ("~") or a variable ("$").
-    const toks = nginxTokens(renderNginxTls(cfg));
-    for (const o of ORIGINS) {
-      const at = toks.filter((t) => t.v.includes(o));
-      expect(at).toEqual([{ kind: "string", v: o }]);
-      expect(o).toMatch(/^https?:\/\/[^~$\\"'\s;{}]+$/);
-    }
-    // The domain is never a quoted string, never more than one token.
-    for (const tok of toks.filter((t) => t.v.includes(domain))) expect(tok.kind).toBe("word");
-  });
+  test.each(pairs)(
+    "%s and the accepted origins change only their own tokens",
+    (_what, baseDomain, domain) => {
+      // Same server_names_hash_bucket_size in both renders: both under 40 characters, or equally long.
+      expect(
+        domain.length === baseDomain.length || (domain.length < 40 && baseDomain.length < 40),
+      ).toBe(true);
+      const base = parseConfig(
+        baseRaw({ domain: baseDomain, cors: { origins: BASE_ORIGINS } }),
+      ).config;
+      const cfg = parseConfig(baseRaw({ domain, cors: { origins: ORIGINS } })).config;
+      const swap: [string, string][] = [
+        [baseDomain, domain],
+        ...BASE_ORIGINS.map((o, i) => [o, ORIGINS[i]] as [string, string]),
+      ];
+      for (const render of [renderNginxHttp, renderNginxTls]) {
+        expect(structuralDiff(render(base), render(cfg), swap)).toEqual([]);
+      }
+      // Each origin is one quoted string, a map key nginx does not read as a regex ("~") or a variable ("$").
+      const toks = nginxTokens(renderNginxTls(cfg));
+      for (const o of ORIGINS) {
+        const at = toks.filter((t) => t.v.includes(o));
+        expect(at).toEqual([{ kind: "string", v: o }]);
+        expect(o).toMatch(/^https?:\/\/[^~$\\"'\s;{}]+$/);
+      }
+      // The domain is never a quoted string, never more than one token.
+      for (const tok of toks.filter((t) => t.v.includes(domain))) expect(tok.kind).toBe("word");
+    },
+  );
 
   test("config.toml holds the origins verbatim and nothing else moves", () => {
-    const base = parseToml(renderPactusConfig(parseConfig(baseRaw({ cors: { origins: BASE_ORIGINS } })).config)) as Record<string, Record<string, unknown>>;
-    const doc = parseToml(renderPactusConfig(parseConfig(baseRaw({ cors: { origins: ORIGINS } })).config)) as Record<string, Record<string, unknown>>;
+    const base = parseToml(
+      renderPactusConfig(parseConfig(baseRaw({ cors: { origins: BASE_ORIGINS } })).config),
+    ) as Record<string, Record<string, unknown>>;
+    const doc = parseToml(
+      renderPactusConfig(parseConfig(baseRaw({ cors: { origins: ORIGINS } })).config),
+    ) as Record<string, Record<string, unknown>>;
     expect(doc.jsonrpc.origins).toEqual(ORIGINS);
     expect({ ...doc, jsonrpc: { ...doc.jsonrpc, origins: BASE_ORIGINS } }).toEqual(base);
   });
@@ -626,7 +921,9 @@ describe("3. accepted values leave the nginx, TOML, unit and hook structure unch
 
 /** A builder that forgets to quote: what the real one must never be. */
 function unquotedStdin(script: string, env: Record<string, string>): string {
-  return `${Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join("")}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
+  return `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join("")}psn_step() {\n${script}\n}\npsn_step </dev/null\n`;
 }
 
 /** pactus.sh's decoder before this test found it dropping a lone "=" of base64 padding. */
@@ -657,7 +954,9 @@ describe("4. self-checks", () => {
     const dir = path.join(tmp, "self-mangled");
     const script = probe(dir, ["PSN_ACME_SERVER"]).replace("set -euo pipefail", "set -eo pipefail");
     runAsSshd(buildCommand("t", "0".repeat(64), false), unquotedStdin(script, env));
-    expect(sameBytes(path.join(dir, "PSN_ACME_SERVER"), env.PSN_ACME_SERVER)).toMatch(/first difference/);
+    expect(sameBytes(path.join(dir, "PSN_ACME_SERVER"), env.PSN_ACME_SERVER)).toMatch(
+      /first difference/,
+    );
     runAsSshd(buildCommand("t", "0".repeat(64), false), buildStdin("t", script, env));
     expect(sameBytes(path.join(dir, "PSN_ACME_SERVER"), env.PSN_ACME_SERVER)).toBeUndefined();
     canaryFired();
@@ -672,14 +971,30 @@ describe("4. self-checks", () => {
   test("the nginx structure check catches a value that skipped validation", () => {
     const good = parseConfig(baseRaw()).config;
     // The templates do not escape (autoescape is off): validation is what keeps these out.
-    const origin = 'https://x.org" $http_origin; } server { listen 8080; return 200 "pwned"; } map $a $b { "x';
-    const domain = "node.example.org; } server { listen 8081; return 200 pwned; } server { server_name x";
+    const origin =
+      'https://x.org" $http_origin; } server { listen 8080; return 200 "pwned"; } map $a $b { "x';
+    const domain =
+      "node.example.org; } server { listen 8081; return 200 pwned; } server { server_name x";
     const badOrigin: StackConfig = { ...good, cors: { ...good.cors, origins: [origin] } };
     const badDomain: StackConfig = { ...good, domain };
-    expect(structuralDiff(renderNginxTls(good), renderNginxTls(badOrigin), [["https://ping.pactus.org", origin]])).not.toEqual([]);
-    expect(structuralDiff(renderNginxHttp(good), renderNginxHttp(badDomain), [["node.example.org", domain]])).not.toEqual([]);
+    expect(
+      structuralDiff(renderNginxTls(good), renderNginxTls(badOrigin), [
+        ["https://ping.pactus.org", origin],
+      ]),
+    ).not.toEqual([]);
+    expect(
+      structuralDiff(renderNginxHttp(good), renderNginxHttp(badDomain), [
+        ["node.example.org", domain],
+      ]),
+    ).not.toEqual([]);
     // … and validation refuses both.
-    expect(outcome(baseRaw({ cors: { origins: [origin] } }))).toMatchObject({ ok: false, problems: [expect.stringMatching(/^cors\.origins: /)] });
-    expect(outcome(baseRaw({ domain }))).toMatchObject({ ok: false, problems: [expect.stringMatching(/^domain: /)] });
+    expect(outcome(baseRaw({ cors: { origins: [origin] } }))).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^cors\.origins: /)],
+    });
+    expect(outcome(baseRaw({ domain }))).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^domain: /)],
+    });
   });
 });

@@ -4,7 +4,9 @@ import { baseRaw, cfg } from "../helpers/config";
 import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
 
 function hashes(over: Partial<RawConfig> = {}): Record<StepName, string> {
-  return Object.fromEntries(planSteps(cfg(over), { sshPort: 22 }).map((s) => [s.name, s.hash])) as Record<StepName, string>;
+  return Object.fromEntries(
+    planSteps(cfg(over), { sshPort: 22 }).map((s) => [s.name, s.hash]),
+  ) as Record<StepName, string>;
 }
 
 /** Steps whose hash differs from the base plan when `over` changes one input. */
@@ -22,43 +24,94 @@ describe("a change re-runs exactly the steps it affects (and verify, which re-ch
   });
 
   test.each<[string, Partial<RawConfig>, StepName[]]>([
-    ["acme.email", { acme: { ...(base.acme as object), email: "other@example.org" } }, ["certificate", "verify"]],
-    ["acme.server", { acme: { ...(base.acme as object), server: "production" } }, ["certificate", "verify"]],
-    ["nginx.rateLimit (nginx template input only)", { nginx: { rateLimit: 5 } }, ["nginx-tls", "verify"]],
-    ["apis.grpcWeb off", { apis: { grpcWeb: false, jsonrpc: true, http: true } }, ["nginx-tls", "verify"]],
-    ["dns.resolver", { dns: { provider: "none", resolver: "9.9.9.9" } }, ["wait-for-dns", "verify"]],
+    [
+      "acme.email",
+      { acme: { ...(base.acme as object), email: "other@example.org" } },
+      ["certificate", "verify"],
+    ],
+    [
+      "acme.server",
+      { acme: { ...(base.acme as object), server: "production" } },
+      ["certificate", "verify"],
+    ],
+    [
+      "nginx.rateLimit (nginx template input only)",
+      { nginx: { rateLimit: 5 } },
+      ["nginx-tls", "verify"],
+    ],
+    [
+      "apis.grpcWeb off",
+      { apis: { grpcWeb: false, jsonrpc: true, http: true } },
+      ["nginx-tls", "verify"],
+    ],
+    [
+      "dns.resolver",
+      { dns: { provider: "none", resolver: "9.9.9.9" } },
+      ["wait-for-dns", "verify"],
+    ],
     ["pactus.version", { pactus: { network: "mainnet", version: "1.16.1" } }, ["pactus", "verify"]],
     ["pactus.validators", { pactus: { network: "mainnet", validators: 2 } }, ["pactus", "verify"]],
-    ["pactus.purgeOnDestroy (its delete command)", { pactus: { network: "mainnet", purgeOnDestroy: true } }, ["pactus", "verify"]],
-    ["cors.origins (nginx map and the node's own CORS)", { cors: { origins: ["https://wallet.pactus.org"] } }, ["pactus", "nginx-tls", "verify"]],
-    ["pactus.network (P2P port in the firewall, the node's chain)", { pactus: { network: "testnet" } }, ["base", "pactus", "verify"]],
+    [
+      "pactus.purgeOnDestroy (its delete command)",
+      { pactus: { network: "mainnet", purgeOnDestroy: true } },
+      ["pactus", "verify"],
+    ],
+    [
+      "cors.origins (nginx map and the node's own CORS)",
+      { cors: { origins: ["https://wallet.pactus.org"] } },
+      ["pactus", "nginx-tls", "verify"],
+    ],
+    [
+      "pactus.network (P2P port in the firewall, the node's chain)",
+      { pactus: { network: "testnet" } },
+      ["base", "pactus", "verify"],
+    ],
   ])("%s", (_what, over, expected) => {
     expect(changed(over)).toEqual(expected);
   });
 
   test("secrets do not enter any hash (they travel on stdin)", () => {
-    expect(changed({ secrets: { ...base.secrets, "pactus.walletPassword": "another long password" } })).toEqual([]);
+    expect(
+      changed({ secrets: { ...base.secrets, "pactus.walletPassword": "another long password" } }),
+    ).toEqual([]);
   });
 });
 
 describe("apis.basicAuth: the line is secret, its digest decides the pactus step's hash", () => {
   const LINE = "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6";
   const OTHER = "alice:$2y$05$Xf0Y3LgvQJ8mBv0mCj1V6uJq8s0wYk0eQmXl0m1b5wQ5uQ0m3Yf6K";
-  const withAuth = { secrets: { ...base.secrets, "apis.basicAuth": OPAQUE_SECRET, "apis.basicAuthPassword": OPAQUE_SECRET } } as Partial<RawConfig>;
-  const plan = (digest?: string) => Object.fromEntries(
-    planSteps(cfg(digest ? withAuth : {}), { sshPort: 22, basicAuthDigest: digest }).map((s) => [s.name, s]),
-  );
+  const withAuth = {
+    secrets: {
+      ...base.secrets,
+      "apis.basicAuth": OPAQUE_SECRET,
+      "apis.basicAuthPassword": OPAQUE_SECRET,
+    },
+  } as Partial<RawConfig>;
+  const plan = (digest?: string) =>
+    Object.fromEntries(
+      planSteps(cfg(digest ? withAuth : {}), { sshPort: 22, basicAuthDigest: digest }).map((s) => [
+        s.name,
+        s,
+      ]),
+    );
 
   test("turning it on re-runs pactus (config.toml) and verify (credentials), nothing else", () => {
     const off = plan();
     const on = plan(basicAuthDigest(LINE));
-    expect((Object.keys(off) as StepName[]).filter((k) => off[k].hash !== on[k].hash)).toEqual(["pactus", "verify"]);
+    expect((Object.keys(off) as StepName[]).filter((k) => off[k].hash !== on[k].hash)).toEqual([
+      "pactus",
+      "verify",
+    ]);
   });
 
   test("a new line (new password) changes the pactus hash; the same line keeps it", () => {
     expect(plan(basicAuthDigest(LINE)).pactus.hash).toBe(plan(basicAuthDigest(LINE)).pactus.hash);
-    expect(plan(basicAuthDigest(OTHER)).pactus.hash).not.toBe(plan(basicAuthDigest(LINE)).pactus.hash);
-    expect(plan(basicAuthDigest(OTHER)).verify.hash).not.toBe(plan(basicAuthDigest(LINE)).verify.hash);
+    expect(plan(basicAuthDigest(OTHER)).pactus.hash).not.toBe(
+      plan(basicAuthDigest(LINE)).pactus.hash,
+    );
+    expect(plan(basicAuthDigest(OTHER)).verify.hash).not.toBe(
+      plan(basicAuthDigest(LINE)).verify.hash,
+    );
   });
 
   test("verify reads secrets from stdin only when basic auth is on", () => {
@@ -70,8 +123,14 @@ describe("apis.basicAuth: the line is secret, its digest decides the pactus step
   test("neither the line nor its parts are in any step's non-secret text (script, inputs, hash, command)", () => {
     const digest = basicAuthDigest(LINE);
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
-    const text = JSON.stringify(Object.values(plan(digest)).map((s) => ({ ...s, command: buildCommand(s.name, s.hash, false) })));
-    for (const v of [LINE, LINE.split(":")[1], LINE.split("$").pop()!]) expect(text).not.toContain(v);
+    const text = JSON.stringify(
+      Object.values(plan(digest)).map((s) => ({
+        ...s,
+        command: buildCommand(s.name, s.hash, false),
+      })),
+    );
+    for (const v of [LINE, LINE.split(":")[1], LINE.split("$").pop()!])
+      expect(text).not.toContain(v);
   });
 
   test("a plan with basic auth but without its digest is a bug, refused", () => {

@@ -1,6 +1,12 @@
 import { hashSync } from "bcryptjs";
 import { splitSecrets } from "../../components/config";
-import { ACME_SERVERS, ConfigError, OPAQUE_SECRET, RawConfig, parseConfig } from "../../components/validate";
+import {
+  ACME_SERVERS,
+  ConfigError,
+  OPAQUE_SECRET,
+  RawConfig,
+  parseConfig,
+} from "../../components/validate";
 import { awsRaw, baseRaw, problems } from "../helpers/config";
 
 /** Asserts exactly one problem, on `key`, whose text matches `fix`. */
@@ -17,9 +23,22 @@ describe("valid configuration", () => {
     expect(config.domain).toBe("node.example.org");
     expect(config.acme.server).toBe(ACME_SERVERS.staging);
     expect(config.acme.staging).toBe(true);
-    expect(config.host).toEqual({ provider: "existing", address: "203.0.113.10", port: 22, user: "root", hasPrivateKey: true });
-    expect(config.pactus).toMatchObject({ version: "1.16.0", network: "mainnet", validators: 1, purgeOnDestroy: false });
-    expect(config.pactus.releaseBaseUrl).toBe("https://github.com/pactus-project/pactus/releases/download");
+    expect(config.host).toEqual({
+      provider: "existing",
+      address: "203.0.113.10",
+      port: 22,
+      user: "root",
+      hasPrivateKey: true,
+    });
+    expect(config.pactus).toMatchObject({
+      version: "1.16.0",
+      network: "mainnet",
+      validators: 1,
+      purgeOnDestroy: false,
+    });
+    expect(config.pactus.releaseBaseUrl).toBe(
+      "https://github.com/pactus-project/pactus/releases/download",
+    );
     expect(config.dns).toEqual({ provider: "none", resolver: "1.1.1.1", waitSeconds: 900 });
     expect(secrets.walletPassword).toBe("correct horse battery");
     // Secrets never ride along in the plain config.
@@ -28,22 +47,36 @@ describe("valid configuration", () => {
 
   test("aws host and cloudflare dns", () => {
     const { config } = parseConfig(awsRaw());
-    expect(config.host).toMatchObject({ provider: "aws", region: "eu-central-1", instanceType: "t3.small", diskGb: 30, user: "ubuntu" });
+    expect(config.host).toMatchObject({
+      provider: "aws",
+      region: "eu-central-1",
+      instanceType: "t3.small",
+      diskGb: 30,
+      user: "ubuntu",
+    });
     expect(config.dns).toMatchObject({ provider: "cloudflare", ttl: 60 });
   });
 
   test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
-    const { config } = parseConfig(baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }));
+    const { config } = parseConfig(
+      baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }),
+    );
     expect(config.apis).toEqual({ grpcWeb: false, jsonrpc: true, http: true, basicAuth: false });
     expect(config.pactus.validators).toBe(7);
   });
 
   test("production keyword, custom https ACME server and opaque secrets (offline render)", () => {
-    expect(parseConfig(baseRaw({ acme: { email: "a@b.org", server: "production" } })).config.acme.staging).toBe(false);
-    expect(parseConfig(baseRaw({ acme: { email: "a@b.org", server: "https://10.231.0.1:14000/dir" } })).config.acme.server).toBe(
-      "https://10.231.0.1:14000/dir",
-    );
-    const raw = baseRaw({ secrets: { "pactus.walletPassword": OPAQUE_SECRET, "host.privateKey": OPAQUE_SECRET } });
+    expect(
+      parseConfig(baseRaw({ acme: { email: "a@b.org", server: "production" } })).config.acme
+        .staging,
+    ).toBe(false);
+    expect(
+      parseConfig(baseRaw({ acme: { email: "a@b.org", server: "https://10.231.0.1:14000/dir" } }))
+        .config.acme.server,
+    ).toBe("https://10.231.0.1:14000/dir");
+    const raw = baseRaw({
+      secrets: { "pactus.walletPassword": OPAQUE_SECRET, "host.privateKey": OPAQUE_SECRET },
+    });
     expect(problems(raw)).toEqual([]);
   });
 
@@ -58,7 +91,12 @@ describe("valid configuration", () => {
       throw new Error("accepted");
     })();
     expect(e).toBeInstanceOf(ConfigError);
-    expect(e.problems.map((p) => p.split(":")[0]).sort()).toEqual(["acme.email", "domain", "host.privateKey", "pactus.walletPassword"]);
+    expect(e.problems.map((p) => p.split(":")[0]).sort()).toEqual([
+      "acme.email",
+      "domain",
+      "host.privateKey",
+      "pactus.walletPassword",
+    ]);
     expect(e.message).toMatch(/Invalid stack configuration \(4 problems\)/);
   });
 });
@@ -72,7 +110,11 @@ describe("bad input names the key and the fix", () => {
     ["wildcard", "*.example.org", /wildcard/],
     ["uppercase", "Node.Example.org", /uppercase letters; use "node\.example\.org"/],
     ["space", "node example.org", /whitespace/],
-    ["label over 63", `${"a".repeat(64)}.example.org`, /64 characters long; a label has at most 63/],
+    [
+      "label over 63",
+      `${"a".repeat(64)}.example.org`,
+      /64 characters long; a label has at most 63/,
+    ],
     ["name over 253", `${"abcdefghi.".repeat(26)}org`, /a DNS name has at most 253/],
     ["IPv4 address", "203.0.113.10", /is an IP address/],
     ["IPv6 address", "2001:db8::1", /is an IP address/],
@@ -89,129 +131,429 @@ describe("bad input names the key and the fix", () => {
 
   test.each([
     ["bad email", { email: "ops at example.org" }, "acme.email", /not an e-mail address/],
-    ["email with shell metacharacters", { email: "a$(id)@example.org" }, "acme.email", /not an e-mail address/],
+    [
+      "email with shell metacharacters",
+      { email: "a$(id)@example.org" },
+      "acme.email",
+      /not an e-mail address/,
+    ],
     ["missing email", {}, "acme.email", /missing/],
-    ["email starting with -", { email: "-d@example.org" }, "acme.email", /starts with "-", which certbot would read as an option; use an address that starts with a letter or digit/],
-    ["email over 254", { email: `${"a".repeat(250)}@example.org` }, "acme.email", /is 262 characters long; an e-mail address has at most 254/],
-    ["server URL over 2048", { email: "a@b.org", server: `https://x.org/${"a".repeat(2048)}` }, "acme.server", /is 2062 characters long; a URL here has at most 2048/],
-    ["unknown server keyword", { email: "a@b.org", server: "letsencrypt" }, "acme.server", /use production, staging, or the https URL/],
-    ["plain http server", { email: "a@b.org", server: "http://acme.example.org/dir" }, "acme.server", /must use https/],
-    ["server with quotes", { email: "a@b.org", server: "https://x.org/'dir'" }, "acme.server", /characters not allowed/],
-    ["caBundle not PEM", { email: "a@b.org", caBundle: "hello" }, "acme.caBundle", /must be PEM certificates/],
-    ["unknown acme key", { email: "a@b.org", emial: "x" }, "acme.emial", /unknown key; known keys of acme: email, server, caBundle/],
+    [
+      "email starting with -",
+      { email: "-d@example.org" },
+      "acme.email",
+      /starts with "-", which certbot would read as an option; use an address that starts with a letter or digit/,
+    ],
+    [
+      "email over 254",
+      { email: `${"a".repeat(250)}@example.org` },
+      "acme.email",
+      /is 262 characters long; an e-mail address has at most 254/,
+    ],
+    [
+      "server URL over 2048",
+      { email: "a@b.org", server: `https://x.org/${"a".repeat(2048)}` },
+      "acme.server",
+      /is 2062 characters long; a URL here has at most 2048/,
+    ],
+    [
+      "unknown server keyword",
+      { email: "a@b.org", server: "letsencrypt" },
+      "acme.server",
+      /use production, staging, or the https URL/,
+    ],
+    [
+      "plain http server",
+      { email: "a@b.org", server: "http://acme.example.org/dir" },
+      "acme.server",
+      /must use https/,
+    ],
+    [
+      "server with quotes",
+      { email: "a@b.org", server: "https://x.org/'dir'" },
+      "acme.server",
+      /characters not allowed/,
+    ],
+    [
+      "caBundle not PEM",
+      { email: "a@b.org", caBundle: "hello" },
+      "acme.caBundle",
+      /must be PEM certificates/,
+    ],
+    [
+      "unknown acme key",
+      { email: "a@b.org", emial: "x" },
+      "acme.emial",
+      /unknown key; known keys of acme: email, server, caBundle/,
+    ],
   ])("acme: %s", (_what, acme, key, fix) => {
     expectProblem(baseRaw({ acme }), key, fix);
   });
 
   test.each([
-    ["adminCidrs empty", { adminCidrs: [] }, "host.adminCidrs", /empty; SSH \(22\) is opened only to these/],
+    [
+      "adminCidrs empty",
+      { adminCidrs: [] },
+      "host.adminCidrs",
+      /empty; SSH \(22\) is opened only to these/,
+    ],
     ["adminCidrs missing", {}, "host.adminCidrs", /empty/],
-    ["0.0.0.0/0 without opt-in", { adminCidrs: ["0.0.0.0/0"] }, "host.adminCidrs", /whole internet; .*allowSshFromAnywhere: true/],
+    [
+      "0.0.0.0/0 without opt-in",
+      { adminCidrs: ["0.0.0.0/0"] },
+      "host.adminCidrs",
+      /whole internet; .*allowSshFromAnywhere: true/,
+    ],
     ["::/0 without opt-in", { adminCidrs: ["::/0"] }, "host.adminCidrs", /whole internet/],
-    ["malformed CIDR", { adminCidrs: ["203.0.113.7"] }, "host.adminCidrs", /not a CIDR; use e\.g\. 203\.0\.113\.7\/32/],
-    ["CIDR out of range", { adminCidrs: ["203.0.113.7/33"] }, "host.adminCidrs", /prefix length out of range/],
-    ["CIDR not an IP", { adminCidrs: ["example.org/32"] }, "host.adminCidrs", /does not start with an IP address/],
-    ["bad region", { adminCidrs: ["203.0.113.7/32"], region: "Frankfurt" }, "host.region", /not an AWS region name/],
-    ["instance type too long", { adminCidrs: ["203.0.113.7/32"], instanceType: `t3.${"x".repeat(40)}` }, "host.instanceType", /is not an instance type/],
-    ["unknown host provider", { provider: "gcp" }, "host.provider", /unknown value "gcp"; use one of: aws, existing/],
+    [
+      "malformed CIDR",
+      { adminCidrs: ["203.0.113.7"] },
+      "host.adminCidrs",
+      /not a CIDR; use e\.g\. 203\.0\.113\.7\/32/,
+    ],
+    [
+      "CIDR out of range",
+      { adminCidrs: ["203.0.113.7/33"] },
+      "host.adminCidrs",
+      /prefix length out of range/,
+    ],
+    [
+      "CIDR not an IP",
+      { adminCidrs: ["example.org/32"] },
+      "host.adminCidrs",
+      /does not start with an IP address/,
+    ],
+    [
+      "bad region",
+      { adminCidrs: ["203.0.113.7/32"], region: "Frankfurt" },
+      "host.region",
+      /not an AWS region name/,
+    ],
+    [
+      "instance type too long",
+      { adminCidrs: ["203.0.113.7/32"], instanceType: `t3.${"x".repeat(40)}` },
+      "host.instanceType",
+      /is not an instance type/,
+    ],
+    [
+      "unknown host provider",
+      { provider: "gcp" },
+      "host.provider",
+      /unknown value "gcp"; use one of: aws, existing/,
+    ],
   ])("aws host: %s", (_what, host, key, fix) => {
     const h = { provider: "aws", region: "eu-central-1", ...host };
     expectProblem(awsRaw({ host: h }), key, fix);
   });
 
   test("0.0.0.0/0 is accepted with the explicit opt-in", () => {
-    expect(problems(awsRaw({ host: { provider: "aws", region: "eu-central-1", adminCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true } }))).toEqual([]);
+    expect(
+      problems(
+        awsRaw({
+          host: {
+            provider: "aws",
+            region: "eu-central-1",
+            adminCidrs: ["0.0.0.0/0"],
+            allowSshFromAnywhere: true,
+          },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   test.each([
-    ["existing host without a key", baseRaw({ secrets: { "pactus.walletPassword": "long enough" } }), "host.privateKey", /missing for host\.provider existing; set it with `pulumi config set --path --secret host\.privateKey/],
-    ["existing host without address", baseRaw({ host: { provider: "existing" } }), "host.address", /missing for host\.provider existing/],
-    ["existing host with hostile address", baseRaw({ host: { provider: "existing", address: "h;reboot" } }), "host.address", /neither an IP address nor a DNS name/],
-    ["existing host with hostile user", baseRaw({ host: { provider: "existing", address: "203.0.113.1", user: "root;id" } }), "host.user", /not a valid user name/],
-    ["port out of range", baseRaw({ host: { provider: "existing", address: "203.0.113.1", port: 70000 } }), "host.port", /1 to 65535/],
-    ["unknown dns provider", baseRaw({ dns: { provider: "route53" } }), "dns.provider", /use one of: cloudflare, none/],
-    ["cloudflare without zone", awsRaw({ dns: { provider: "cloudflare" } }), "dns.zoneId", /missing for dns\.provider cloudflare; copy the Zone ID/],
-    ["cloudflare with a bad zone", awsRaw({ dns: { provider: "cloudflare", zoneId: "example.org" } }), "dns.zoneId", /32 hex/],
-    ["cloudflare without token", awsRaw({ cloudflareToken: false }), "cloudflare:apiToken", /pulumi config set --secret cloudflare:apiToken/],
-    ["resolver with a name", baseRaw({ dns: { resolver: "dns.google" } }), "dns.resolver", /resolver IP with an optional port/],
+    [
+      "existing host without a key",
+      baseRaw({ secrets: { "pactus.walletPassword": "long enough" } }),
+      "host.privateKey",
+      /missing for host\.provider existing; set it with `pulumi config set --path --secret host\.privateKey/,
+    ],
+    [
+      "existing host without address",
+      baseRaw({ host: { provider: "existing" } }),
+      "host.address",
+      /missing for host\.provider existing/,
+    ],
+    [
+      "existing host with hostile address",
+      baseRaw({ host: { provider: "existing", address: "h;reboot" } }),
+      "host.address",
+      /neither an IP address nor a DNS name/,
+    ],
+    [
+      "existing host with hostile user",
+      baseRaw({ host: { provider: "existing", address: "203.0.113.1", user: "root;id" } }),
+      "host.user",
+      /not a valid user name/,
+    ],
+    [
+      "port out of range",
+      baseRaw({ host: { provider: "existing", address: "203.0.113.1", port: 70000 } }),
+      "host.port",
+      /1 to 65535/,
+    ],
+    [
+      "unknown dns provider",
+      baseRaw({ dns: { provider: "route53" } }),
+      "dns.provider",
+      /use one of: cloudflare, none/,
+    ],
+    [
+      "cloudflare without zone",
+      awsRaw({ dns: { provider: "cloudflare" } }),
+      "dns.zoneId",
+      /missing for dns\.provider cloudflare; copy the Zone ID/,
+    ],
+    [
+      "cloudflare with a bad zone",
+      awsRaw({ dns: { provider: "cloudflare", zoneId: "example.org" } }),
+      "dns.zoneId",
+      /32 hex/,
+    ],
+    [
+      "cloudflare without token",
+      awsRaw({ cloudflareToken: false }),
+      "cloudflare:apiToken",
+      /pulumi config set --secret cloudflare:apiToken/,
+    ],
+    [
+      "resolver with a name",
+      baseRaw({ dns: { resolver: "dns.google" } }),
+      "dns.resolver",
+      /resolver IP with an optional port/,
+    ],
   ])("%s", (_what, raw, key, fix) => {
     expectProblem(raw, key, fix);
   });
 
   test.each([
-    ["version with v", { version: "v1.16.0" }, "pactus.version", /must be X\.Y\.Z without a leading v/],
+    [
+      "version with v",
+      { version: "v1.16.0" },
+      "pactus.version",
+      /must be X\.Y\.Z without a leading v/,
+    ],
     ["version not X.Y.Z", { version: "1.16" }, "pactus.version", /must be X\.Y\.Z/],
     ["version with shell", { version: "1.16.0;id" }, "pactus.version", /must be X\.Y\.Z/],
-    ["unknown network", { network: "devnet" }, "pactus.network", /use one of: mainnet, testnet, localnet/],
-    ["purgeOnDestroy not a boolean (was silently false)", { purgeOnDestroy: "yes" }, "pactus.purgeOnDestroy", /must be true or false, got "yes"/],
+    [
+      "unknown network",
+      { network: "devnet" },
+      "pactus.network",
+      /use one of: mainnet, testnet, localnet/,
+    ],
+    [
+      "purgeOnDestroy not a boolean (was silently false)",
+      { purgeOnDestroy: "yes" },
+      "pactus.purgeOnDestroy",
+      /must be true or false, got "yes"/,
+    ],
     ["validators 0", { validators: 0 }, "pactus.validators", /1 to 32/],
     ["validators 33", { validators: 33 }, "pactus.validators", /1 to 32/],
-    ["localnet with 3 validators", { network: "localnet", validators: 3 }, "pactus.validators", /at least 4 validators/],
-    ["http release for mainnet", { releaseBaseUrl: "http://mirror.example.org/pactus" }, "pactus.releaseBaseUrl", /must use https/],
-    ["release URL with command substitution", { releaseBaseUrl: "https://x.org/$(id)" }, "pactus.releaseBaseUrl", /characters not allowed/],
+    [
+      "localnet with 3 validators",
+      { network: "localnet", validators: 3 },
+      "pactus.validators",
+      /at least 4 validators/,
+    ],
+    [
+      "http release for mainnet",
+      { releaseBaseUrl: "http://mirror.example.org/pactus" },
+      "pactus.releaseBaseUrl",
+      /must use https/,
+    ],
+    [
+      "release URL with command substitution",
+      { releaseBaseUrl: "https://x.org/$(id)" },
+      "pactus.releaseBaseUrl",
+      /characters not allowed/,
+    ],
   ])("pactus: %s", (_what, pactus, key, fix) => {
     expectProblem(baseRaw({ pactus }), key, fix);
   });
 
   test("http release base URL is accepted for localnet sandboxes only", () => {
-    expect(problems(baseRaw({ pactus: { network: "localnet", releaseBaseUrl: "http://10.231.0.1:8099" } }))).toEqual([]);
+    expect(
+      problems(
+        baseRaw({ pactus: { network: "localnet", releaseBaseUrl: "http://10.231.0.1:8099" } }),
+      ),
+    ).toEqual([]);
   });
 
   test.each([
     ["password missing", {}, "pactus.walletPassword", /missing; .*--secret pactus\.walletPassword/],
-    ["password shorter than 8", { "pactus.walletPassword": "short" }, "pactus.walletPassword", /shorter than 8 characters/],
-    ["mnemonic of 11 words", { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k" }, "pactus.mnemonic", /has 11 words; .*12 or 24/],
-    ["mnemonic with symbols", { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k $(id)" }, "pactus.mnemonic", /lowercase words/],
-    ["mnemonic word over 8 letters", { "pactus.walletPassword": "long enough", "pactus.mnemonic": `${"able ".repeat(11)}abandonedly` }, "pactus.mnemonic", /lowercase words of 3 to 8 letters/],
-    ["password with a tab", { "pactus.walletPassword": "long\tenough" }, "pactus.walletPassword", /control character, which cannot be typed at the wallet prompt; choose one without/],
-    ["password with a line break", { "pactus.walletPassword": "long enough\n" }, "pactus.walletPassword", /line break/],
-    ["password over 64 KiB", { "pactus.walletPassword": "x".repeat(65537) }, "pactus.walletPassword", /larger than 64 KiB; choose a shorter one/],
-    ["password short once spaces are trimmed", { "pactus.walletPassword": "   short   " }, "pactus.walletPassword", /shorter than 8 characters \(leading and trailing spaces do not count\)/],
+    [
+      "password shorter than 8",
+      { "pactus.walletPassword": "short" },
+      "pactus.walletPassword",
+      /shorter than 8 characters/,
+    ],
+    [
+      "mnemonic of 11 words",
+      { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k" },
+      "pactus.mnemonic",
+      /has 11 words; .*12 or 24/,
+    ],
+    [
+      "mnemonic with symbols",
+      { "pactus.walletPassword": "long enough", "pactus.mnemonic": "a b c d e f g h i j k $(id)" },
+      "pactus.mnemonic",
+      /lowercase words/,
+    ],
+    [
+      "mnemonic word over 8 letters",
+      {
+        "pactus.walletPassword": "long enough",
+        "pactus.mnemonic": `${"able ".repeat(11)}abandonedly`,
+      },
+      "pactus.mnemonic",
+      /lowercase words of 3 to 8 letters/,
+    ],
+    [
+      "password with a tab",
+      { "pactus.walletPassword": "long\tenough" },
+      "pactus.walletPassword",
+      /control character, which cannot be typed at the wallet prompt; choose one without/,
+    ],
+    [
+      "password with a line break",
+      { "pactus.walletPassword": "long enough\n" },
+      "pactus.walletPassword",
+      /line break/,
+    ],
+    [
+      "password over 64 KiB",
+      { "pactus.walletPassword": "x".repeat(65537) },
+      "pactus.walletPassword",
+      /larger than 64 KiB; choose a shorter one/,
+    ],
+    [
+      "password short once spaces are trimmed",
+      { "pactus.walletPassword": "   short   " },
+      "pactus.walletPassword",
+      /shorter than 8 characters \(leading and trailing spaces do not count\)/,
+    ],
   ])("secrets: %s", (_what, s, key, fix) => {
-    const list = problems(baseRaw({ secrets: { "host.privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n", ...s } }));
+    const list = problems(
+      baseRaw({ secrets: { "host.privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n", ...s } }),
+    );
     expect(list).toHaveLength(1);
     expect(list[0].startsWith(`${key}: `)).toBe(true);
     expect(list[0]).toMatch(fix);
   });
 
   test("secret values never appear in error messages", () => {
-    const list = problems(baseRaw({ secrets: { "pactus.walletPassword": "hunter2", "pactus.mnemonic": "zebra quantum" } }));
+    const list = problems(
+      baseRaw({
+        secrets: { "pactus.walletPassword": "hunter2", "pactus.mnemonic": "zebra quantum" },
+      }),
+    );
     expect(list.join("\n")).not.toMatch(/hunter2|zebra|quantum/);
   });
 
   test("a secret stored in plaintext is refused", () => {
     const list = problems(baseRaw({ plaintextSecrets: ["pactus.walletPassword"] }));
-    expect(list).toEqual([expect.stringMatching(/^pactus\.walletPassword: is stored in plaintext; set it with `pulumi config set --path --secret/)]);
+    expect(list).toEqual([
+      expect.stringMatching(
+        /^pactus\.walletPassword: is stored in plaintext; set it with `pulumi config set --path --secret/,
+      ),
+    ]);
   });
 
   test.each([
-    ["* without allowAny", { origins: ["*"] }, "cors.origins", /list the origins, or set cors\.allowAny: true/],
-    ["origin with a path", { origins: ["https://app.example.org/wallet"] }, "cors.origins", /has a path; an origin is scheme:\/\/host\[:port\]/],
-    ["origin with trailing slash", { origins: ["https://app.example.org/"] }, "cors.origins", /has a path/],
+    [
+      "* without allowAny",
+      { origins: ["*"] },
+      "cors.origins",
+      /list the origins, or set cors\.allowAny: true/,
+    ],
+    [
+      "origin with a path",
+      { origins: ["https://app.example.org/wallet"] },
+      "cors.origins",
+      /has a path; an origin is scheme:\/\/host\[:port\]/,
+    ],
+    [
+      "origin with trailing slash",
+      { origins: ["https://app.example.org/"] },
+      "cors.origins",
+      /has a path/,
+    ],
     ["origin without scheme", { origins: ["app.example.org"] }, "cors.origins", /is not a URL/],
-    ["origin with a quote", { origins: ["https://a.org\"x"] }, "cors.origins", /characters not allowed/],
-    ["origins not a list", { origins: "https://a.org" }, "cors.origins", /must be a list of strings/],
-    ["origin with an empty query", { origins: ["https://a.org?"] }, "cors.origins", /is not an origin as browsers send it; use "https:\/\/a\.org"/],
-    ["origin with an empty fragment", { origins: ["https://a.org#"] }, "cors.origins", /use "https:\/\/a\.org"/],
-    ["origin in uppercase", { origins: ["https://App.Example.org"] }, "cors.origins", /use "https:\/\/app\.example\.org"/],
-    ["origin with the default port", { origins: ["https://a.org:443"] }, "cors.origins", /use "https:\/\/a\.org"/],
-    ["origin with a wildcard host", { origins: ["https://*.example.org"] }, "cors.origins", /host that is neither a DNS name nor an IP address \(no wildcards or symbols\)/],
-    ["origin with symbols in the host", { origins: ["https://a&b.org"] }, "cors.origins", /neither a DNS name nor an IP address/],
+    [
+      "origin with a quote",
+      { origins: ['https://a.org"x'] },
+      "cors.origins",
+      /characters not allowed/,
+    ],
+    [
+      "origins not a list",
+      { origins: "https://a.org" },
+      "cors.origins",
+      /must be a list of strings/,
+    ],
+    [
+      "origin with an empty query",
+      { origins: ["https://a.org?"] },
+      "cors.origins",
+      /is not an origin as browsers send it; use "https:\/\/a\.org"/,
+    ],
+    [
+      "origin with an empty fragment",
+      { origins: ["https://a.org#"] },
+      "cors.origins",
+      /use "https:\/\/a\.org"/,
+    ],
+    [
+      "origin in uppercase",
+      { origins: ["https://App.Example.org"] },
+      "cors.origins",
+      /use "https:\/\/app\.example\.org"/,
+    ],
+    [
+      "origin with the default port",
+      { origins: ["https://a.org:443"] },
+      "cors.origins",
+      /use "https:\/\/a\.org"/,
+    ],
+    [
+      "origin with a wildcard host",
+      { origins: ["https://*.example.org"] },
+      "cors.origins",
+      /host that is neither a DNS name nor an IP address \(no wildcards or symbols\)/,
+    ],
+    [
+      "origin with symbols in the host",
+      { origins: ["https://a&b.org"] },
+      "cors.origins",
+      /neither a DNS name nor an IP address/,
+    ],
   ])("cors: %s", (_what, cors, key, fix) => {
     expectProblem(baseRaw({ cors }), key, fix);
   });
 
   test("origins as browsers send them are accepted: names, localhost with a port, IPv6 literals", () => {
-    const origins = ["https://ping.pactus.org", "http://localhost:3000", "https://[2001:db8::1]:8443", "http://10.0.0.1:8080"];
+    const origins = [
+      "https://ping.pactus.org",
+      "http://localhost:3000",
+      "https://[2001:db8::1]:8443",
+      "http://10.0.0.1:8080",
+    ];
     expect(parseConfig(baseRaw({ cors: { origins } })).config.cors.origins).toEqual(origins);
   });
 
   test("* with allowAny is accepted", () => {
-    expect(parseConfig(baseRaw({ cors: { origins: ["*"], allowAny: true } })).config.cors).toEqual({ origins: ["*"], allowAny: true });
+    expect(parseConfig(baseRaw({ cors: { origins: ["*"], allowAny: true } })).config.cors).toEqual({
+      origins: ["*"],
+      allowAny: true,
+    });
   });
 
   test("all APIs off", () => {
-    expectProblem(baseRaw({ apis: { grpcWeb: false, jsonrpc: "false", http: false } }), "apis", /all of grpcWeb, jsonrpc and http are off/);
+    expectProblem(
+      baseRaw({ apis: { grpcWeb: false, jsonrpc: "false", http: false } }),
+      "apis",
+      /all of grpcWeb, jsonrpc and http are off/,
+    );
   });
 
   test("non-boolean API switch", () => {
@@ -242,12 +584,22 @@ describe("apis.basicAuth and apis.basicAuthPassword", () => {
   test.each([
     ["htpasswd -B ($2y$, cost 5)", AUTH_LINE, AUTH_PASSWORD],
     // $2a$ and $2b$ differ only for passwords over 255 bytes, which bcrypt never reads anyway.
-    ["$2a$ (older tools, cost 10)", `user:${hashSync("pass word 2a", 10).replace(/^\$2b\$/, "$2a$")}`, "pass word 2a"],
+    [
+      "$2a$ (older tools, cost 10)",
+      `user:${hashSync("pass word 2a", 10).replace(/^\$2b\$/, "$2a$")}`,
+      "pass word 2a",
+    ],
     ["$2b$ (bcrypt libraries, cost 4)", `bob:${hashSync("pw with ünïcode", 4)}`, "pw with ünïcode"],
-    ["user with . _ @ + -", `ops.team_1@example.org+x-y:${hashSync("12 characters", 4)}`, "12 characters"],
+    [
+      "user with . _ @ + -",
+      `ops.team_1@example.org+x-y:${hashSync("12 characters", 4)}`,
+      "12 characters",
+    ],
   ])("accepted: %s; the line and the password stay out of the config", (_what, line, password) => {
     expect(line).toMatch(/^[^:]+:\$2[aby]\$/);
-    const { config, secrets } = parseConfig(withAuth({ "apis.basicAuth": line, "apis.basicAuthPassword": password }));
+    const { config, secrets } = parseConfig(
+      withAuth({ "apis.basicAuth": line, "apis.basicAuthPassword": password }),
+    );
     expect(config.apis.basicAuth).toBe(true);
     expect(secrets).toMatchObject({ basicAuth: line, basicAuthPassword: password });
     const plain = JSON.stringify(config);
@@ -255,49 +607,98 @@ describe("apis.basicAuth and apis.basicAuthPassword", () => {
   });
 
   test("htpasswd's output as is (the line, a newline and a blank line) is trimmed to the line", () => {
-    const { secrets } = parseConfig(withAuth({ "apis.basicAuth": `${AUTH_LINE}\n\n`, "apis.basicAuthPassword": AUTH_PASSWORD }));
+    const { secrets } = parseConfig(
+      withAuth({ "apis.basicAuth": `${AUTH_LINE}\n\n`, "apis.basicAuthPassword": AUTH_PASSWORD }),
+    );
     expect(secrets.basicAuth).toBe(AUTH_LINE);
   });
 
   test("both or neither: a line without its password, and a password without its line", () => {
-    expectProblem(withAuth({ "apis.basicAuth": AUTH_LINE }), "apis.basicAuthPassword",
-      /missing while apis\.basicAuth is set; the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword/);
-    expectProblem(withAuth({ "apis.basicAuthPassword": AUTH_PASSWORD }), "apis.basicAuth",
-      /missing while apis\.basicAuthPassword is set; generate it with `htpasswd -bnB <user> <password>`.*--secret apis\.basicAuth/);
+    expectProblem(
+      withAuth({ "apis.basicAuth": AUTH_LINE }),
+      "apis.basicAuthPassword",
+      /missing while apis\.basicAuth is set; the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword/,
+    );
+    expectProblem(
+      withAuth({ "apis.basicAuthPassword": AUTH_PASSWORD }),
+      "apis.basicAuth",
+      /missing while apis\.basicAuthPassword is set; generate it with `htpasswd -bnB <user> <password>`.*--secret apis\.basicAuth/,
+    );
   });
 
   const FIX = /generate it with `htpasswd -bnB <user> <password>` \(apache2-utils\)/;
   const good = AUTH_LINE.split(":")[1];
   test.each([
-    ["no user (no colon)", good, /is not an htpasswd line `<user>:<bcrypt hash>` \(it has no ":"\)/],
-    ["the password instead of a hash", `alice:${AUTH_PASSWORD.replace(/ /g, "")}`, /has no bcrypt hash after the user; Pactus checks bcrypt only/],
-    ["MD5 (htpasswd -m, the default without -B)", AUTH_MD5, /holds an MD5 \(\$apr1\$\) hash; Pactus checks bcrypt only/],
+    [
+      "no user (no colon)",
+      good,
+      /is not an htpasswd line `<user>:<bcrypt hash>` \(it has no ":"\)/,
+    ],
+    [
+      "the password instead of a hash",
+      `alice:${AUTH_PASSWORD.replace(/ /g, "")}`,
+      /has no bcrypt hash after the user; Pactus checks bcrypt only/,
+    ],
+    [
+      "MD5 (htpasswd -m, the default without -B)",
+      AUTH_MD5,
+      /holds an MD5 \(\$apr1\$\) hash; Pactus checks bcrypt only/,
+    ],
     ["SHA-1 (htpasswd -s)", AUTH_SHA, /holds a SHA-1 \(\{SHA\}\) hash/],
     ["crypt SHA-512", "alice:$6$saltsalt$" + "a".repeat(86), /holds a crypt hash/],
     ["truncated hash", AUTH_LINE.slice(0, -1), /has no bcrypt hash/],
     ["unknown bcrypt variant $2x$", AUTH_LINE.replace("$2y$", "$2x$"), /has no bcrypt hash/],
-    ["a space inside", AUTH_LINE.replace("alice:", "al ice:"), /must be one line `<user>:<bcrypt hash>` without spaces or line breaks/],
+    [
+      "a space inside",
+      AUTH_LINE.replace("alice:", "al ice:"),
+      /must be one line `<user>:<bcrypt hash>` without spaces or line breaks/,
+    ],
     ["two lines", `${AUTH_LINE}\nbob:${good}`, /without spaces or line breaks/],
-    ["a quote in the user", `al"ice:${good}`, /its user name must be 1 to 64 characters from A-Z a-z 0-9 \. _ @ \+ -/],
+    [
+      "a quote in the user",
+      `al"ice:${good}`,
+      /its user name must be 1 to 64 characters from A-Z a-z 0-9 \. _ @ \+ -/,
+    ],
     ["an empty user", `:${good}`, /its user name must be/],
-    ["cost 13 (every API call would cost ≈0.4 s of CPU)", AUTH_COST13, /has bcrypt cost 13; use 4 to 12: the node runs one bcrypt comparison per API call.*`-C <cost>`/],
-    ["cost 03 (Go's bcrypt refuses < 4)", AUTH_LINE.replace("$05$", "$03$"), /has bcrypt cost 3; use 4 to 12/],
+    [
+      "cost 13 (every API call would cost ≈0.4 s of CPU)",
+      AUTH_COST13,
+      /has bcrypt cost 13; use 4 to 12: the node runs one bcrypt comparison per API call.*`-C <cost>`/,
+    ],
+    [
+      "cost 03 (Go's bcrypt refuses < 4)",
+      AUTH_LINE.replace("$05$", "$03$"),
+      /has bcrypt cost 3; use 4 to 12/,
+    ],
   ])("bad line: %s", (_what, line, msg) => {
-    const list = problems(withAuth({ "apis.basicAuth": line, "apis.basicAuthPassword": AUTH_PASSWORD }));
+    const list = problems(
+      withAuth({ "apis.basicAuth": line, "apis.basicAuthPassword": AUTH_PASSWORD }),
+    );
     expect(list).toHaveLength(1);
     expect(list[0].startsWith("apis.basicAuth: ")).toBe(true);
     expect(list[0]).toMatch(msg);
     if (!/cost/.test(list[0])) expect(list[0]).toMatch(FIX);
     // Neither the line nor its parts are echoed.
-    for (const part of [line, line.split(":").pop()!, AUTH_PASSWORD]) expect(list[0]).not.toContain(part);
+    for (const part of [line, line.split(":").pop()!, AUTH_PASSWORD])
+      expect(list[0]).not.toContain(part);
   });
 
   test.each([
-    ["not the hash's password", "open sesame: 8 words", /is not the password of apis\.basicAuth \(the bcrypt comparison fails\).*generate a new line with `htpasswd -bnB/],
+    [
+      "not the hash's password",
+      "open sesame: 8 words",
+      /is not the password of apis\.basicAuth \(the bcrypt comparison fails\).*generate a new line with `htpasswd -bnB/,
+    ],
     ["a line break", `${AUTH_PASSWORD}\n`, /contains a line break or NUL/],
-    ["longer than bcrypt reads (72 bytes)", "ä".repeat(37), /is longer than 72 bytes, of which bcrypt uses only the first 72/],
+    [
+      "longer than bcrypt reads (72 bytes)",
+      "ä".repeat(37),
+      /is longer than 72 bytes, of which bcrypt uses only the first 72/,
+    ],
   ])("bad password: %s", (_what, password, msg) => {
-    const list = problems(withAuth({ "apis.basicAuth": AUTH_LINE, "apis.basicAuthPassword": password }));
+    const list = problems(
+      withAuth({ "apis.basicAuth": AUTH_LINE, "apis.basicAuthPassword": password }),
+    );
     expect(list).toEqual([expect.stringMatching(msg)]);
     expect(list[0].startsWith("apis.basicAuthPassword: ")).toBe(true);
     expect(list[0]).not.toContain(password.trim());
@@ -305,32 +706,57 @@ describe("apis.basicAuth and apis.basicAuthPassword", () => {
   });
 
   test("both stored in plaintext are refused, like every secret (splitSecrets as pulumi up runs it)", () => {
-    const groups = { ...baseRaw(), apis: { grpcWeb: true, basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD } };
+    const groups = {
+      ...baseRaw(),
+      apis: { grpcWeb: true, basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD },
+    };
     // Only the pactus group holds encrypted values; the apis group was set without --secret.
     const raw = splitSecrets(groups, (g) => g === "pactus" || g === "host");
     expect(raw.plaintextSecrets).toEqual(["apis.basicAuth", "apis.basicAuthPassword"]);
     expect(raw.apis).toEqual({ grpcWeb: true });
     const list = problems({ ...raw, secrets: { ...baseRaw().secrets, ...raw.secrets } });
     expect(list).toEqual([
-      expect.stringMatching(/^apis\.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuth/),
-      expect.stringMatching(/^apis\.basicAuthPassword: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuthPassword/),
+      expect.stringMatching(
+        /^apis\.basicAuth: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuth/,
+      ),
+      expect.stringMatching(
+        /^apis\.basicAuthPassword: is stored in plaintext; set it with `pulumi config set --path --secret apis\.basicAuthPassword/,
+      ),
     ]);
     expect(list.join("\n")).not.toContain(AUTH_PASSWORD);
   });
 
   test("stored encrypted, they are accepted (the same split, the apis group secret)", () => {
-    const groups = { ...baseRaw(), apis: { basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD } };
+    const groups = {
+      ...baseRaw(),
+      apis: { basicAuth: AUTH_LINE, basicAuthPassword: AUTH_PASSWORD },
+    };
     const raw = splitSecrets(groups, () => true);
     expect(raw.plaintextSecrets).toEqual([]);
-    expect(parseConfig({ ...raw, secrets: { ...baseRaw().secrets, ...raw.secrets } }).config.apis.basicAuth).toBe(true);
+    expect(
+      parseConfig({ ...raw, secrets: { ...baseRaw().secrets, ...raw.secrets } }).config.apis
+        .basicAuth,
+    ).toBe(true);
   });
 
   test("offline render (opaque values): on when both are set, both-or-neither still checked", () => {
-    expect(parseConfig(withAuth({ "apis.basicAuth": OPAQUE_SECRET, "apis.basicAuthPassword": OPAQUE_SECRET })).config.apis.basicAuth).toBe(true);
-    expectProblem(withAuth({ "apis.basicAuth": OPAQUE_SECRET }), "apis.basicAuthPassword", /missing while apis\.basicAuth is set/);
+    expect(
+      parseConfig(
+        withAuth({ "apis.basicAuth": OPAQUE_SECRET, "apis.basicAuthPassword": OPAQUE_SECRET }),
+      ).config.apis.basicAuth,
+    ).toBe(true);
+    expectProblem(
+      withAuth({ "apis.basicAuth": OPAQUE_SECRET }),
+      "apis.basicAuthPassword",
+      /missing while apis\.basicAuth is set/,
+    );
   });
 
   test("a misspelt key is named, with the known keys", () => {
-    expectProblem(baseRaw({ apis: { basicauth: "x" } }), "apis.basicauth", /unknown key; known keys of apis: grpcWeb, jsonrpc, http, basicAuth, basicAuthPassword/);
+    expectProblem(
+      baseRaw({ apis: { basicauth: "x" } }),
+      "apis.basicauth",
+      /unknown key; known keys of apis: grpcWeb, jsonrpc, http, basicAuth, basicAuthPassword/,
+    );
   });
 });
