@@ -53,7 +53,11 @@ export function splitSecrets(
       copy[g] = rest;
       if (value === undefined || value === null || value === "") continue;
       secrets[key] =
-        value === OPAQUE_SECRET ? OPAQUE_SECRET : typeof value === "string" ? value : String(value);
+        value === OPAQUE_SECRET
+          ? OPAQUE_SECRET
+          : typeof value === "string"
+            ? value
+            : JSON.stringify(value);
       if (!isSecret(g, value)) plaintextSecrets.push(key);
     }
   }

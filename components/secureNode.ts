@@ -100,9 +100,9 @@ export class SecureNode extends pulumi.ComponentResource {
       ...(cfg.apis.jsonrpc ? { jsonrpc: `${base}/jsonrpc` } : {}),
       ...(cfg.apis.http ? { http: `${base}/http/api` } : {}),
     };
-    this.checks = nodeSteps.checks.apply((s) => {
+    this.checks = nodeSteps.checks.apply((s): unknown => {
       try {
-        return JSON.parse(s.trim().split("\n").pop() ?? "{}");
+        return JSON.parse(s.trim().split("\n").pop() ?? "{}") as unknown;
       } catch {
         return { raw: s };
       }

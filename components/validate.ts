@@ -749,6 +749,7 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
     );
   else if (typeof pw === "string") {
     // The init helper types the password at the wallet's prompt and refuses what cannot be typed there.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (/[\x00-\x1f\x7f]/.test(pw))
       p.add(
         "pactus.walletPassword",

@@ -3,6 +3,7 @@
 // https://ping.pactus.org), maps the node's name to its address, runs window.runChecks in each origin
 // and prints one JSON object: { "<origin>": { check: result } }.
 // usage: node drive.mjs <bundle.js> <cert.pem> <key.pem> <node-name> <node-ip> <height> <origin-name>...
+/* global window, document -- evaluated in the page, not in Node */
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";

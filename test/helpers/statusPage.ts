@@ -49,10 +49,10 @@ export async function runStatusPage(
     },
     performance,
     TextDecoder,
-    fetch: async (
+    fetch: (
       url: string,
       init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
-    ) => {
+    ): Promise<Response> => {
       requests.push({ url, method: init.method ?? "GET", headers: init.headers ?? {} });
       const body = typeof init.body === "string" ? init.body : undefined;
       const a = answer(url, body);
@@ -60,10 +60,12 @@ export async function runStatusPage(
         typeof a.body === "string" || a.body === undefined
           ? (a.body ?? "")
           : new Blob([Buffer.from(a.body)]);
-      return new Response(a.status === 204 ? null : payload, {
-        status: a.status,
-        headers: a.headers,
-      });
+      return Promise.resolve(
+        new Response(a.status === 204 ? null : payload, {
+          status: a.status,
+          headers: a.headers,
+        }),
+      );
     },
   });
   vm.runInContext(STATUS_JS, context, { filename: "status.js" });

@@ -71,7 +71,7 @@ beforeAll(async () => {
   for (const tool of ["htpasswd", "nginx", "openssl", "unshare", "nsenter", "curl", "ss"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0) {
       throw new Error(
-        `${tool} is not installed (the test command installs it: see .ci/run; htpasswd is in apache2-utils)`,
+        `${tool} is not installed (npm test installs it: tools/setup.sh test; htpasswd is in apache2-utils)`,
       );
     }
   }

@@ -120,7 +120,7 @@ function once(kind) {
         return resolve("refused");
       if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR && status === 0)
         return resolve(`reset ${req.rstCode}`);
-      let good = false;
+      let good;
       try {
         good = k.check(status, Buffer.concat(chunks), trailers);
       } catch {

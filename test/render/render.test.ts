@@ -114,7 +114,7 @@ describe("nginx TLS site", () => {
   test("Authorization reaches the node on all three API locations (basic auth), and preflights allow it", () => {
     const blocks = [
       ...conf.matchAll(
-        /^    location (\/grpc-web\/|~ \^\/jsonrpc\/\?\$|\/http\/) \{\n([\s\S]*?)\n    \}$/gm,
+        /^ {4}location (\/grpc-web\/|~ \^\/jsonrpc\/\?\$|\/http\/) \{\n([\s\S]*?)\n {4}\}$/gm,
       ),
     ];
     expect(blocks.map((b) => b[1])).toEqual(["/grpc-web/", "~ ^/jsonrpc/?$", "/http/"]);

@@ -16,7 +16,7 @@ const SHOT = path.join(ROOT, ".sandbox", "status-page.png");
 
 beforeAll(() => {
   if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium"))
-    throw new Error("chromium is not installed (.ci/run installs it)");
+    throw new Error("chromium is not installed (npm test installs it: tools/setup.sh test)");
   sandboxUp();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-browser-"));
   try {

@@ -115,7 +115,7 @@ beforeAll(() => {
   // The load in the template case must not meet the rate limit.
   setConfig("nginx.rateLimit", "0");
 }, 10 * MIN);
-afterAll(async () => {
+afterAll(() => {
   run("iptables", ["-D", ...ACME_RULE], { allowFail: true });
   fs.rmSync(path.join(env.SANDBOX_DIR, "release", `v${FAKE_VERSION}`), {
     recursive: true,
@@ -204,7 +204,7 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
 
   test(
     "the ACME server refuses the first order: a clear error, nothing on 443, the re-run succeeds",
-    async () => {
+    () => {
       destroy();
       // pebble's HTTP-01 validation (from this machine to the host's port 80) is reset.
       run("iptables", ["-I", ...ACME_RULE]);

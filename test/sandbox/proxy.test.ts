@@ -444,7 +444,7 @@ describe("better than the seed", () => {
                 resolve({
                   status: res.statusCode ?? 0,
                   body: data,
-                  acao: res.headers["access-control-allow-origin"] as string | undefined,
+                  acao: res.headers["access-control-allow-origin"],
                 }),
               );
             },

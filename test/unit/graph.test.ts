@@ -40,6 +40,8 @@ async function run(
   const byUrn = new Map<string, Registered>();
   let outputs: Record<string, unknown> = {};
   await jest.isolateModulesAsync(async () => {
+    // A fresh module registry per run: require, not import, inside isolateModulesAsync.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pulumiIso = require("@pulumi/pulumi") as typeof pulumi;
     await pulumiIso.runtime.setMocks(
       {
@@ -107,11 +109,12 @@ async function run(
       if (secretGroups.includes(k)) secretKeys.push(`pactus-secure-node:${k}`);
     }
     pulumiIso.runtime.setAllConfig(all, secretKeys);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require("../../index") as Record<string, unknown>;
     const resolved: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(program)) {
       resolved[k] = pulumiIso.Output.isInstance(v)
-        ? await new Promise((res) => (v as pulumi.Output<unknown>).apply((x) => res(x)))
+        ? await new Promise((res) => v.apply((x) => res(x)))
         : v;
     }
     outputs = resolved;

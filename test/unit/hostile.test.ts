@@ -552,6 +552,7 @@ describe("1. every config key refuses every hostile payload, naming that key", (
         if (!p.startsWith(`${key}: `))
           throw new Error(`${what}: a problem names another key: ${p.slice(0, 200)}`);
         // Echoed values are JSON-quoted: no raw control character reaches the error output.
+        // eslint-disable-next-line no-control-regex -- control characters are what must not appear
         expect(p).not.toMatch(/[\x00-\x1f\x7f]/);
         if (spec.kind === "secret") expect(p).not.toContain(spec.valid.slice(0, 12));
       }

@@ -115,8 +115,8 @@ PY
 # Everything `up` needs except the host and the engine run: the toolchain and plugins, the services,
 # the release, the DNS record, the stack and its run config. Tests use it to start a host late.
 cmd_prepare() {
-  [ "$(id -u)" = 0 ] || die "run as root (network namespaces, nspawn)"
-  [ -x "$ROOT/node_modules/.bin/jest" ] || (cd "$ROOT" && npm ci --no-audit --no-fund)
+  # Debian packages, npm ci and the toolchain, each only when missing; one line and exit 1 if it cannot.
+  bash "$ROOT/tools/setup.sh" sandbox
   engine_env
   bash "$ROOT/tools/toolchain/install-plugins.sh" "$PULUMI_HOME" >&2
   bash "$SB/services.sh" up

@@ -18,7 +18,7 @@ beforeAll(() => {
     const found =
       spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;
     if (!found)
-      throw new Error(`${tool} is not installed (the test command installs it: see .ci/run)`);
+      throw new Error(`${tool} is not installed (npm test installs it: tools/setup.sh test)`);
   }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "psn-nginx-"));
   execFileSync(
