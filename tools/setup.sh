@@ -25,8 +25,6 @@ PKG_SANDBOX=(pebble debootstrap systemd-container openssh-client iptables iprout
 PKG_TEST=("${PKG_LINT[@]}" "${PKG_SANDBOX[@]}" nginx certbot bind9-dnsutils apache2-utils testssl.sh
   chromium sudo)
 NODE_MIN=20
-# Where npm ci records which package-lock.json it installed.
-LOCK_STAMP=node_modules/.psn-package-lock.sha256
 
 # One line, then stop: what is missing and the command that fixes it.
 need() {
@@ -96,9 +94,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   os_release=${PSN_OS_RELEASE:-/etc/os-release}
   # shellcheck source=/dev/null # the machine's os-release
   os=$(. "$os_release" 2>/dev/null && echo "${ID:-} ${ID_LIKE:-}")
+  os=${os%"${os##*[![:space:]]}"}
   case " $os " in
     *" debian "* | *" ubuntu "*) ;;
-    *) need "missing: ${missing[*]}; this machine is not Debian or Ubuntu ($os_release: '${os# }'), so install them with its own package manager, or use Debian 12/13" ;;
+    *) need "missing: ${missing[*]}; this machine is not Debian or Ubuntu ($os_release: '$os'), so install them with its own package manager, or use Debian 12/13" ;;
   esac
   [ "$(id -u)" = 0 ] || need "missing Debian packages: ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' (or '$cmd' as root)"
 fi
@@ -114,12 +113,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "apt: ${#missing[@]} packages in $(since "$t") s"
 fi
 
-lock_sum=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
-if [ ! -x "$ROOT/node_modules/.bin/jest" ] || [ "$(cat "$ROOT/$LOCK_STAMP" 2>/dev/null)" != "$lock_sum" ]; then
+# npm ci writes node_modules/.package-lock.json: older than package-lock.json means stale.
+if [ ! -x "$ROOT/node_modules/.bin/jest" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
   t=$(now)
   log "npm ci (node_modules missing or older than package-lock.json)"
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || need "npm ci failed (see above)"
-  echo "$lock_sum" >"$ROOT/$LOCK_STAMP"
   log "npm ci in $(since "$t") s"
 fi
 
