@@ -52,6 +52,20 @@ function nodeBin(major: number): string {
   return bin;
 }
 
+/** The machine's proxy and CA settings, which a runner has as part of its network, not of the job. */
+function machineNetworkEnv(): string[] {
+  const keep =
+    /^(https?_proxy|no_proxy|all_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|[A-Z_]*CA_(BUNDLE|CERTS?)|GIT_SSL_CAINFO|GO(PROXY|SUMDB|NOSUMDB|PRIVATE|FLAGS))$/i;
+  const env = Object.entries(process.env)
+    .filter(([k, v]) => keep.test(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+  // npm's global config belongs to the machine's node; setup-node's node would not see it.
+  const cafile = sh("npm", ["config", "get", "cafile"]);
+  if (cafile && cafile !== "null" && cafile !== "undefined")
+    env.push(`npm_config_cafile=${cafile}`);
+  return env;
+}
+
 let clone: string;
 let nodeDir: string;
 beforeAll(() => {
@@ -112,8 +126,10 @@ test(
       if (!step.run) continue;
       expect(nodeDir).not.toBe(""); // setup-node comes before any run step
       const goRoot = sh("go", ["env", "GOROOT"]);
-      // What a runner's shell has: no PSN_* variables, no PSN_BIN_DIR toolchain, CI=true.
+      // What a runner's shell has: no PSN_* variables, no PSN_BIN_DIR toolchain, CI=true; plus this
+      // machine's network settings (its proxy, its CA bundle for the registries).
       const env = [
+        ...machineNetworkEnv(),
         `HOME=${HOME}`,
         `USER=${USER}`,
         `PATH=${nodeDir}:${goRoot}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
