@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { StackConfig } from "./validate";
+import { PING_ORIGIN, StackConfig } from "./validate";
 import {
   GRPC_PORT,
   P2P_PORTS,
@@ -330,7 +330,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   const verifyEnv = {
     PSN_DOMAIN: cfg.domain,
     PSN_APIS: apis.join(" "),
-    PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : (cfg.cors.origins[0] ?? ""),
+    PSN_ORIGIN: cfg.cors.allowAny ? PING_ORIGIN : (cfg.cors.origins[0] ?? ""),
     PSN_TRUSTED: String(!cfg.acme.staging),
     PSN_TIMEOUT: "120",
     PSN_CERT_DIR: p.certDir,

@@ -29,7 +29,7 @@ import {
   planSteps,
   verifySecrets,
 } from "../../components/steps";
-import { StackConfig, parseConfig } from "../../components/validate";
+import { PING_ORIGIN, StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
 import { NETNS_SETUP, nginxMainConf, pactusBin } from "../helpers/local";
@@ -84,7 +84,7 @@ beforeAll(async () => {
   const parsed = parseConfig(
     baseRaw({
       domain: DOMAIN,
-      cors: { origins: ["https://ping.pactus.org"] },
+      cors: { origins: [PING_ORIGIN] },
       secrets: { ...baseRaw().secrets, "apis.basicAuth": out, "apis.basicAuthPassword": PASSWORD },
     }),
   );
@@ -416,13 +416,13 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     const r = exchange(https(p), {
       method: "OPTIONS",
       headers: [
-        "Origin: https://ping.pactus.org",
+        `Origin: ${PING_ORIGIN}`,
         "Access-Control-Request-Method: POST",
         "Access-Control-Request-Headers: authorization,content-type",
       ],
     });
     expect(r.status).toBe(204);
-    expect(r.headers["access-control-allow-origin"]).toBe("https://ping.pactus.org");
+    expect(r.headers["access-control-allow-origin"]).toBe(PING_ORIGIN);
     expect(r.headers["access-control-allow-headers"].split(/,\s*/)).toContain("Authorization");
   });
 
