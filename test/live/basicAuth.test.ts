@@ -32,7 +32,7 @@ import {
 import { PING_ORIGIN, StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
-import { NETNS_SETUP, nginxMainConf, pactusBin } from "../helpers/local";
+import { NETNS_SETUP, nginxMainConf, pactusBin, versionPins } from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -320,7 +320,7 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
   test("gRPC (grpc-js): direct and through /grpc-web over TLS, refused as UNAUTHENTICATED (16) without or with wrong credentials", () => {
     const protoDir = path.join(
       execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-      "github.com/pactus-project/pactus@v1.16.0/www/grpc/proto",
+      `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
     );
     const auths: Record<string, string | undefined> = {
       none: undefined,

@@ -8,8 +8,15 @@ import { parse } from "yaml";
 import { publicPorts } from "../../components/host";
 import { P2P_PORTS } from "../../components/render";
 import { planSteps } from "../../components/steps";
-import { DEFAULT_CORS_ORIGINS, Network, PING_ORIGIN, parseConfig } from "../../components/validate";
+import {
+  DEFAULT_CORS_ORIGINS,
+  DEFAULT_PACTUS_VERSION,
+  Network,
+  PING_ORIGIN,
+  parseConfig,
+} from "../../components/validate";
 import { baseRaw, cfg } from "../helpers/config";
+import { versionPins } from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -44,5 +51,39 @@ describe("the ping origin: one constant for the CORS default and the verify step
   test("Pulumi.yaml names it as the default of cors.origins", () => {
     const doc = parse(read("Pulumi.yaml"));
     expect(doc.config.cors.description).toContain(`(default [${PING_ORIGIN}])`);
+  });
+});
+
+describe("version pins agree", () => {
+  const pkg = JSON.parse(read("package.json"));
+  const lock = JSON.parse(read("package-lock.json"));
+
+  test.each([
+    ["PULUMI_VERSION", "@pulumi/pulumi"],
+    ["COMMAND_PROVIDER_VERSION", "@pulumi/command"],
+  ])("tools/versions.env %s is package.json's (and the lock's) %s", (pin, npmName) => {
+    const want = versionPins()[pin];
+    expect(want).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.dependencies[npmName]).toBe(want);
+    expect(lock.packages[`node_modules/${npmName}`].version).toBe(want);
+  });
+
+  test("tools/versions.env PACTUS_VERSION (the toolchain's daemon) is the default pactus.version", () => {
+    const want = versionPins().PACTUS_VERSION;
+    expect(want).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(DEFAULT_PACTUS_VERSION).toBe(want);
+    expect(parseConfig(baseRaw()).config.pactus.version).toBe(want);
+  });
+
+  test("Pulumi.yaml, the README and the sandbox stack name the same default Pactus version", () => {
+    const pactus = parse(read("Pulumi.yaml")).config.pactus;
+    // A declared default would be the engine's; there is none, the code's applies (validate.ts).
+    if (pactus.default?.version !== undefined)
+      expect(pactus.default.version).toBe(DEFAULT_PACTUS_VERSION);
+    expect(pactus.description).toContain(`(X.Y.Z, default ${DEFAULT_PACTUS_VERSION})`);
+    expect(read("README.md")).toContain(`| \`pactus.version\` | \`${DEFAULT_PACTUS_VERSION}\` |`);
+    // The sandbox installs the release it packs from the toolchain's daemon.
+    const sandbox = parse(read("Pulumi.sandbox.yaml")).config;
+    expect(sandbox["pactus-secure-node:pactus"].version).toBe(versionPins().PACTUS_VERSION);
   });
 });
