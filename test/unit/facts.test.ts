@@ -86,4 +86,16 @@ describe("version pins agree", () => {
     const sandbox = parse(read("Pulumi.sandbox.yaml")).config;
     expect(sandbox["pactus-secure-node:pactus"].version).toBe(versionPins().PACTUS_VERSION);
   });
+
+  test("the toolchain README's table of what is built shows the pins", () => {
+    const table = read("tools/toolchain/README.md");
+    const row = (binary: string) =>
+      new RegExp(`^\\| \`${binary}\`[^|]* \\| \\**([^|*]+?)\\** \\|`, "m").exec(table)?.[1];
+    const p = versionPins();
+    expect(row("pulumi")).toBe(p.PULUMI_VERSION);
+    expect(row("pulumi-language-nodejs")).toBe(p.PULUMI_LANGUAGE_NODEJS_VERSION);
+    expect(row("pulumi-resource-command")).toBe(p.COMMAND_PROVIDER_VERSION);
+    expect(row("pactus-daemon")).toBe(p.PACTUS_VERSION);
+    expect(row("actionlint")).toBe(p.ACTIONLINT_VERSION);
+  });
 });
