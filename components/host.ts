@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { isIP } from "node:net";
+import { P2P_PORTS } from "./render/paths";
 import type { AwsHostConfig, ExistingHostConfig, Network } from "./validate";
 
 /** Canonical's AWS account: the only owner whose Ubuntu AMIs we accept. */
@@ -16,7 +17,7 @@ export function publicPorts(
     { port: 80, protocol: "tcp", why: "HTTP: ACME HTTP-01 and redirect to HTTPS" },
     { port: 443, protocol: "tcp", why: "HTTPS: gRPC-Web, JSON-RPC, HTTP API" },
   ];
-  const p2p = network === "mainnet" ? 21888 : network === "testnet" ? 21777 : undefined;
+  const p2p = P2P_PORTS[network];
   if (p2p) {
     ports.push(
       { port: p2p, protocol: "tcp", why: "Pactus P2P" },

@@ -5,8 +5,12 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { StackConfig } from "./validate";
+import { PING_ORIGIN, StackConfig } from "./validate";
 import {
+  GRPC_PORT,
+  P2P_PORTS,
+  SERVICE_UNIT,
+  SERVICE_USER,
   hostPaths,
   renderCertbotDropIn,
   renderCertbotHook,
@@ -175,14 +179,6 @@ export function hashOf(...parts: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 
-function p2pPort(cfg: StackConfig): string {
-  return cfg.pactus.network === "mainnet"
-    ? "21888"
-    : cfg.pactus.network === "testnet"
-      ? "21777"
-      : "";
-}
-
 export interface PlanOptions {
   sshPort: number;
   /** Pactus init helper script (remote/pactus-init.py). */
@@ -207,14 +203,30 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
         PSN_DROPIN_PATH: p.certbotDropIn,
       }
     : {};
+  const state = { PSN_STATE_DIR: p.stateDir };
+  // Where the node lives: the pactus step installs it there, its undo removes it.
+  const node = {
+    PSN_USER: SERVICE_USER,
+    PSN_HOME: p.pactusHome,
+    PSN_ETC_DIR: p.pactusEtc,
+    PSN_UNIT_PATH: p.unit,
+    PSN_SERVICE: SERVICE_UNIT,
+    PSN_RUN_DIR: p.runDir,
+    ...state,
+  };
   const raw: Omit<StepPlan, "hash">[] = [
     { name: "wait-for-ssh", script: loadScript("wait-ssh.sh"), env: {}, secretStdin: false },
     {
       name: "base",
       script: loadScript("base.sh"),
-      env: { PSN_SSH_PORT: String(opts.sshPort), PSN_P2P_PORT: p2pPort(cfg), PSN_FIREWALL: "true" },
+      env: {
+        PSN_SSH_PORT: String(opts.sshPort),
+        PSN_P2P_PORT: String(P2P_PORTS[cfg.pactus.network] ?? ""),
+        PSN_FIREWALL: "true",
+        ...state,
+      },
       deleteScript: loadScript("base-delete.sh"),
-      deleteEnv: {},
+      deleteEnv: { ...state },
       secretStdin: false,
     },
     {
@@ -228,17 +240,32 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
         PSN_CONFIG: renderPactusConfig(cfg),
         PSN_UNIT: renderPactusUnit(cfg, p),
         PSN_INIT_PY: initPy,
+        ...node,
+        PSN_WORKING_DIR: p.pactusWorkingDir,
+        PSN_CONFIG_PATH: p.pactusConfig,
+        PSN_PASSWORD_FILE: p.passwordFile,
+        PSN_INSTALL_DIR: p.pactusInstallDir,
+        PSN_GRPC_PORT: String(GRPC_PORT),
       },
       deleteScript: loadScript("pactus-delete.sh"),
-      deleteEnv: { PSN_PURGE: String(cfg.pactus.purgeOnDestroy) },
+      deleteEnv: {
+        PSN_PURGE: String(cfg.pactus.purgeOnDestroy),
+        ...node,
+        PSN_INSTALL_ROOT: p.pactusInstallRoot,
+      },
       secretStdin: true,
     },
     {
       name: "nginx-bootstrap",
       script: loadScript("nginx-bootstrap.sh"),
-      env: { PSN_HTTP_CONF: renderNginxHttp(cfg), PSN_WEBROOT: p.acmeWebroot },
+      env: {
+        PSN_HTTP_CONF: renderNginxHttp(cfg),
+        PSN_SITE_PATH: p.nginxHttpSite,
+        PSN_WEBROOT: p.acmeWebroot,
+        ...state,
+      },
       deleteScript: loadScript("nginx-bootstrap-delete.sh"),
-      deleteEnv: { PSN_WEBROOT: p.acmeWebroot },
+      deleteEnv: { PSN_SITE_PATH: p.nginxHttpSite, PSN_WEBROOT: p.acmeWebroot, ...state },
       secretStdin: false,
     },
     {
@@ -256,6 +283,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       script: loadScript("certificate.sh"),
       env: {
         PSN_DOMAIN: cfg.domain,
+        PSN_CERT_DIR: p.certDir,
         PSN_EMAIL: cfg.acme.email,
         PSN_ACME_SERVER: cfg.acme.server,
         PSN_WEBROOT: p.acmeWebroot,
@@ -266,6 +294,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       deleteScript: loadScript("certificate-delete.sh"),
       deleteEnv: {
         PSN_DOMAIN: cfg.domain,
+        PSN_CERT_DIR: p.certDir,
         PSN_HOOK_PATH: p.certbotHook,
         ...(cfg.acme.caBundle
           ? { PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN_PATH: p.certbotDropIn }
@@ -278,12 +307,14 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       script: loadScript("nginx-tls.sh"),
       env: {
         PSN_DOMAIN: cfg.domain,
+        PSN_CERT_DIR: p.certDir,
         PSN_TLS_CONF: renderNginxTls(cfg),
+        PSN_SITE_PATH: p.nginxTlsSite,
         PSN_STATUS_ROOT: p.statusRoot,
         PSN_STATUS_FILES: statusBundle(),
       },
       deleteScript: loadScript("nginx-tls-delete.sh"),
-      deleteEnv: { PSN_STATUS_ROOT: p.statusRoot },
+      deleteEnv: { PSN_SITE_PATH: p.nginxTlsSite, PSN_STATUS_ROOT: p.statusRoot },
       secretStdin: false,
     },
   ];
@@ -299,10 +330,13 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   const verifyEnv = {
     PSN_DOMAIN: cfg.domain,
     PSN_APIS: apis.join(" "),
-    PSN_ORIGIN: cfg.cors.allowAny ? "https://ping.pactus.org" : (cfg.cors.origins[0] ?? ""),
+    PSN_ORIGIN: cfg.cors.allowAny ? PING_ORIGIN : (cfg.cors.origins[0] ?? ""),
     PSN_TRUSTED: String(!cfg.acme.staging),
     PSN_TIMEOUT: "120",
+    PSN_CERT_DIR: p.certDir,
+    PSN_SERVICE: SERVICE_UNIT,
     PSN_WORKING_DIR: p.pactusWorkingDir,
+    PSN_GRPC_PORT: String(GRPC_PORT),
   };
   const verifyScript = loadScript("verify.sh");
   steps.push({

@@ -20,7 +20,9 @@ export const ACME_SERVERS = {
 export const DEFAULT_RELEASE_BASE_URL =
   "https://github.com/pactus-project/pactus/releases/download";
 export const DEFAULT_PACTUS_VERSION = "1.16.0";
-export const DEFAULT_CORS_ORIGINS = ["https://ping.pactus.org"];
+/** The public checker (ping.pactus.org): the default CORS origin, and the Origin the verify step sends. */
+export const PING_ORIGIN = "https://ping.pactus.org";
+export const DEFAULT_CORS_ORIGINS = [PING_ORIGIN];
 
 export type Network = "mainnet" | "testnet" | "localnet";
 

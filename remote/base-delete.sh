@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Undoes step 2: turns off the firewall if we turned it on, removes the packages this stack installed.
+# Inputs: PSN_STATE_DIR.
 set -euo pipefail
 PSN_STEP=base-delete
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
+psn_require_env PSN_STATE_DIR
 
 if [ -f "$PSN_STATE_DIR/ufw-enabled" ]; then
   ufw --force disable >/dev/null 2>&1 || true

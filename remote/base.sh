@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Step 2: packages (only the missing ones), time sync, host firewall.
-# Inputs: PSN_SSH_PORT, PSN_P2P_PORT (empty: no P2P port), PSN_FIREWALL (true|false).
+# Inputs: PSN_SSH_PORT, PSN_P2P_PORT (empty: no P2P port), PSN_FIREWALL (true|false), PSN_STATE_DIR.
 set -euo pipefail
 PSN_STEP=base
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
-psn_require_env PSN_SSH_PORT PSN_FIREWALL
+psn_require_env PSN_SSH_PORT PSN_FIREWALL PSN_STATE_DIR
 
 psn_apt_install nginx certbot curl ca-certificates python3 bind9-dnsutils tar openssl iproute2 psmisc
 if ! dpkg-query -W -f='${Status}' chrony 2>/dev/null | grep -q 'ok installed'; then

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Undoes step 6: deletes the certificate lineage, the hook and the private-CA trust.
+# Inputs: PSN_DOMAIN, PSN_CERT_DIR, PSN_HOOK_PATH, optional PSN_CA_BUNDLE_PATH + PSN_DROPIN_PATH.
 set -euo pipefail
 PSN_STEP=certificate-delete
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
-psn_require_env PSN_DOMAIN PSN_HOOK_PATH
+psn_require_env PSN_DOMAIN PSN_CERT_DIR PSN_HOOK_PATH
 
-if command -v certbot >/dev/null && [ -d "/etc/letsencrypt/live/$PSN_DOMAIN" ]; then
+if command -v certbot >/dev/null && [ -d "$PSN_CERT_DIR" ]; then
   certbot delete --cert-name "$PSN_DOMAIN" --non-interactive >/dev/null 2>&1 || psn_log "warning: certbot delete failed"
 fi
 rm -f "$PSN_HOOK_PATH" "${PSN_CA_BUNDLE_PATH:-/nonexistent}" "${PSN_DROPIN_PATH:-/nonexistent}"

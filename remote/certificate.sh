@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Step 6: a certificate for the domain from the ACME server (HTTP-01 through the webroot), renewed by
 # certbot's timer, with a deploy hook that reloads nginx. No re-issue while a valid one exists.
-# Inputs: PSN_DOMAIN, PSN_EMAIL, PSN_ACME_SERVER, PSN_WEBROOT, PSN_HOOK (hook script),
+# Inputs: PSN_DOMAIN, PSN_CERT_DIR (certbot's live dir of the domain, which nginx reads), PSN_EMAIL,
+#   PSN_ACME_SERVER, PSN_WEBROOT, PSN_HOOK (hook script),
 #   PSN_HOOK_PATH, optional PSN_CA_BUNDLE + PSN_CA_BUNDLE_PATH + PSN_DROPIN + PSN_DROPIN_PATH.
 set -euo pipefail
 PSN_STEP=certificate
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
-psn_require_env PSN_DOMAIN PSN_EMAIL PSN_ACME_SERVER PSN_WEBROOT PSN_HOOK PSN_HOOK_PATH
+psn_require_env PSN_DOMAIN PSN_CERT_DIR PSN_EMAIL PSN_ACME_SERVER PSN_WEBROOT PSN_HOOK PSN_HOOK_PATH
 
 psn_write_file "$PSN_HOOK_PATH" 0755 root:root "$PSN_HOOK" || true
 if [ -n "${PSN_CA_BUNDLE:-}" ]; then
@@ -18,7 +19,7 @@ if [ -n "${PSN_CA_BUNDLE:-}" ]; then
   export REQUESTS_CA_BUNDLE=$PSN_CA_BUNDLE_PATH
 fi
 
-live=/etc/letsencrypt/live/$PSN_DOMAIN
+live=$PSN_CERT_DIR
 renewal=/etc/letsencrypt/renewal/$PSN_DOMAIN.conf
 extra=()
 if [ -s "$live/fullchain.pem" ] && [ -f "$renewal" ]; then

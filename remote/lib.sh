@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Helpers shared by the host steps. At deploy time this file is inlined in place of the
 # `. "$(dirname ...)/lib.sh"` line of each step, so a step is one self-contained `bash -c` script.
-
-PSN_STATE_DIR=/var/lib/pactus-secure-node
+# Host paths, ports and names are never written here or in a step: they are the step's inputs, made from
+# components/render/paths.ts (e.g. PSN_STATE_DIR, where the steps record what destroy must undo).
 
 psn_log() { printf '[%s] %s\n' "${PSN_STEP:-psn}" "$*"; }
 psn_die() {
@@ -72,6 +72,7 @@ psn_apt_install() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
+  psn_require_env PSN_STATE_DIR
   psn_log "installing: ${missing[*]}"
   psn_wait_apt
   export DEBIAN_FRONTEND=noninteractive
@@ -90,11 +91,12 @@ psn_reload_nginx() {
   fi
 }
 
-# psn_nginx_site NAME CONTENT: installs /etc/nginx/sites-available/NAME, enables it, tests the
+# psn_nginx_site PATH CONTENT: installs the site at PATH (in sites-available), enables it, tests the
 # whole nginx config and reloads. On a failed test it puts the previous file back, so the
 # running nginx keeps serving its last good config, and fails the step with nginx's message.
 psn_nginx_site() {
-  local name=$1 content=$2 avail=/etc/nginx/sites-available/$1 enabled=/etc/nginx/sites-enabled/$1
+  local avail=$1 content=$2 name=${1##*/}
+  local enabled=/etc/nginx/sites-enabled/$name
   local backup="" had_link=0 out
   [ -L "$enabled" ] && had_link=1
   if [ -f "$avail" ]; then
@@ -118,9 +120,9 @@ psn_nginx_site() {
   psn_log "nginx site $name installed and reloaded"
 }
 
-# psn_remove_nginx_site NAME: disables and removes a site, then reloads if nginx still runs.
+# psn_remove_nginx_site PATH: disables and removes the site at PATH, then reloads if nginx still runs.
 psn_remove_nginx_site() {
-  rm -f "/etc/nginx/sites-enabled/$1" "/etc/nginx/sites-available/$1"
+  rm -f "/etc/nginx/sites-enabled/${1##*/}" "$1"
   if command -v nginx >/dev/null && systemctl is-active --quiet nginx && nginx -t -q 2>/dev/null; then
     systemctl reload nginx
   fi
@@ -135,30 +137,30 @@ psn_lock_holders() {
   awk -v dev="$dev" '$2 != "->" && $6 == dev && $5 > 0 { print $5 }' /proc/locks | sort -u
 }
 
-# psn_pactus_problem WORKING_DIR: prints why pactus.service is not the healthy node of WORKING_DIR
-# (nothing when it is). `pactus-daemon start` exits 0 when another process holds the working dir's
-# lock, so "active" or "restarted" alone proves nothing: the lock, the MainPID and the gRPC listener
-# must all belong to the unit.
+# psn_pactus_problem SERVICE WORKING_DIR GRPC_PORT: prints why SERVICE (the node's systemd unit) is not
+# the healthy node of WORKING_DIR (nothing when it is). `pactus-daemon start` exits 0 when another
+# process holds the working dir's lock, so "active" or "restarted" alone proves nothing: the lock, the
+# MainPID and the gRPC listener must all belong to the unit.
 psn_pactus_problem() {
-  local wd=$1 main_pid h owner
-  main_pid=$(systemctl show -p MainPID --value pactus.service)
+  local service=$1 wd=$2 port=$3 main_pid h owner
+  main_pid=$(systemctl show -p MainPID --value "$service")
   for h in $(psn_lock_holders "$wd/.pactus.lock"); do
     if [ "$h" != "$main_pid" ]; then
-      printf "the node's lock %s is held by pid %s (%s), not by pactus.service (MainPID %s): the unit's pactus-daemon exits 0 with 'another instance is running?' and restarts in a loop. Stop pid %s (a daemon started by hand?), then run 'pulumi up' again" \
-        "$wd/.pactus.lock" "$h" "$(tr '\0' ' ' <"/proc/$h/cmdline" 2>/dev/null | cut -c1-120)" "$main_pid" "$h"
+      printf "the node's lock %s is held by pid %s (%s), not by %s (MainPID %s): the unit's pactus-daemon exits 0 with 'another instance is running?' and restarts in a loop. Stop pid %s (a daemon started by hand?), then run 'pulumi up' again" \
+        "$wd/.pactus.lock" "$h" "$(tr '\0' ' ' <"/proc/$h/cmdline" 2>/dev/null | cut -c1-120)" "$service" "$main_pid" "$h"
       return 0
     fi
   done
   if [ "$main_pid" = 0 ]; then
-    printf 'pactus.service is not running (%s, %s restarts): %s' "$(systemctl show -p SubState --value pactus.service)" \
-      "$(systemctl show -p NRestarts --value pactus.service)" "$(journalctl -u pactus.service -n 5 --no-pager -o cat 2>&1 | tr '\n' ' ')"
+    printf '%s is not running (%s, %s restarts): %s' "$service" "$(systemctl show -p SubState --value "$service")" \
+      "$(systemctl show -p NRestarts --value "$service")" "$(journalctl -u "$service" -n 5 --no-pager -o cat 2>&1 | tr '\n' ' ')"
     return 0
   fi
-  owner=$(ss -Hltnp 'sport = :50051' | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
+  owner=$(ss -Hltnp "sport = :$port" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
   if [ -z "$owner" ]; then
-    printf 'pactus.service (MainPID %s) does not listen on gRPC port 50051: %s' "$main_pid" \
-      "$(journalctl -u pactus.service -n 5 --no-pager -o cat 2>&1 | tr '\n' ' ')"
+    printf '%s (MainPID %s) does not listen on gRPC port %s: %s' "$service" "$main_pid" "$port" \
+      "$(journalctl -u "$service" -n 5 --no-pager -o cat 2>&1 | tr '\n' ' ')"
   elif [ "$owner" != "$main_pid" ]; then
-    printf 'gRPC port 50051 is held by pid %s, not by pactus.service (MainPID %s)' "$owner" "$main_pid"
+    printf 'gRPC port %s is held by pid %s, not by %s (MainPID %s)' "$port" "$owner" "$service" "$main_pid"
   fi
 }

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Step 7: the HTTPS reverse proxy. Tested with `nginx -t` before reload; a rejected config is rolled
 # back and nginx keeps serving the previous one.
-# Inputs: PSN_DOMAIN, PSN_TLS_CONF (rendered site), PSN_STATUS_ROOT, PSN_STATUS_FILES ("<name> <base64>"
-#   lines: the status page).
+# Inputs: PSN_DOMAIN, PSN_CERT_DIR (its certificate's), PSN_TLS_CONF (rendered site), PSN_SITE_PATH (where
+#   it goes), PSN_STATUS_ROOT, PSN_STATUS_FILES ("<name> <base64>" lines: the status page).
 set -euo pipefail
 PSN_STEP=nginx-tls
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
-psn_require_env PSN_DOMAIN PSN_TLS_CONF PSN_STATUS_ROOT PSN_STATUS_FILES
+psn_require_env PSN_DOMAIN PSN_CERT_DIR PSN_TLS_CONF PSN_SITE_PATH PSN_STATUS_ROOT PSN_STATUS_FILES
 
-[ -s "/etc/letsencrypt/live/$PSN_DOMAIN/fullchain.pem" ] ||
+[ -s "$PSN_CERT_DIR/fullchain.pem" ] ||
   psn_die "no certificate for $PSN_DOMAIN yet (the certificate step must succeed first)"
 install -d -m 0755 "$PSN_STATUS_ROOT"
 while read -r name data; do
@@ -18,4 +18,4 @@ while read -r name data; do
   [[ "$name" =~ ^[a-z0-9][a-z0-9._-]*$ ]] || psn_die "bad status page file name '$name'"
   psn_write_file "$PSN_STATUS_ROOT/$name" 0644 root:root "$(printf '%s' "$data" | base64 -d)" || true
 done <<<"$PSN_STATUS_FILES"
-psn_nginx_site pactus.conf "$PSN_TLS_CONF"
+psn_nginx_site "$PSN_SITE_PATH" "$PSN_TLS_CONF"

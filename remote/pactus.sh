@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Step 3: the pinned Pactus release, checksum-verified, under systemd as its own user, APIs on loopback.
 # Inputs: PSN_VERSION, PSN_NETWORK, PSN_RELEASE_BASE_URL, PSN_VALIDATORS, PSN_CONFIG (config.toml),
-#   PSN_UNIT (systemd unit), PSN_INIT_PY (the pty init helper).
+#   PSN_UNIT (systemd unit), PSN_INIT_PY (the pty init helper); where things go: PSN_USER (service user),
+#   PSN_HOME (its home), PSN_WORKING_DIR, PSN_CONFIG_PATH, PSN_ETC_DIR, PSN_PASSWORD_FILE, PSN_INSTALL_DIR
+#   (versioned, in the install root), PSN_UNIT_PATH, PSN_SERVICE (unit name), PSN_RUN_DIR, PSN_STATE_DIR,
+#   PSN_GRPC_PORT (the node's gRPC port on loopback).
 # PSN_SECRETS (set from the step's secret stdin, never from argv): WALLET_PASSWORD=<base64> and
 #   optionally MNEMONIC=<base64> and BASIC_AUTH=<base64> (apis.basicAuth, `user:<bcrypt hash>`) lines.
 #   Secrets are never in argv or output.
@@ -10,13 +13,15 @@ PSN_STEP=pactus
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
-psn_require_env PSN_VERSION PSN_NETWORK PSN_RELEASE_BASE_URL PSN_VALIDATORS PSN_CONFIG PSN_UNIT PSN_INIT_PY
+psn_require_env PSN_VERSION PSN_NETWORK PSN_RELEASE_BASE_URL PSN_VALIDATORS PSN_CONFIG PSN_UNIT PSN_INIT_PY \
+  PSN_USER PSN_HOME PSN_WORKING_DIR PSN_CONFIG_PATH PSN_ETC_DIR PSN_PASSWORD_FILE PSN_INSTALL_DIR \
+  PSN_UNIT_PATH PSN_SERVICE PSN_RUN_DIR PSN_STATE_DIR PSN_GRPC_PORT
 umask 077
 
-user=pactus home=/var/lib/pactus wd=/var/lib/pactus/node etc=/etc/pactus
-install_dir=/opt/pactus/$PSN_VERSION
-unit=/etc/systemd/system/pactus.service
-run_dir=/run/pactus-secure-node
+user=$PSN_USER home=$PSN_HOME wd=$PSN_WORKING_DIR etc=$PSN_ETC_DIR
+install_dir=$PSN_INSTALL_DIR
+unit=$PSN_UNIT_PATH service=$PSN_SERVICE
+run_dir=$PSN_RUN_DIR
 
 password=$(psn_secret WALLET_PASSWORD)
 mnemonic=$(psn_secret MNEMONIC)
@@ -74,8 +79,8 @@ else
   done
   printf '%s\n' "$actual" >"$src/.sha256"
   chmod 0755 "$src" "$src"/pactus-*
-  mkdir -p /opt/pactus
-  chmod 0755 /opt/pactus
+  mkdir -p "$(dirname "$install_dir")"
+  chmod 0755 "$(dirname "$install_dir")"
   rm -rf "$install_dir.psn-new"
   mv "$src" "$install_dir.psn-new"
   mv -T "$install_dir.psn-new" "$install_dir"
@@ -91,14 +96,14 @@ if ! id -u "$user" >/dev/null 2>&1; then
 fi
 install -d -m 0750 -o root -g "$user" "$etc"
 install -d -m 0700 -o "$user" -g "$user" "$home"
-if psn_write_file "$etc/wallet-password" 0600 "$user:$user" "$password"; then changed=1; fi
+if psn_write_file "$PSN_PASSWORD_FILE" 0600 "$user:$user" "$password"; then changed=1; fi
 
 # 3. Working dir: initialised once (new wallet, or restored from the mnemonic), through a pty helper.
 if [ ! -f "$wd/genesis.json" ]; then
   install -d -m 0700 -o root -g root "$run_dir"
   printf '%s' "$PSN_INIT_PY" >"$run_dir/pactus-init.py"
   args=(--bin-dir "$install_dir" --working-dir "$wd" --network "$PSN_NETWORK" --val-num "$PSN_VALIDATORS"
-    --password-file "$etc/wallet-password")
+    --password-file "$PSN_PASSWORD_FILE")
   if [ -n "$mnemonic" ]; then
     printf '%s' "$mnemonic" >"$run_dir/mnemonic"
     chown "$user:$user" "$run_dir/mnemonic"
@@ -121,26 +126,26 @@ fi
 psn_pactus_config "$PSN_CONFIG" "$basic_auth"
 if [ -n "$basic_auth" ]; then psn_log "config.toml: the APIs require basic auth (apis.basicAuth)"; fi
 unset basic_auth
-if psn_write_file "$wd/config.toml" 0640 "$user:$user" "$config_toml"; then changed=1; fi
+if psn_write_file "$PSN_CONFIG_PATH" 0640 "$user:$user" "$config_toml"; then changed=1; fi
 if psn_write_file "$unit" 0644 root:root "$PSN_UNIT"; then
   systemctl daemon-reload
   changed=1
 fi
-systemctl enable pactus.service >/dev/null 2>&1
+systemctl enable "$service" >/dev/null 2>&1
 
 # 5. (Re)start only when something changed or it is not running; then wait for gRPC on loopback.
-if [ "$changed" = 1 ] || ! systemctl is-active --quiet pactus.service; then
-  psn_log "restarting pactus.service"
-  systemctl restart pactus.service
+if [ "$changed" = 1 ] || ! systemctl is-active --quiet "$service"; then
+  psn_log "restarting $service"
+  systemctl restart "$service"
 fi
 # Healthy = gRPC opened by the unit's own process, which holds the working dir's lock.
 problem=unknown
 for _ in $(seq 1 60); do
-  problem=$(psn_pactus_problem "$wd")
+  problem=$(psn_pactus_problem "$service" "$wd" "$PSN_GRPC_PORT")
   [ -n "$problem" ] || break
   sleep 1
 done
-[ -z "$problem" ] || psn_die "pactus.service is not serving gRPC after 60 s: $problem"
-pid=$(systemctl show -p MainPID --value pactus.service)
-psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on 127.0.0.1:50051"
+[ -z "$problem" ] || psn_die "$service is not serving gRPC after 60 s: $problem"
+pid=$(systemctl show -p MainPID --value "$service")
+psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on loopback port $PSN_GRPC_PORT"
 if [ -f "$PSN_STATE_DIR/validators.json" ]; then cat "$PSN_STATE_DIR/validators.json"; fi

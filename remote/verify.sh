@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Step 8: the ping.pactus.org checks over HTTPS from another origin, plus: the served certificate is
-# the one on disk, and the process answering gRPC is systemd's pactus.service (not a stray instance).
+# the one on disk, and the process answering gRPC is the node's systemd unit (not a stray instance).
 # Prints one JSON line with the results. Inputs: PSN_DOMAIN, PSN_APIS ("grpcWeb jsonrpc http"),
 # PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s),
-# PSN_WORKING_DIR (the node's, whose lock must belong to pactus.service).
+# PSN_CERT_DIR (certbot's live dir of the domain), PSN_SERVICE (the node's unit), PSN_WORKING_DIR (the
+# node's, whose lock must belong to that unit), PSN_GRPC_PORT (the node's gRPC port on loopback).
 # With apis.basicAuth, PSN_SECRETS (from the step's secret stdin) holds API_USER=<base64> and
 # API_PASSWORD=<base64>: every check then sends `Authorization: Basic …`, from a 0600 header file so the
 # credentials are never in curl's argv.
@@ -11,7 +12,7 @@ set -euo pipefail
 PSN_STEP=verify
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT PSN_WORKING_DIR
+psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT PSN_CERT_DIR PSN_SERVICE PSN_WORKING_DIR PSN_GRPC_PORT
 
 api_user=$(psn_secret API_USER)
 api_password=$(psn_secret API_PASSWORD)
@@ -37,10 +38,10 @@ cors_ok() {
 
 served=$(openssl s_client -connect 127.0.0.1:443 -servername "$PSN_DOMAIN" </dev/null 2>/dev/null |
   openssl x509 -noout -fingerprint -sha256 2>/dev/null || true)
-ondisk=$(openssl x509 -in "/etc/letsencrypt/live/$PSN_DOMAIN/cert.pem" -noout -fingerprint -sha256)
-[ "$served" = "$ondisk" ] || psn_die "nginx serves a different certificate than /etc/letsencrypt/live/$PSN_DOMAIN (${served:-none})"
+ondisk=$(openssl x509 -in "$PSN_CERT_DIR/cert.pem" -noout -fingerprint -sha256)
+[ "$served" = "$ondisk" ] || psn_die "nginx serves a different certificate than $PSN_CERT_DIR (${served:-none})"
 
-problem=$(psn_pactus_problem "$PSN_WORKING_DIR")
+problem=$(psn_pactus_problem "$PSN_SERVICE" "$PSN_WORKING_DIR" "$PSN_GRPC_PORT")
 [ -z "$problem" ] || psn_die "$problem"
 
 # Marks that the node refused a call as Unauthenticated (basic_auth): no point in retrying, verify stops.

@@ -1,23 +1,50 @@
-/** Where things live on the host. One table, shared by the renderers, the steps and the tests. */
+/**
+ * Where things live on the host. One table, shared by the renderers, the steps (which pass these values
+ * to the host scripts as inputs: the scripts in remote/ name no path or port of their own) and the tests.
+ */
+import type { Network } from "../validate";
+
+/** The node's gRPC port. The JSON-RPC and HTTP gateways and nginx's gRPC-Web location call it. */
+export const GRPC_PORT = 50051;
+
+/** The node's API listeners, all on loopback: only nginx faces the internet. */
 export const PORTS = {
-  grpc: "127.0.0.1:50051",
+  grpc: `127.0.0.1:${GRPC_PORT}`,
   jsonrpc: "127.0.0.1:8545",
   http: "127.0.0.1:8080",
 } as const;
 
+/**
+ * The node's P2P port per network (Pactus's defaults, which config.toml keeps), opened to the internet
+ * by the cloud firewall (components/host.ts) and ufw (the base step). localnet has none.
+ */
+export const P2P_PORTS: Readonly<Record<Network, number | undefined>> = {
+  mainnet: 21888,
+  testnet: 21777,
+  localnet: undefined,
+};
+
 export const SERVICE_USER = "pactus";
+/** The node's systemd unit. */
+export const SERVICE_UNIT = "pactus.service";
 
 export function hostPaths(domain: string, version: string) {
+  const pactusInstallRoot = "/opt/pactus";
+  const pactusHome = "/var/lib/pactus";
+  const pactusEtc = "/etc/pactus";
   return {
+    /** Holds one dir per installed release; removed on destroy. */
+    pactusInstallRoot,
     /** Versioned install dir of the release binaries. */
-    pactusInstallDir: `/opt/pactus/${version}`,
-    pactusHome: "/var/lib/pactus",
+    pactusInstallDir: `${pactusInstallRoot}/${version}`,
+    /** The service user's home. Kept on destroy unless purgeOnDestroy. */
+    pactusHome,
     /** Working dir: wallet (validator keys) and chain data. Kept on destroy unless purgeOnDestroy. */
-    pactusWorkingDir: "/var/lib/pactus/node",
-    pactusConfig: "/var/lib/pactus/node/config.toml",
-    pactusEtc: "/etc/pactus",
-    passwordFile: "/etc/pactus/wallet-password",
-    unit: "/etc/systemd/system/pactus.service",
+    pactusWorkingDir: `${pactusHome}/node`,
+    pactusConfig: `${pactusHome}/node/config.toml`,
+    pactusEtc,
+    passwordFile: `${pactusEtc}/wallet-password`,
+    unit: `/etc/systemd/system/${SERVICE_UNIT}`,
     nginxHttpSite: "/etc/nginx/sites-available/pactus-http.conf",
     nginxTlsSite: "/etc/nginx/sites-available/pactus.conf",
     acmeWebroot: "/var/www/pactus-acme",
@@ -26,7 +53,10 @@ export function hostPaths(domain: string, version: string) {
     certbotHook: "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh",
     acmeCaBundle: "/etc/pactus-secure-node/acme-ca.pem",
     certbotDropIn: "/etc/systemd/system/certbot.service.d/50-pactus-acme-ca.conf",
+    /** What the steps record for destroy: packages they installed, the default site they disabled. */
     stateDir: "/var/lib/pactus-secure-node",
+    /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
+    runDir: "/run/pactus-secure-node",
   };
 }
 

@@ -1,4 +1,4 @@
-import { RawConfig, StackConfig, parseConfig } from "../../components/validate";
+import { PING_ORIGIN, RawConfig, StackConfig, parseConfig } from "../../components/validate";
 
 /** A valid existing-host configuration; tests override one value at a time. */
 export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
@@ -9,7 +9,7 @@ export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
     dns: { provider: "none" },
     pactus: { network: "mainnet", validators: 1 },
     apis: { grpcWeb: true, jsonrpc: true, http: true },
-    cors: { origins: ["https://ping.pactus.org"] },
+    cors: { origins: [PING_ORIGIN] },
     secrets: {
       "pactus.walletPassword": "correct horse battery",
       "host.privateKey":

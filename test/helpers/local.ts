@@ -2,6 +2,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/** The pins of tools/versions.env (plain KEY=value lines), e.g. PACTUS_VERSION: the toolchain's daemon. */
+export function versionPins(): Record<string, string> {
+  const text = fs.readFileSync(
+    path.resolve(__dirname, "..", "..", "tools", "versions.env"),
+    "utf8",
+  );
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
 /** The toolchain's bin dir with pactus-daemon (npm test sets PSN_BIN_DIR). */
 export function pactusBin(): string {
   const dir = process.env.PSN_BIN_DIR;

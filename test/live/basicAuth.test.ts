@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { basicAuthDigest } from "../../components/config";
-import { renderNginxTls, renderPactusConfig } from "../../components/render";
+import { PORTS, renderNginxTls, renderPactusConfig } from "../../components/render";
 import {
   StepPlan,
   buildCommand,
@@ -29,10 +29,10 @@ import {
   planSteps,
   verifySecrets,
 } from "../../components/steps";
-import { StackConfig, parseConfig } from "../../components/validate";
+import { PING_ORIGIN, StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
-import { NETNS_SETUP, nginxMainConf, pactusBin } from "../helpers/local";
+import { NETNS_SETUP, nginxMainConf, pactusBin, versionPins } from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -84,7 +84,7 @@ beforeAll(async () => {
   const parsed = parseConfig(
     baseRaw({
       domain: DOMAIN,
-      cors: { origins: ["https://ping.pactus.org"] },
+      cors: { origins: [PING_ORIGIN] },
       secrets: { ...baseRaw().secrets, "apis.basicAuth": out, "apis.basicAuthPassword": PASSWORD },
     }),
   );
@@ -157,14 +157,14 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(ng, "sites", "pactus.conf"), renderNginxTls(config));
   fs.writeFileSync(path.join(ng, "nginx.conf"), nginxMainConf(ng, { extra: "daemon off;" }));
 
-  // Stand-ins for what only a real host has: systemd's MainPID of pactus.service; and a curl that logs
+  // Stand-ins for what only a real host has: systemd's MainPID of the node's unit; and a curl that logs
   // its argv (the credentials must never be there).
   const shim = path.join(tmp, "shim");
   fs.mkdirSync(shim);
   fs.writeFileSync(
     path.join(shim, "systemctl"),
     `#!/bin/sh
-[ "$*" = "show -p MainPID --value pactus.service" ] && exec cat ${tmp}/daemon.pid
+[ "$*" = "show -p MainPID --value ${verifyStep.env.PSN_SERVICE}" ] && exec cat ${tmp}/daemon.pid
 echo "systemctl shim: unexpected $*" >&2; exit 1
 `,
     { mode: 0o755 },
@@ -196,6 +196,8 @@ exec /usr/bin/curl "$@"
   ) {
     await new Promise((r) => setTimeout(r, 20));
   }
+  // certbot's live dir, which nginx and verify.sh read, is under the tmpfs mounted here.
+  expect(verifyStep.env.PSN_CERT_DIR).toBe(`/etc/letsencrypt/live/${DOMAIN}`);
   sh(
     `
 set -euo pipefail
@@ -203,7 +205,7 @@ ${NETNS_SETUP}
 mkdir -p /etc/letsencrypt /var/log/nginx
 mount -t tmpfs psn-test /etc/letsencrypt
 mount -t tmpfs psn-test /var/log/nginx
-live=/etc/letsencrypt/live/${DOMAIN}
+live=$CERT_DIR
 mkdir -p "$live"
 cp "$T/fullchain.pem" "$T/privkey.pem" "$live/"
 cp "$T/fullchain.pem" "$live/cert.pem"
@@ -212,13 +214,13 @@ echo $! >"$T/daemon.pid"
 nginx -c "$T/nginx/nginx.conf" </dev/null >"$T/nginx/out.log" 2>&1 &
 echo $! >"$T/nginx.pid"
 `,
-    { T: tmp, BIN: pactusBin() },
+    { T: tmp, BIN: pactusBin(), CERT_DIR: verifyStep.env.PSN_CERT_DIR },
   );
   // Block 1, asked with the credentials.
   sh(
     `for _ in $(seq 1 120); do
   curl -s -H "Authorization: $AUTH" -H 'Content-Type: application/json' \\
-    -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_blockchain_info","params":{}}' http://127.0.0.1:8545/ |
+    -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_blockchain_info","params":{}}' http://${PORTS.jsonrpc}/ |
     grep -q '"last_block_height":[1-9]' && curl -sk -o /dev/null --resolve ${DOMAIN}:443:127.0.0.1 https://${DOMAIN}/ && exit 0
   sleep 0.5
 done
@@ -318,7 +320,7 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
   test("gRPC (grpc-js): direct and through /grpc-web over TLS, refused as UNAUTHENTICATED (16) without or with wrong credentials", () => {
     const protoDir = path.join(
       execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-      "github.com/pactus-project/pactus@v1.16.0/www/grpc/proto",
+      `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
     );
     const auths: Record<string, string | undefined> = {
       none: undefined,
@@ -327,7 +329,7 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
       wrongUser: basic("bob", PASSWORD),
     };
     const cases = Object.entries(auths).flatMap(([k, authorization]) => [
-      { name: `direct-${k}`, target: "127.0.0.1:50051", prefix: "", authorization },
+      { name: `direct-${k}`, target: PORTS.grpc, prefix: "", authorization },
       {
         name: `nginx-${k}`,
         target: "127.0.0.1:443",
@@ -379,7 +381,7 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     exchange(url, { headers: auth ? [`Authorization: ${auth}`] : [] });
 
   test.each([
-    ["direct", "http://127.0.0.1:8545/", "http://127.0.0.1:8080"],
+    ["direct", `http://${PORTS.jsonrpc}/`, `http://${PORTS.http}`],
     ["through nginx (/jsonrpc, /http/)", https("/jsonrpc"), https("")],
   ])(
     "JSON-RPC and HTTP %s: refused without or with wrong credentials, answered with the right ones",
@@ -414,13 +416,13 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     const r = exchange(https(p), {
       method: "OPTIONS",
       headers: [
-        "Origin: https://ping.pactus.org",
+        `Origin: ${PING_ORIGIN}`,
         "Access-Control-Request-Method: POST",
         "Access-Control-Request-Headers: authorization,content-type",
       ],
     });
     expect(r.status).toBe(204);
-    expect(r.headers["access-control-allow-origin"]).toBe("https://ping.pactus.org");
+    expect(r.headers["access-control-allow-origin"]).toBe(PING_ORIGIN);
     expect(r.headers["access-control-allow-headers"].split(/,\s*/)).toContain("Authorization");
   });
 

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderPactusConfig } from "../../components/render";
+import { PORTS, renderPactusConfig } from "../../components/render";
 import { cfg } from "../helpers/config";
 import { NETNS_SETUP, pactusBin } from "../helpers/local";
 
@@ -85,7 +85,7 @@ describe("the rendered config.toml in pactus-daemon v1.16", () => {
       .split("\n")
       .filter(Boolean)
       .map((l) => l.split(/\s+/)[3]);
-    for (const port of ["50051", "8545", "8080"]) expect(listeners).toContain(`127.0.0.1:${port}`);
+    for (const listen of Object.values(PORTS)) expect(listeners).toContain(listen);
     // Localnet's defaults would open gRPC/JSON-RPC/HTTP and the HTML UI on [::]: none of that survives.
     const publicApi = listeners.filter(
       (a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a),

@@ -1,6 +1,6 @@
 /**
  * Google's grpc-web client (what ping.pactus.org uses) and fetch in headless Chromium, on a page from
- * another origin, against the proxy `pulumi up` deployed in the sandbox (part of issue 6).
+ * another origin, against the proxy `pulumi up` deployed in the sandbox.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * The end-to-end run (issue 5): the real Pulumi engine deploys the sandbox stack into a real systemd
+ * The end-to-end run: the real Pulumi engine deploys the sandbox stack into a real systemd
  * host over SSH, with pebble as the ACME server and the real Pactus daemon. The steps depend on each
  * other and run in order; each asserts what it changed on the host.
  */

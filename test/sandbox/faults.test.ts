@@ -1,5 +1,5 @@
 /**
- * Issue 7, faults: what real networks and operators do to a deployment, injected into the sandbox
+ * Faults: what real networks and operators do to a deployment, injected into the sandbox
  * (real engine, real systemd host, pebble, the real daemon). Each case shows what happens and that a
  * plain re-run of `pulumi up` then succeeds. Figures (outcome, time to recover) print at the end.
  */

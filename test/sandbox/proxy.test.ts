@@ -1,8 +1,9 @@
 /**
  * The reverse proxy as deployed by `pulumi up` in the sandbox, driven from outside the host with real
  * clients (curl over HTTP/2 and grpc-js over TLS) and compared with what the daemon answers on its own
- * loopback: issue 6's seed parity and "better than the seed" items, and issue 7's testssl.sh check. The
- * browser cases are in browser.test.ts, the benchmark in tools/bench (a script, not a timed test).
+ * loopback: parity with the seed (the runbook's nginx config, tools/bench/seed-site.conf), where it does
+ * better than the seed, and the testssl.sh check. The browser cases are in browser.test.ts, the
+ * benchmark in tools/bench (a script, not a timed test).
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";

@@ -1,5 +1,5 @@
 /**
- * Issue 7, security checks: hostile input through the config never reaches a shell or an nginx file
+ * Security checks: hostile input through the config never reaches a shell or an nginx file
  * unquoted.
  *
  * 1. Every config key (read from KNOWN_KEYS: a new key fails here until it is listed in KEYS) gets

@@ -77,6 +77,95 @@ describe("a change re-runs exactly the steps it affects (and verify, which re-ch
   });
 });
 
+describe("a host path or port of components/render/paths.ts re-runs exactly the steps it reaches", () => {
+  type Paths = typeof import("../../components/render/paths");
+  /** Step hashes of the base config with paths.ts changed as `over` says (a fresh module graph). */
+  function hashesWith(
+    over: (p: ReturnType<Paths["hostPaths"]>) => object,
+    consts: Record<string, unknown> = {},
+  ): Record<StepName, string> {
+    let out: Record<StepName, string> | undefined;
+    jest.isolateModules(() => {
+      jest.doMock("../../components/render/paths", () => {
+        const real = jest.requireActual<Paths>("../../components/render/paths");
+        return {
+          ...real,
+          ...consts,
+          hostPaths: (d: string, v: string) => ({
+            ...real.hostPaths(d, v),
+            ...over(real.hostPaths(d, v)),
+          }),
+        };
+      });
+      // requireActual: the module itself, whose own imports of paths.ts get the mock above.
+      const steps =
+        jest.requireActual<typeof import("../../components/steps")>("../../components/steps");
+      const helpers = jest.requireActual<typeof import("../helpers/config")>("../helpers/config");
+      out = Object.fromEntries(
+        steps.planSteps(helpers.cfg(), { sshPort: 22 }).map((s) => [s.name, s.hash]),
+      ) as Record<StepName, string>;
+    });
+    return out!;
+  }
+  const changedWith = (
+    over: Parameters<typeof hashesWith>[0],
+    consts?: Record<string, unknown>,
+  ) => {
+    const a = hashes();
+    const b = hashesWith(over, consts);
+    return (Object.keys(a) as StepName[]).filter((k) => a[k] !== b[k]);
+  };
+
+  test("unchanged paths.ts, the same hashes as without the mock", () => {
+    expect(changedWith(() => ({}))).toEqual([]);
+  });
+
+  test.each<[string, (p: ReturnType<Paths["hostPaths"]>) => object, StepName[]]>([
+    [
+      "stateDir (packages, ufw, default site, validators.json)",
+      () => ({ stateDir: "/var/lib/psn-state" }),
+      ["base", "pactus", "nginx-bootstrap", "verify"],
+    ],
+    [
+      "pactusWorkingDir (the pactus step, its unit, verify's lock check)",
+      () => ({ pactusWorkingDir: "/srv/pactus/node" }),
+      ["pactus", "verify"],
+    ],
+    [
+      "pactusInstallRoot (the pactus undo)",
+      () => ({ pactusInstallRoot: "/srv/opt" }),
+      ["pactus", "verify"],
+    ],
+    [
+      "certDir (certbot's live dir: certificate, the TLS site, verify)",
+      (p) => ({ certDir: p.certDir.replace("/etc/", "/srv/") }),
+      ["certificate", "nginx-tls", "verify"],
+    ],
+    [
+      "nginxTlsSite",
+      () => ({ nginxTlsSite: "/etc/nginx/sites-available/node.conf" }),
+      ["nginx-tls", "verify"],
+    ],
+    [
+      "acmeWebroot (the port-80 site and certbot)",
+      () => ({ acmeWebroot: "/srv/acme" }),
+      ["nginx-bootstrap", "certificate", "verify"],
+    ],
+  ])("%s", (_what, over, expected) => {
+    expect(changedWith(over)).toEqual(expected);
+  });
+
+  test("GRPC_PORT (config.toml, the gRPC-Web upstream, the listener checks)", () => {
+    const real = jest.requireActual<Paths>("../../components/render/paths");
+    expect(
+      changedWith(() => ({}), {
+        GRPC_PORT: 50999,
+        PORTS: { ...real.PORTS, grpc: "127.0.0.1:50999" },
+      }),
+    ).toEqual(["pactus", "nginx-tls", "verify"]);
+  });
+});
+
 describe("apis.basicAuth: the line is secret, its digest decides the pactus step's hash", () => {
   const LINE = "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6";
   const OTHER = "alice:$2y$05$Xf0Y3LgvQJ8mBv0mCj1V6uJq8s0wYk0eQmXl0m1b5wQ5uQ0m3Yf6K";
