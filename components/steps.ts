@@ -212,7 +212,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
     {
       name: "base",
       script: loadScript("base.sh"),
-      env: { PSN_SSH_PORT: String(opts.sshPort), PSN_P2P_PORT: p2pPort(cfg), PSN_FIREWALL: "true" },
+      env: { PSN_SSH_PORT: String(opts.sshPort), PSN_P2P_PORT: p2pPort(cfg) },
       deleteScript: loadScript("base-delete.sh"),
       deleteEnv: {},
       secretStdin: false,
