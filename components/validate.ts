@@ -58,7 +58,6 @@ export interface StackConfig {
     releaseBaseUrl: string;
     validators: number;
     purgeOnDestroy: boolean;
-    restoreFromMnemonic: boolean;
   };
   /**
    * basicAuth: whether apis.basicAuth is set, i.e. the node demands `Authorization: Basic` on every
@@ -669,7 +668,6 @@ function parsePactus(
     releaseBaseUrl,
     validators,
     purgeOnDestroy,
-    restoreFromMnemonic: secrets["pactus.mnemonic"] !== undefined,
   };
 }
 

@@ -15,7 +15,6 @@ export function hostPaths(domain: string, version: string) {
     /** Working dir: wallet (validator keys) and chain data. Kept on destroy unless purgeOnDestroy. */
     pactusWorkingDir: "/var/lib/pactus/node",
     pactusConfig: "/var/lib/pactus/node/config.toml",
-    pactusEtc: "/etc/pactus",
     passwordFile: "/etc/pactus/wallet-password",
     unit: "/etc/systemd/system/pactus.service",
     nginxHttpSite: "/etc/nginx/sites-available/pactus-http.conf",
@@ -26,7 +25,6 @@ export function hostPaths(domain: string, version: string) {
     certbotHook: "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh",
     acmeCaBundle: "/etc/pactus-secure-node/acme-ca.pem",
     certbotDropIn: "/etc/systemd/system/certbot.service.d/50-pactus-acme-ca.conf",
-    stateDir: "/var/lib/pactus-secure-node",
   };
 }
 
