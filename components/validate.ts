@@ -1,8 +1,9 @@
 /**
  * Pure validation of the stack configuration. No Pulumi, no I/O: `pulumi up` (via components/config.ts)
  * and the offline `npm run render` (tools/render.ts) both feed raw values through `parseConfig`, so they
- * give the same errors. Every value that later reaches a rendered file or a shell command passes a
- * whitelist here first.
+ * give the same errors (except that render takes a required secret that is not set as a placeholder:
+ * ParseOptions). Every value that later reaches a rendered file or a shell command passes a whitelist
+ * here first. One parser per config group (parseDomain … parseNginx); parseConfig composes them.
  */
 import { isIP } from "node:net";
 import { compareSync as bcryptCompare } from "bcryptjs";
@@ -107,7 +108,11 @@ export const SECRET_KEYS = [
 ] as const;
 
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
+  constructor(
+    public readonly problems: string[],
+    /** Required secrets not set, when parseConfig took them as placeholders (not in the message). */
+    public readonly missingSecrets: MissingSecret[] = [],
+  ) {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n"),
@@ -150,11 +155,43 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
 /** The config groups (objects) of the project namespace, besides `domain`. */
 export const GROUPS = Object.keys(KNOWN_KEYS);
 
+/**
+ * A required secret that is not set. `pulumi up` refuses it as the problem
+ * `<key>: missing[ <when>]; <fix>`; the offline render notes it and renders a placeholder instead.
+ */
+export interface MissingSecret {
+  key: string;
+  /** When the key is required, e.g. "for host.provider existing"; "" when always. */
+  when: string;
+  /** What needs it and the command that sets it. */
+  fix: string;
+}
+
+export interface ParseOptions {
+  /**
+   * "refuse" (`pulumi up`): a missing required secret is a problem like any other. "placeholder"
+   * (offline render): it is reported in `missingSecrets` instead, and validation goes on as if it
+   * were set to a value not known here (OPAQUE_SECRET), as a `{secure: …}` value is.
+   */
+  missingSecrets?: "refuse" | "placeholder";
+}
+
 /** Collects problems; each names its key and the fix. */
 class Problems {
   readonly list: string[] = [];
+  readonly missingSecrets: MissingSecret[] = [];
+  constructor(private readonly missing: ParseOptions["missingSecrets"] = "refuse") {}
   add(key: string, msg: string) {
     this.list.push(`${key}: ${msg}`);
+  }
+  /** A required secret that is not set: what the validation goes on with (see ParseOptions). */
+  missingSecret(m: MissingSecret): RawSecret {
+    if (this.missing === "placeholder") {
+      this.missingSecrets.push(m);
+      return OPAQUE_SECRET;
+    }
+    this.add(m.key, `missing${m.when ? ` ${m.when}` : ""}; ${m.fix}`);
+    return undefined;
   }
 }
 
@@ -497,10 +534,11 @@ function parseHost(
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user))
       p.add("host.user", `${JSON.stringify(user)} is not a valid user name`);
     if (!hasKey) {
-      p.add(
-        "host.privateKey",
-        "missing for host.provider existing; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
-      );
+      p.missingSecret({
+        key: "host.privateKey",
+        when: "for host.provider existing",
+        fix: "set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
+      });
     }
     return {
       provider,
@@ -597,10 +635,11 @@ function parseDns(
       `${JSON.stringify(zoneId)} is not a Cloudflare zone id (32 hex characters)`,
     );
   if (cloudflareToken === false) {
-    p.add(
-      "cloudflare:apiToken",
-      "missing for dns.provider cloudflare; `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
-    );
+    p.missingSecret({
+      key: "cloudflare:apiToken",
+      when: "for dns.provider cloudflare",
+      fix: "`pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
+    });
   }
   return {
     provider: "cloudflare",
@@ -675,10 +714,11 @@ function parsePactus(
 function parseWalletPassword(secrets: Record<string, RawSecret>, p: Problems): void {
   const pw = secrets["pactus.walletPassword"];
   if (pw === undefined)
-    p.add(
-      "pactus.walletPassword",
-      "missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`",
-    );
+    p.missingSecret({
+      key: "pactus.walletPassword",
+      when: "",
+      fix: "the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`",
+    });
   else if (typeof pw === "string") {
     // The init helper types the password at the wallet's prompt and refuses what cannot be typed there.
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
@@ -730,22 +770,25 @@ const HTPASSWD_FIX =
  * quote the values. Returns whether basic auth is on.
  */
 function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolean {
-  const line = secrets["apis.basicAuth"];
+  let line = secrets["apis.basicAuth"];
   const pw = secrets["apis.basicAuthPassword"];
   if (line === undefined && pw === undefined) return false;
   if (line === undefined) {
-    p.add(
-      "apis.basicAuth",
-      `missing while apis.basicAuthPassword is set; ${HTPASSWD_FIX}, or unset apis.basicAuthPassword`,
-    );
-    return false;
+    line = p.missingSecret({
+      key: "apis.basicAuth",
+      when: "while apis.basicAuthPassword is set",
+      fix: `${HTPASSWD_FIX}, or unset apis.basicAuthPassword`,
+    });
+    if (line === undefined) return false;
   }
   if (pw === undefined) {
-    p.add(
-      "apis.basicAuthPassword",
-      "missing while apis.basicAuth is set; the verify step authenticates with it: " +
+    p.missingSecret({
+      key: "apis.basicAuthPassword",
+      when: "while apis.basicAuth is set",
+      fix:
+        "the verify step authenticates with it: " +
         "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`",
-    );
+    });
   }
   let hash: string | undefined;
   if (typeof line === "string") {
@@ -877,12 +920,19 @@ function secretValues(raw: Record<string, RawSecret>): StackSecrets {
   return secrets;
 }
 
+export interface ParsedConfig {
+  config: StackConfig;
+  secrets: StackSecrets;
+  /** Required secrets that are not set; only ever non-empty with `missingSecrets: "placeholder"`. */
+  missingSecrets: MissingSecret[];
+}
+
 /**
  * Validates everything at once, one parser per config group (in the order problems are listed);
  * throws one ConfigError listing every problem.
  */
-export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: StackSecrets } {
-  const p = new Problems();
+export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConfig {
+  const p = new Problems(opts.missingSecrets);
   for (const k of raw.plaintextSecrets ?? []) {
     p.add(
       k,
@@ -897,9 +947,10 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
   const apis = parseApis(raw.apis, raw.secrets, p);
   const cors = parseCors(raw.cors, p);
   const nginx = parseNginx(raw.nginx, p);
-  if (p.list.length > 0 || !host) throw new ConfigError(p.list);
+  if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
     config: { domain, acme, host, dns, pactus, apis, cors, nginx },
     secrets: secretValues(raw.secrets),
+    missingSecrets: p.missingSecrets,
   };
 }
