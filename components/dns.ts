@@ -9,30 +9,27 @@ export interface DnsRecordArgs {
   readonly name: string;
   /** IPv4 address the name points at. */
   readonly address: pulumi.Input<string>;
-  /** Seconds; low so a replaced VM is reachable soon. @default 60 */
-  readonly ttl?: number;
+  /** Seconds (dns.ttl); low so a replaced VM is reachable soon. */
+  readonly ttl: number;
 }
 
 /** The node's A record. DNS-only (not proxied): Cloudflare's proxy would break native gRPC and P2P. */
 export class DnsRecord extends pulumi.ComponentResource {
-  public readonly fqdn: pulumi.Output<string>;
-
   constructor(name: string, args: DnsRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:dns:Record", name, {}, opts);
-    const record = new cloudflare.DnsRecord(
+    new cloudflare.DnsRecord(
       `${name}-a`,
       {
         zoneId: args.zoneId,
         name: args.name,
         type: "A",
         content: args.address,
-        ttl: args.ttl ?? 60,
+        ttl: args.ttl,
         proxied: false,
         comment: "pactus-secure-node",
       },
       { parent: this },
     );
-    this.fqdn = record.name;
-    this.registerOutputs({ fqdn: this.fqdn });
+    this.registerOutputs();
   }
 }

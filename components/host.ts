@@ -47,12 +47,10 @@ export class Host extends pulumi.ComponentResource {
     user: string;
     privateKey: string;
   }>;
-  public readonly user: string;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:host:Host", name, {}, opts);
     const h = args.host;
-    this.user = h.user;
     if (h.provider === "existing") {
       this.address = pulumi.output(h.address);
       this.publicIp = pulumi.output(isIP(h.address) === 4 ? h.address : "");

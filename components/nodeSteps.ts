@@ -19,8 +19,6 @@ export interface NodeStepsArgs {
   readonly secretStdin: Partial<Record<StepName, pulumi.Output<string>>>;
   /** Run through `sudo -n` (the SSH user is not root). */
   readonly sudo: boolean;
-  /** How long a new host may take to accept SSH. @default "20m" */
-  readonly sshTimeout?: string;
 }
 
 /**
@@ -30,12 +28,12 @@ export interface NodeStepsArgs {
  * step's delete after the new create and would undo what was just installed.
  */
 export class NodeSteps extends pulumi.ComponentResource {
-  public readonly commands: Record<string, command.remote.Command> = {};
   /** stdout of the verify step: one JSON line with the check results. */
   public readonly checks: pulumi.Output<string>;
 
   constructor(name: string, args: NodeStepsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:Steps", name, {}, opts);
+    const commands: Partial<Record<StepName, command.remote.Command>> = {};
     let previous: command.remote.Command | undefined;
     for (const step of args.steps) {
       const first = previous === undefined;
@@ -88,17 +86,18 @@ export class NodeSteps extends pulumi.ComponentResource {
           parent: this,
           dependsOn: previous ? [previous] : [],
           customTimeouts: {
-            create: first ? (args.sshTimeout ?? "20m") : "30m",
+            // The first step also waits for a new host to accept SSH.
+            create: first ? "20m" : "30m",
             update: "30m",
             delete: "10m",
           },
           additionalSecretOutputs: step.secretStdin ? ["stdin"] : [],
         },
       );
-      this.commands[step.name] = cmd;
+      commands[step.name] = cmd;
       previous = cmd;
     }
-    this.checks = this.commands["verify"]?.stdout ?? pulumi.output("{}");
+    this.checks = commands.verify?.stdout ?? pulumi.output("{}");
     this.registerOutputs({ checks: this.checks });
   }
 }

@@ -222,7 +222,6 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       env: {
         PSN_SSH_PORT: String(opts.sshPort),
         PSN_P2P_PORT: String(P2P_PORTS[cfg.pactus.network] ?? ""),
-        PSN_FIREWALL: "true",
         ...state,
       },
       deleteScript: loadScript("base-delete.sh"),

@@ -1,8 +1,9 @@
 /**
  * Pure validation of the stack configuration. No Pulumi, no I/O: `pulumi up` (via components/config.ts)
  * and the offline `npm run render` (tools/render.ts) both feed raw values through `parseConfig`, so they
- * give the same errors. Every value that later reaches a rendered file or a shell command passes a
- * whitelist here first.
+ * give the same errors (except that render takes a required secret that is not set as a placeholder:
+ * ParseOptions). Every value that later reaches a rendered file or a shell command passes a whitelist
+ * here first. One parser per config group (parseDomain … parseNginx); parseConfig composes them.
  */
 import { isIP } from "node:net";
 import { compareSync as bcryptCompare } from "bcryptjs";
@@ -60,7 +61,6 @@ export interface StackConfig {
     releaseBaseUrl: string;
     validators: number;
     purgeOnDestroy: boolean;
-    restoreFromMnemonic: boolean;
   };
   /**
    * basicAuth: whether apis.basicAuth is set, i.e. the node demands `Authorization: Basic` on every
@@ -110,7 +110,11 @@ export const SECRET_KEYS = [
 ] as const;
 
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
+  constructor(
+    public readonly problems: string[],
+    /** Required secrets not set, when parseConfig took them as placeholders (not in the message). */
+    public readonly missingSecrets: MissingSecret[] = [],
+  ) {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n"),
@@ -153,11 +157,43 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
 /** The config groups (objects) of the project namespace, besides `domain`. */
 export const GROUPS = Object.keys(KNOWN_KEYS);
 
+/**
+ * A required secret that is not set. `pulumi up` refuses it as the problem
+ * `<key>: missing[ <when>]; <fix>`; the offline render notes it and renders a placeholder instead.
+ */
+export interface MissingSecret {
+  key: string;
+  /** When the key is required, e.g. "for host.provider existing"; "" when always. */
+  when: string;
+  /** What needs it and the command that sets it. */
+  fix: string;
+}
+
+export interface ParseOptions {
+  /**
+   * "refuse" (`pulumi up`): a missing required secret is a problem like any other. "placeholder"
+   * (offline render): it is reported in `missingSecrets` instead, and validation goes on as if it
+   * were set to a value not known here (OPAQUE_SECRET), as a `{secure: …}` value is.
+   */
+  missingSecrets?: "refuse" | "placeholder";
+}
+
 /** Collects problems; each names its key and the fix. */
 class Problems {
   readonly list: string[] = [];
+  readonly missingSecrets: MissingSecret[] = [];
+  constructor(private readonly missing: ParseOptions["missingSecrets"] = "refuse") {}
   add(key: string, msg: string) {
     this.list.push(`${key}: ${msg}`);
+  }
+  /** A required secret that is not set: what the validation goes on with (see ParseOptions). */
+  missingSecret(m: MissingSecret): RawSecret {
+    if (this.missing === "placeholder") {
+      this.missingSecrets.push(m);
+      return OPAQUE_SECRET;
+    }
+    this.add(m.key, `missing${m.when ? ` ${m.when}` : ""}; ${m.fix}`);
+    return undefined;
   }
 }
 
@@ -388,6 +424,81 @@ function hostPort(v: string): boolean {
   return isIP(ip) !== 0 && (m[2] === undefined || (Number(m[2]) > 0 && Number(m[2]) < 65536));
 }
 
+/** domain: the node's public name, which the certificate is for. */
+function parseDomain(raw: unknown, p: Problems): string {
+  if (raw === undefined || raw === null || raw === "") {
+    p.add(
+      "domain",
+      "missing; set the node's public name with `pulumi config set domain node.example.org`",
+    );
+    return "";
+  }
+  if (typeof raw !== "string") {
+    p.add("domain", "must be a string, e.g. node.example.org");
+    return "";
+  }
+  const prob = domainProblem(raw);
+  if (prob) {
+    p.add("domain", prob);
+    return "";
+  }
+  return raw;
+}
+
+/** acme: the account's e-mail, the ACME directory and an optional private CA. */
+function parseAcme(raw: unknown, p: Problems): StackConfig["acme"] {
+  const a = group(raw, "acme", p);
+  const email = str(a, "email", "acme.email", p);
+  if (!email)
+    p.add(
+      "acme.email",
+      "missing; Let's Encrypt sends expiry notices there: `pulumi config set --path acme.email ops@example.org`",
+    );
+  else if (email.length > MAX_EMAIL)
+    p.add(
+      "acme.email",
+      `is ${email.length} characters long; an e-mail address has at most ${MAX_EMAIL}`,
+    );
+  else if (!EMAIL.test(email))
+    p.add("acme.email", `${JSON.stringify(email)} is not an e-mail address, e.g. ops@example.org`);
+  else if (email.startsWith("-"))
+    p.add(
+      "acme.email",
+      `${JSON.stringify(email)} starts with "-", which certbot would read as an option; use an address that starts with a letter or digit`,
+    );
+  const serverRaw = str(a, "server", "acme.server", p) ?? "production";
+  let server: string = ACME_SERVERS.production;
+  if (serverRaw === "production" || serverRaw === "staging") server = ACME_SERVERS[serverRaw];
+  else if (/^[a-z]+:\/\//i.test(serverRaw)) {
+    const u = safeUrl(serverRaw, "acme.server", ["https"], p);
+    if (u) server = serverRaw;
+  } else
+    p.add(
+      "acme.server",
+      `unknown value ${JSON.stringify(serverRaw)}; use production, staging, or the https URL of an ACME directory`,
+    );
+  const caBundle = str(a, "caBundle", "acme.caBundle", p);
+  if (caBundle !== undefined) {
+    const lines = caBundle.trim().split(/\r?\n/);
+    const ok =
+      /^-----BEGIN CERTIFICATE-----$/.test(lines[0]) &&
+      /^-----END CERTIFICATE-----$/.test(lines[lines.length - 1]) &&
+      lines.every((l) => /^(-----(BEGIN|END) CERTIFICATE-----|[A-Za-z0-9+/=]{1,76})$/.test(l));
+    if (!ok)
+      p.add(
+        "acme.caBundle",
+        "must be PEM certificates (-----BEGIN CERTIFICATE----- …); set it with `pulumi config set --path acme.caBundle < ca.pem`",
+      );
+  }
+  return {
+    email: email ?? "",
+    server,
+    staging: server !== ACME_SERVERS.production,
+    ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}),
+  };
+}
+
+/** host: a new AWS VM or an existing SSH host, and the SSH key (secret) to reach it. */
 function parseHost(
   raw: unknown,
   secrets: Record<string, RawSecret>,
@@ -425,10 +536,11 @@ function parseHost(
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user))
       p.add("host.user", `${JSON.stringify(user)} is not a valid user name`);
     if (!hasKey) {
-      p.add(
-        "host.privateKey",
-        "missing for host.provider existing; set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
-      );
+      p.missingSecret({
+        key: "host.privateKey",
+        when: "for host.provider existing",
+        fix: "set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
+      });
     }
     return {
       provider,
@@ -488,6 +600,162 @@ function parseHost(
   };
 }
 
+/**
+ * dns: who points the name at the host (cloudflare, or none: the operator), and how the host waits for
+ * the record. `cloudflareToken` is false when pulumi up has no Cloudflare API token.
+ */
+function parseDns(
+  raw: unknown,
+  cloudflareToken: boolean | undefined,
+  p: Problems,
+): StackConfig["dns"] {
+  const d = group(raw, "dns", p);
+  const provider = oneOf(
+    str(d, "provider", "dns.provider", p),
+    ["cloudflare", "none"] as const,
+    "none",
+    "dns.provider",
+    p,
+  );
+  const resolver = str(d, "resolver", "dns.resolver", p) ?? "1.1.1.1";
+  if (!hostPort(resolver))
+    p.add(
+      "dns.resolver",
+      `${JSON.stringify(resolver)} must be a resolver IP with an optional port, e.g. 1.1.1.1 or 10.0.0.2:53`,
+    );
+  const waitSeconds = int(d, "waitSeconds", "dns.waitSeconds", 900, 0, 86400, p);
+  if (provider !== "cloudflare") return { provider: "none", resolver, waitSeconds };
+  const zoneId = str(d, "zoneId", "dns.zoneId", p);
+  if (!zoneId)
+    p.add(
+      "dns.zoneId",
+      "missing for dns.provider cloudflare; copy the Zone ID from the Cloudflare dashboard's Overview page",
+    );
+  else if (!/^[0-9a-f]{32}$/.test(zoneId))
+    p.add(
+      "dns.zoneId",
+      `${JSON.stringify(zoneId)} is not a Cloudflare zone id (32 hex characters)`,
+    );
+  if (cloudflareToken === false) {
+    p.missingSecret({
+      key: "cloudflare:apiToken",
+      when: "for dns.provider cloudflare",
+      fix: "`pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
+    });
+  }
+  return {
+    provider: "cloudflare",
+    zoneId: zoneId ?? "",
+    ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p),
+    resolver,
+    waitSeconds,
+  };
+}
+
+/** pactus: the release, the chain, the wallet and its secrets. */
+function parsePactus(
+  raw: unknown,
+  secrets: Record<string, RawSecret>,
+  p: Problems,
+): StackConfig["pactus"] {
+  const px = group(raw, "pactus", p);
+  const version = str(px, "version", "pactus.version", p) ?? DEFAULT_PACTUS_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    p.add(
+      "pactus.version",
+      `${JSON.stringify(version)} must be X.Y.Z without a leading v, e.g. ${DEFAULT_PACTUS_VERSION}`,
+    );
+  const network = oneOf(
+    str(px, "network", "pactus.network", p),
+    ["mainnet", "testnet", "localnet"] as const,
+    "mainnet",
+    "pactus.network",
+    p,
+  )!;
+  let releaseBaseUrl = (
+    str(px, "releaseBaseUrl", "pactus.releaseBaseUrl", p) ?? DEFAULT_RELEASE_BASE_URL
+  ).replace(/\/+$/, "");
+  // Plain http is tolerated only for local sandboxes: a public node's binaries must come over TLS.
+  if (
+    !safeUrl(
+      releaseBaseUrl,
+      "pactus.releaseBaseUrl",
+      network === "localnet" ? ["https", "http"] : ["https"],
+      p,
+    )
+  ) {
+    releaseBaseUrl = DEFAULT_RELEASE_BASE_URL;
+  }
+  const validators = int(
+    px,
+    "validators",
+    "pactus.validators",
+    network === "localnet" ? 4 : 1,
+    1,
+    32,
+    p,
+  );
+  const purgeOnDestroy = bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p);
+  if (network === "localnet" && validators < 4)
+    p.add(
+      "pactus.validators",
+      `localnet needs at least 4 validators to produce blocks alone, got ${validators}`,
+    );
+  parseWalletPassword(secrets, p);
+  parseMnemonic(secrets, p);
+  return {
+    version,
+    network,
+    releaseBaseUrl,
+    validators,
+    purgeOnDestroy,
+  };
+}
+
+/** pactus.walletPassword (secret, required): typed at the wallet's prompt by the init helper. */
+function parseWalletPassword(secrets: Record<string, RawSecret>, p: Problems): void {
+  const pw = secrets["pactus.walletPassword"];
+  if (pw === undefined)
+    p.missingSecret({
+      key: "pactus.walletPassword",
+      when: "",
+      fix: "the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`",
+    });
+  else if (typeof pw === "string") {
+    // The init helper types the password at the wallet's prompt and refuses what cannot be typed there.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    if (/[\x00-\x1f\x7f]/.test(pw))
+      p.add(
+        "pactus.walletPassword",
+        "contains a line break, tab, NUL or another control character, which cannot be typed at the wallet prompt; choose one without",
+      );
+    else if (Buffer.byteLength(pw, "utf8") > MAX_PASSWORD_BYTES)
+      p.add(
+        "pactus.walletPassword",
+        `is larger than ${MAX_PASSWORD_BYTES / 1024} KiB; choose a shorter one`,
+      );
+    else if ([...trimGoSpace(pw)].length < 8)
+      p.add(
+        "pactus.walletPassword",
+        "is shorter than 8 characters (leading and trailing spaces do not count); choose a longer one",
+      );
+  }
+}
+
+/** pactus.mnemonic (secret, optional): the seed phrase of a wallet to restore. */
+function parseMnemonic(secrets: Record<string, RawSecret>, p: Problems): void {
+  const mn = secrets["pactus.mnemonic"];
+  if (typeof mn !== "string") return;
+  const words = mn.trim().split(/\s+/);
+  if (words.length !== 12 && words.length !== 24)
+    p.add("pactus.mnemonic", `has ${words.length} words; a Pactus seed phrase has 12 or 24`);
+  else if (!words.every((w) => /^[a-z]{3,8}$/.test(w)))
+    p.add(
+      "pactus.mnemonic",
+      "must be lowercase words of 3 to 8 letters (the BIP-39 English list) separated by spaces",
+    );
+}
+
 /** The user part of a basic_auth line: inert in TOML strings, shell words and the Authorization header. */
 export const BASIC_AUTH_USER = /^[A-Za-z0-9._@+-]{1,64}$/;
 /** A bcrypt hash as `htpasswd -B` writes it and Go's bcrypt reads it: $2a$/$2b$/$2y$, cost, 22+31 characters. */
@@ -504,22 +772,25 @@ const HTPASSWD_FIX =
  * quote the values. Returns whether basic auth is on.
  */
 function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolean {
-  const line = secrets["apis.basicAuth"];
+  let line = secrets["apis.basicAuth"];
   const pw = secrets["apis.basicAuthPassword"];
   if (line === undefined && pw === undefined) return false;
   if (line === undefined) {
-    p.add(
-      "apis.basicAuth",
-      `missing while apis.basicAuthPassword is set; ${HTPASSWD_FIX}, or unset apis.basicAuthPassword`,
-    );
-    return false;
+    line = p.missingSecret({
+      key: "apis.basicAuth",
+      when: "while apis.basicAuthPassword is set",
+      fix: `${HTPASSWD_FIX}, or unset apis.basicAuthPassword`,
+    });
+    if (line === undefined) return false;
   }
   if (pw === undefined) {
-    p.add(
-      "apis.basicAuthPassword",
-      "missing while apis.basicAuth is set; the verify step authenticates with it: " +
+    p.missingSecret({
+      key: "apis.basicAuthPassword",
+      when: "while apis.basicAuth is set",
+      fix:
+        "the verify step authenticates with it: " +
         "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`",
-    );
+    });
   }
   let hash: string | undefined;
   if (typeof line === "string") {
@@ -588,226 +859,52 @@ function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolea
   return true;
 }
 
-/** Validates everything at once; throws one ConfigError listing every problem. */
-export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: StackSecrets } {
-  const p = new Problems();
-  for (const k of raw.plaintextSecrets ?? []) {
-    p.add(
-      k,
-      `is stored in plaintext; set it with \`pulumi config set --path --secret ${k} <value>\``,
-    );
-  }
-  // domain
-  let domain = "";
-  if (raw.domain === undefined || raw.domain === null || raw.domain === "") {
-    p.add(
-      "domain",
-      "missing; set the node's public name with `pulumi config set domain node.example.org`",
-    );
-  } else if (typeof raw.domain !== "string") {
-    p.add("domain", "must be a string, e.g. node.example.org");
-  } else {
-    const prob = domainProblem(raw.domain);
-    if (prob) p.add("domain", prob);
-    else domain = raw.domain;
-  }
-  // acme
-  const a = group(raw.acme, "acme", p);
-  const email = str(a, "email", "acme.email", p);
-  if (!email)
-    p.add(
-      "acme.email",
-      "missing; Let's Encrypt sends expiry notices there: `pulumi config set --path acme.email ops@example.org`",
-    );
-  else if (email.length > MAX_EMAIL)
-    p.add(
-      "acme.email",
-      `is ${email.length} characters long; an e-mail address has at most ${MAX_EMAIL}`,
-    );
-  else if (!EMAIL.test(email))
-    p.add("acme.email", `${JSON.stringify(email)} is not an e-mail address, e.g. ops@example.org`);
-  else if (email.startsWith("-"))
-    p.add(
-      "acme.email",
-      `${JSON.stringify(email)} starts with "-", which certbot would read as an option; use an address that starts with a letter or digit`,
-    );
-  const serverRaw = str(a, "server", "acme.server", p) ?? "production";
-  let server: string = ACME_SERVERS.production;
-  if (serverRaw === "production" || serverRaw === "staging") server = ACME_SERVERS[serverRaw];
-  else if (/^[a-z]+:\/\//i.test(serverRaw)) {
-    const u = safeUrl(serverRaw, "acme.server", ["https"], p);
-    if (u) server = serverRaw;
-  } else
-    p.add(
-      "acme.server",
-      `unknown value ${JSON.stringify(serverRaw)}; use production, staging, or the https URL of an ACME directory`,
-    );
-  const caBundle = str(a, "caBundle", "acme.caBundle", p);
-  if (caBundle !== undefined) {
-    const lines = caBundle.trim().split(/\r?\n/);
-    const ok =
-      /^-----BEGIN CERTIFICATE-----$/.test(lines[0]) &&
-      /^-----END CERTIFICATE-----$/.test(lines[lines.length - 1]) &&
-      lines.every((l) => /^(-----(BEGIN|END) CERTIFICATE-----|[A-Za-z0-9+/=]{1,76})$/.test(l));
-    if (!ok)
-      p.add(
-        "acme.caBundle",
-        "must be PEM certificates (-----BEGIN CERTIFICATE----- …); set it with `pulumi config set --path acme.caBundle < ca.pem`",
-      );
-  }
-  // host, dns
-  const host = parseHost(raw.host, raw.secrets, p);
-  const d = group(raw.dns, "dns", p);
-  const dnsProvider = oneOf(
-    str(d, "provider", "dns.provider", p),
-    ["cloudflare", "none"] as const,
-    "none",
-    "dns.provider",
-    p,
-  );
-  const resolver = str(d, "resolver", "dns.resolver", p) ?? "1.1.1.1";
-  if (!hostPort(resolver))
-    p.add(
-      "dns.resolver",
-      `${JSON.stringify(resolver)} must be a resolver IP with an optional port, e.g. 1.1.1.1 or 10.0.0.2:53`,
-    );
-  const waitSeconds = int(d, "waitSeconds", "dns.waitSeconds", 900, 0, 86400, p);
-  let dns: StackConfig["dns"] = { provider: "none", resolver, waitSeconds };
-  if (dnsProvider === "cloudflare") {
-    const zoneId = str(d, "zoneId", "dns.zoneId", p);
-    if (!zoneId)
-      p.add(
-        "dns.zoneId",
-        "missing for dns.provider cloudflare; copy the Zone ID from the Cloudflare dashboard's Overview page",
-      );
-    else if (!/^[0-9a-f]{32}$/.test(zoneId))
-      p.add(
-        "dns.zoneId",
-        `${JSON.stringify(zoneId)} is not a Cloudflare zone id (32 hex characters)`,
-      );
-    if (raw.cloudflareToken === false) {
-      p.add(
-        "cloudflare:apiToken",
-        "missing for dns.provider cloudflare; `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
-      );
-    }
-    dns = {
-      provider: "cloudflare",
-      zoneId: zoneId ?? "",
-      ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p),
-      resolver,
-      waitSeconds,
-    };
-  }
-  // pactus
-  const px = group(raw.pactus, "pactus", p);
-  const version = str(px, "version", "pactus.version", p) ?? DEFAULT_PACTUS_VERSION;
-  if (!/^\d+\.\d+\.\d+$/.test(version))
-    p.add(
-      "pactus.version",
-      `${JSON.stringify(version)} must be X.Y.Z without a leading v, e.g. ${DEFAULT_PACTUS_VERSION}`,
-    );
-  const network = oneOf(
-    str(px, "network", "pactus.network", p),
-    ["mainnet", "testnet", "localnet"] as const,
-    "mainnet",
-    "pactus.network",
-    p,
-  )!;
-  let releaseBaseUrl = (
-    str(px, "releaseBaseUrl", "pactus.releaseBaseUrl", p) ?? DEFAULT_RELEASE_BASE_URL
-  ).replace(/\/+$/, "");
-  // Plain http is tolerated only for local sandboxes: a public node's binaries must come over TLS.
-  if (
-    !safeUrl(
-      releaseBaseUrl,
-      "pactus.releaseBaseUrl",
-      network === "localnet" ? ["https", "http"] : ["https"],
-      p,
-    )
-  ) {
-    releaseBaseUrl = DEFAULT_RELEASE_BASE_URL;
-  }
-  const validators = int(
-    px,
-    "validators",
-    "pactus.validators",
-    network === "localnet" ? 4 : 1,
-    1,
-    32,
-    p,
-  );
-  const purgeOnDestroy = bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p);
-  if (network === "localnet" && validators < 4)
-    p.add(
-      "pactus.validators",
-      `localnet needs at least 4 validators to produce blocks alone, got ${validators}`,
-    );
-  const pw = raw.secrets["pactus.walletPassword"];
-  if (pw === undefined)
-    p.add(
-      "pactus.walletPassword",
-      "missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`",
-    );
-  else if (typeof pw === "string") {
-    // The init helper types the password at the wallet's prompt and refuses what cannot be typed there.
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-    if (/[\x00-\x1f\x7f]/.test(pw))
-      p.add(
-        "pactus.walletPassword",
-        "contains a line break, tab, NUL or another control character, which cannot be typed at the wallet prompt; choose one without",
-      );
-    else if (Buffer.byteLength(pw, "utf8") > MAX_PASSWORD_BYTES)
-      p.add(
-        "pactus.walletPassword",
-        `is larger than ${MAX_PASSWORD_BYTES / 1024} KiB; choose a shorter one`,
-      );
-    else if ([...trimGoSpace(pw)].length < 8)
-      p.add(
-        "pactus.walletPassword",
-        "is shorter than 8 characters (leading and trailing spaces do not count); choose a longer one",
-      );
-  }
-  const mn = raw.secrets["pactus.mnemonic"];
-  if (typeof mn === "string") {
-    const words = mn.trim().split(/\s+/);
-    if (words.length !== 12 && words.length !== 24)
-      p.add("pactus.mnemonic", `has ${words.length} words; a Pactus seed phrase has 12 or 24`);
-    else if (!words.every((w) => /^[a-z]{3,8}$/.test(w)))
-      p.add(
-        "pactus.mnemonic",
-        "must be lowercase words of 3 to 8 letters (the BIP-39 English list) separated by spaces",
-      );
-  }
-  // apis, cors
-  const ap = group(raw.apis, "apis", p);
+/** apis: which APIs get a public location, and the basic auth every one of them then requires. */
+function parseApis(
+  raw: unknown,
+  secrets: Record<string, RawSecret>,
+  p: Problems,
+): StackConfig["apis"] {
+  const ap = group(raw, "apis", p);
   const apis = {
     grpcWeb: bool(ap, "grpcWeb", "apis.grpcWeb", true, p),
     jsonrpc: bool(ap, "jsonrpc", "apis.jsonrpc", true, p),
     http: bool(ap, "http", "apis.http", true, p),
-    basicAuth: parseBasicAuth(raw.secrets, p),
+    basicAuth: parseBasicAuth(secrets, p),
   };
   if (!apis.grpcWeb && !apis.jsonrpc && !apis.http)
     p.add(
       "apis",
       "all of grpcWeb, jsonrpc and http are off; enable at least one (e.g. apis.jsonrpc: true)",
     );
-  const c = group(raw.cors, "cors", p);
-  const allowAnyOrigin = bool(c, "allowAny", "cors.allowAny", false, p);
+  return apis;
+}
+
+/** cors: the browser origins allowed to call the APIs. */
+function parseCors(raw: unknown, p: Problems): StackConfig["cors"] {
+  const c = group(raw, "cors", p);
+  const allowAny = bool(c, "allowAny", "cors.allowAny", false, p);
   const origins = list(c, "origins", "cors.origins", p) ?? DEFAULT_CORS_ORIGINS;
   for (const o of origins) {
     if (o === "*") {
-      if (!allowAnyOrigin)
+      if (!allowAny)
         p.add(
           "cors.origins",
           `"*" lets every web page call the node; list the origins, or set cors.allowAny: true to accept that`,
         );
     } else safeUrl(o, "cors.origins", ["https", "http"], p, false);
   }
-  const nginx = {
-    rateLimit: int(group(raw.nginx, "nginx", p), "rateLimit", "nginx.rateLimit", 20, 0, 100000, p),
-  };
-  if (p.list.length > 0 || !host) throw new ConfigError(p.list);
+  return { origins, allowAny };
+}
+
+/** nginx: the per-client rate limit on the API locations. */
+function parseNginx(raw: unknown, p: Problems): StackConfig["nginx"] {
+  const n = group(raw, "nginx", p);
+  return { rateLimit: int(n, "rateLimit", "nginx.rateLimit", 20, 0, 100000, p) };
+}
+
+/** The secrets' values, once validated (opaque ones are left out: nothing here can know them). */
+function secretValues(raw: Record<string, RawSecret>): StackSecrets {
   const secrets: StackSecrets = {};
   for (const [k, field] of [
     ["pactus.walletPassword", "walletPassword"],
@@ -816,35 +913,46 @@ export function parseConfig(raw: RawConfig): { config: StackConfig; secrets: Sta
     ["apis.basicAuth", "basicAuth"],
     ["apis.basicAuthPassword", "basicAuthPassword"],
   ] as const) {
-    const v = raw.secrets[k];
+    const v = raw[k];
     if (typeof v !== "string") continue;
     // htpasswd prints its line with a newline (and a blank line) after it: only the line counts.
     secrets[field] =
       field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : field === "basicAuth" ? v.trim() : v;
   }
+  return secrets;
+}
+
+export interface ParsedConfig {
+  config: StackConfig;
+  secrets: StackSecrets;
+  /** Required secrets that are not set; only ever non-empty with `missingSecrets: "placeholder"`. */
+  missingSecrets: MissingSecret[];
+}
+
+/**
+ * Validates everything at once, one parser per config group (in the order problems are listed);
+ * throws one ConfigError listing every problem.
+ */
+export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConfig {
+  const p = new Problems(opts.missingSecrets);
+  for (const k of raw.plaintextSecrets ?? []) {
+    p.add(
+      k,
+      `is stored in plaintext; set it with \`pulumi config set --path --secret ${k} <value>\``,
+    );
+  }
+  const domain = parseDomain(raw.domain, p);
+  const acme = parseAcme(raw.acme, p);
+  const host = parseHost(raw.host, raw.secrets, p);
+  const dns = parseDns(raw.dns, raw.cloudflareToken, p);
+  const pactus = parsePactus(raw.pactus, raw.secrets, p);
+  const apis = parseApis(raw.apis, raw.secrets, p);
+  const cors = parseCors(raw.cors, p);
+  const nginx = parseNginx(raw.nginx, p);
+  if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
-    config: {
-      domain,
-      acme: {
-        email: email!,
-        server,
-        staging: server !== ACME_SERVERS.production,
-        ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}),
-      },
-      host,
-      dns,
-      pactus: {
-        version,
-        network,
-        releaseBaseUrl,
-        validators,
-        purgeOnDestroy,
-        restoreFromMnemonic: mn !== undefined,
-      },
-      apis,
-      cors: { origins, allowAny: allowAnyOrigin },
-      nginx,
-    },
-    secrets,
+    config: { domain, acme, host, dns, pactus, apis, cors, nginx },
+    secrets: secretValues(raw.secrets),
+    missingSecrets: p.missingSecrets,
   };
 }

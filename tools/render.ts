@@ -1,18 +1,28 @@
 /**
  * `npm run render -- --stack <name> --out <dir>`: writes every file the stack would push, at its host
  * path under <dir>, secrets as placeholders. Offline: reads Pulumi.<name>.yaml directly, needs no
- * Pulumi CLI, no credentials, and validates with the same code as `pulumi up`.
+ * Pulumi CLI, no credentials, and validates with the same code as `pulumi up`. A required secret that
+ * is not set is no error here (render never needs a secret's value): it is rendered as a placeholder
+ * too, and a note on stderr says that `pulumi up` requires it. Every other problem fails the render
+ * with the text `pulumi up` gives.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { splitSecrets } from "../components/config";
-import { renderAll } from "../components/render";
-import { ConfigError, OPAQUE_SECRET, PROJECT, parseConfig } from "../components/validate";
+import { RenderedFile, renderAll, secretPlaceholder } from "../components/render";
+import {
+  ConfigError,
+  MissingSecret,
+  OPAQUE_SECRET,
+  PROJECT,
+  RawConfig,
+  parseConfig,
+} from "../components/validate";
 
 /** Reads a stack file into the raw shape `parseConfig` takes; `{secure: …}` values become opaque. */
-export function readStackFile(file: string) {
+export function readStackFile(file: string): RawConfig {
   const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as {
     config?: Record<string, unknown>;
   };
@@ -29,8 +39,28 @@ export function readStackFile(file: string) {
       );
     } else groups[name] = isSecure(value) ? OPAQUE_SECRET : value;
   }
-  // cloudflare:apiToken is a credential, not a rendered input: render needs none, so it is not checked.
-  return splitSecrets(groups, (_g, v) => v === OPAQUE_SECRET);
+  return {
+    ...splitSecrets(groups, (_g, v) => v === OPAQUE_SECRET),
+    // Where `pulumi up` finds the Cloudflare API token (components/config.ts): the stack or the environment.
+    cloudflareToken:
+      config["cloudflare:apiToken"] !== undefined || !!process.env.CLOUDFLARE_API_TOKEN,
+  };
+}
+
+/**
+ * The note for a required secret the stack lacks; with the rendered files, it also names those that
+ * hold its placeholder.
+ */
+export function missingSecretNote(m: MissingSecret, files?: RenderedFile[]): string {
+  let rendered = "";
+  if (files) {
+    const placeholder = secretPlaceholder(m.key);
+    const holders = files.filter((f) => f.content.includes(placeholder)).map((f) => f.path);
+    rendered = holders.length
+      ? `: ${placeholder} rendered in ${holders.join(", ")}`
+      : ": no rendered file holds it";
+  }
+  return `render: note: ${m.key} is not set${m.when ? ` ${m.when}` : ""}${rendered}; pulumi up requires it: ${m.fix}`;
 }
 
 function main(): number {
@@ -62,16 +92,18 @@ function main(): number {
     );
     return 2;
   }
-  let files;
+  let parsed;
   try {
-    files = renderAll(parseConfig(readStackFile(file)).config);
+    parsed = parseConfig(readStackFile(file), { missingSecrets: "placeholder" });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`${path.basename(file)}: ${e.message}`);
+      for (const m of e.missingSecrets) console.error(missingSecretNote(m));
       return 1;
     }
     throw e;
   }
+  const files = renderAll(parsed.config);
   const out = path.resolve(values.out);
   for (const f of files) {
     const dest = path.join(out, f.path);
@@ -79,6 +111,7 @@ function main(): number {
     fs.writeFileSync(dest, f.content, { mode: parseInt(f.mode, 8) });
     console.log(`${f.mode} ${f.path}`);
   }
+  for (const m of parsed.missingSecrets) console.error(missingSecretNote(m, files));
   return 0;
 }
 

@@ -156,6 +156,11 @@ Environment=REQUESTS_CA_BUNDLE=${p.acmeCaBundle}
 /** The `basic_auth` line of a rendered config.toml, which the pactus step fills in on the host. */
 export const BASIC_AUTH_ANCHOR = '\nbasic_auth = ""\n';
 
+/** What renderAll writes where a secret goes (its value never reaches a renderer). */
+export function secretPlaceholder(key: string): string {
+  return `<secret: ${key}>`;
+}
+
 /** Every file the stack pushes, at its host path (secrets excluded: they travel on stdin). */
 export function renderAll(cfg: StackConfig): RenderedFile[] {
   const p = hostPaths(cfg.domain, cfg.pactus.version);
@@ -167,12 +172,19 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
       path: p.pactusConfig,
       mode: "0640",
       content: cfg.apis.basicAuth
-        ? config.replace(BASIC_AUTH_ANCHOR, '\nbasic_auth = "<secret: apis.basicAuth>"\n')
+        ? config.replace(
+            BASIC_AUTH_ANCHOR,
+            `\nbasic_auth = "${secretPlaceholder("apis.basicAuth")}"\n`,
+          )
         : config,
     },
     { path: p.unit, content: renderPactusUnit(cfg, p), mode: "0644" },
     { path: p.certbotHook, content: renderCertbotHook(cfg), mode: "0755" },
-    { path: p.passwordFile, content: "<secret: pactus.walletPassword>\n", mode: "0600" },
+    {
+      path: p.passwordFile,
+      content: `${secretPlaceholder("pactus.walletPassword")}\n`,
+      mode: "0600",
+    },
   ];
   if (cfg.acme.caBundle) {
     files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });

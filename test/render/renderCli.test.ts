@@ -2,17 +2,46 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ConfigError, parseConfig } from "../../components/validate";
+import { readStackFile } from "../../tools/render";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Runs `npm run render` as a user would, on a stack file written into a scratch project dir. */
-function render(stackYaml: string): { status: number | null; out: string; dir: string } {
+interface Rendered {
+  status: number | null;
+  /** stdout and stderr. */
+  out: string;
+  stderr: string;
+  /** The notes (stderr lines `render: note: …`). */
+  notes: string[];
+  /** --out */
+  dir: string;
+}
+
+/**
+ * Runs `npm run render` as a user would: on a stack file written into a scratch project dir, or
+ * with `stackYaml: null` on the committed Pulumi.<stack>.yaml of the repository.
+ */
+function render(
+  stackYaml: string | null,
+  { stack = "t", env = {} }: { stack?: string; env?: Record<string, string> } = {},
+): Rendered {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "psn-render-"));
-  fs.writeFileSync(path.join(project, "Pulumi.t.yaml"), stackYaml);
+  if (stackYaml !== null) fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), stackYaml);
   const out = path.join(project, "out");
   const r = spawnSync(
     "npm",
-    ["run", "--silent", "render", "--", "--stack", "t", "--out", out, "--project-dir", project],
+    [
+      "run",
+      "--silent",
+      "render",
+      "--",
+      "--stack",
+      stack,
+      "--out",
+      out,
+      ...(stackYaml === null ? [] : ["--project-dir", project]),
+    ],
     {
       cwd: ROOT,
       encoding: "utf8",
@@ -20,10 +49,35 @@ function render(stackYaml: string): { status: number | null; out: string; dir: s
         ...process.env,
         PULUMI_HOME: path.join(project, "no-pulumi"),
         CLOUDFLARE_API_TOKEN: "",
+        ...env,
       },
     },
   );
-  return { status: r.status, out: r.stdout + r.stderr, dir: out };
+  return {
+    status: r.status,
+    out: r.stdout + r.stderr,
+    stderr: r.stderr,
+    notes: r.stderr.split("\n").filter((l) => l.startsWith("render: note: ")),
+    dir: out,
+  };
+}
+
+/**
+ * The problems `pulumi up` reports for a stack file (the same parseConfig, secrets required), with no
+ * Cloudflare token in the environment, as in `render`.
+ */
+function pulumiUpProblems(file: string): string[] {
+  const token = process.env.CLOUDFLARE_API_TOKEN;
+  delete process.env.CLOUDFLARE_API_TOKEN;
+  try {
+    parseConfig(readStackFile(file));
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  } finally {
+    if (token !== undefined) process.env.CLOUDFLARE_API_TOKEN = token;
+  }
 }
 
 const good = `
@@ -97,7 +151,7 @@ describe("npm run render", () => {
     expect(r.out).not.toContain("hunter2hunter2");
   });
 
-  test("apis.basicAuth: config.toml shows the placeholder; both-or-neither and plaintext are refused", () => {
+  test("apis.basicAuth: config.toml shows the placeholder; one of the pair alone is a note; plaintext is refused", () => {
     const apis = (basicAuth: string, password?: string) => `${good}  pactus-secure-node:apis:
     grpcWeb: true
     basicAuth: ${basicAuth}
@@ -113,9 +167,27 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
       0o640,
     );
 
+    // One of the pair alone: the other is a missing secret, a note here (pulumi up refuses it).
     const half = render(apis("\n      secure: v1:notdecrypted"));
-    expect(half.status).toBe(1);
-    expect(half.out).toContain("apis.basicAuthPassword: missing while apis.basicAuth is set");
+    expect(half.status).toBe(0);
+    expect(half.notes).toContainEqual(
+      expect.stringMatching(
+        /^render: note: apis\.basicAuthPassword is not set while apis\.basicAuth is set: no rendered file holds it; pulumi up requires it: the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword/,
+      ),
+    );
+    const lineless = render(`${good}  pactus-secure-node:apis:
+    basicAuthPassword:
+      secure: v1:notdecrypted
+`);
+    expect(lineless.status).toBe(0);
+    expect(lineless.notes).toContainEqual(
+      expect.stringMatching(
+        /^render: note: apis\.basicAuth is not set while apis\.basicAuthPassword is set: <secret: apis\.basicAuth> rendered in \/var\/lib\/pactus\/node\/config\.toml; pulumi up requires it: generate it with `htpasswd -bnB/,
+      ),
+    );
+    expect(
+      fs.readFileSync(path.join(lineless.dir, "var/lib/pactus/node/config.toml"), "utf8"),
+    ).toContain('\nbasic_auth = "<secret: apis.basicAuth>"\n');
 
     const line = "'alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6'";
     const plain = render(apis(line, "open-sesame"));
@@ -125,5 +197,104 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
     );
     expect(plain.out).toContain("apis.basicAuthPassword: is stored in plaintext");
     expect(plain.out).not.toMatch(/EUV12dl|open-sesame/);
+  });
+
+  describe("required secrets that are not set: placeholders and one note each; pulumi up refuses them", () => {
+    const WALLET_NOTE =
+      "render: note: pactus.walletPassword is not set: <secret: pactus.walletPassword> rendered in /etc/pactus/wallet-password; " +
+      "pulumi up requires it: the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`";
+    const CLOUDFLARE_NOTE =
+      "render: note: cloudflare:apiToken is not set for dns.provider cloudflare: no rendered file holds it; " +
+      "pulumi up requires it: `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)";
+
+    test("the committed dev stack renders (exit 0), with one note per missing secret on stderr", () => {
+      const file = path.join(ROOT, "Pulumi.dev.yaml");
+      // What pulumi up would refuse: exactly the secrets the notes are about.
+      expect(pulumiUpProblems(file)).toEqual([
+        expect.stringMatching(/^cloudflare:apiToken: missing for dns\.provider cloudflare; /),
+        expect.stringMatching(/^pactus\.walletPassword: missing; /),
+      ]);
+      const r = render(null, { stack: "dev" });
+      expect(r.stderr).not.toMatch(/error|problem/i);
+      expect(r.status).toBe(0);
+      expect(r.notes).toEqual([CLOUDFLARE_NOTE, WALLET_NOTE]);
+      expect(r.stderr.trim().split("\n")).toEqual(r.notes);
+      // The placeholder, not a value: the file holds exactly it.
+      const pw = path.join(r.dir, "etc/pactus/wallet-password");
+      expect(fs.readFileSync(pw, "utf8")).toBe("<secret: pactus.walletPassword>\n");
+      expect(fs.statSync(pw).mode & 0o777).toBe(0o600);
+      expect(
+        fs.readFileSync(path.join(r.dir, "etc/nginx/sites-available/pactus.conf"), "utf8"),
+      ).toContain("server_name dev.node.example.org;");
+    });
+
+    test("a token in the environment counts, as for pulumi up", () => {
+      const r = render(null, { stack: "dev", env: { CLOUDFLARE_API_TOKEN: "not-a-real-token" } });
+      expect(r.status).toBe(0);
+      expect(r.notes).toEqual([WALLET_NOTE]);
+    });
+
+    test("the prod example (copied to Pulumi.prod.yaml) renders", () => {
+      const example = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml.example"), "utf8");
+      const r = render(example, { stack: "prod" });
+      expect(r.stderr).not.toMatch(/error|problem/i);
+      expect(r.status).toBe(0);
+      expect(r.notes).toEqual([CLOUDFLARE_NOTE, WALLET_NOTE]);
+      const f = (p: string) => fs.readFileSync(path.join(r.dir, p), "utf8");
+      expect(f("etc/pactus/wallet-password")).toBe("<secret: pactus.walletPassword>\n");
+      expect(f("etc/nginx/sites-available/pactus.conf")).toContain("server_name node.example.org;");
+      expect(f("var/lib/pactus/node/config.toml")).toContain('basic_auth = ""');
+    });
+
+    test("an existing host without its key: a note, nothing rendered holds the key", () => {
+      const r = render(`
+config:
+  pactus-secure-node:domain: node.example.org
+  pactus-secure-node:acme:
+    email: ops@example.org
+  pactus-secure-node:host:
+    provider: existing
+    address: 203.0.113.10
+  pactus-secure-node:pactus:
+    walletPassword:
+      secure: v1:notdecryptedbyrender
+`);
+      expect(r.status).toBe(0);
+      expect(r.notes).toEqual([
+        "render: note: host.privateKey is not set for host.provider existing: no rendered file holds it; " +
+          "pulumi up requires it: set it with `pulumi config set --path --secret host.privateKey < ~/.ssh/id_ed25519`",
+      ]);
+    });
+
+    test("a missing secret and another error: the render fails with that error, as pulumi up words it", () => {
+      const yaml = good
+        .replace(/ {4}walletPassword:\n\s+secure: v1:notdecryptedbyrender\n/, "")
+        .replace("node.example.org", "https://node.example.org");
+      const project = fs.mkdtempSync(path.join(os.tmpdir(), "psn-render-"));
+      fs.writeFileSync(path.join(project, "Pulumi.t.yaml"), yaml);
+      const up = pulumiUpProblems(path.join(project, "Pulumi.t.yaml"));
+      expect(up).toHaveLength(3);
+      const other = up.filter(
+        (p) => !/^(pactus\.walletPassword|cloudflare:apiToken): missing/.test(p),
+      );
+      expect(other).toEqual([
+        'domain: "https://node.example.org" has a scheme; set the bare name, e.g. node.example.org',
+      ]);
+
+      const r = render(yaml);
+      expect(r.status).toBe(1);
+      expect(fs.existsSync(r.dir)).toBe(false);
+      // The other error, in the same words; the missing secrets are notes, not problems.
+      expect(r.stderr).toContain(
+        `Pulumi.t.yaml: Invalid stack configuration (1 problem):\n  - ${other[0]}\n`,
+      );
+      expect(r.stderr).not.toMatch(/^ {2}- (pactus\.walletPassword|cloudflare:apiToken)/m);
+      expect(r.notes).toEqual([
+        "render: note: cloudflare:apiToken is not set for dns.provider cloudflare; " +
+          "pulumi up requires it: `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
+        "render: note: pactus.walletPassword is not set; pulumi up requires it: the wallet is encrypted with it: " +
+          "`pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`",
+      ]);
+    });
   });
 });

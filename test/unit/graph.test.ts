@@ -424,6 +424,55 @@ describe("bad config creates nothing", () => {
     expect(String(error)).toMatch(/domain: "https:\/\/node\.example\.org" has a scheme/);
     expect(resources).toEqual([]);
   });
+
+  // The offline render takes placeholders for these (tools/render.ts); pulumi up never does.
+  test.each<[string, Record<string, unknown>, string[], RegExp]>([
+    [
+      "pactus.walletPassword",
+      { ...existing, pactus: { network: "mainnet" } },
+      ["pactus", "host"],
+      /pactus\.walletPassword: missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus\.walletPassword/,
+    ],
+    [
+      "host.privateKey, for host.provider existing",
+      { ...existing, host: { provider: "existing", address: "203.0.113.10", user: "root" } },
+      ["pactus"],
+      /host\.privateKey: missing for host\.provider existing; set it with `pulumi config set --path --secret host\.privateKey/,
+    ],
+    [
+      "apis.basicAuthPassword, while apis.basicAuth is set",
+      {
+        ...existing,
+        apis: { basicAuth: "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6" },
+      },
+      ["pactus", "host", "apis"],
+      /apis\.basicAuthPassword: missing while apis\.basicAuth is set; the verify step authenticates with it/,
+    ],
+    [
+      "cloudflare:apiToken, for dns.provider cloudflare",
+      aws,
+      ["pactus"],
+      /cloudflare:apiToken: missing for dns\.provider cloudflare; `pulumi config set --secret cloudflare:apiToken/,
+    ],
+  ])(
+    "a required secret that is not set (%s) is refused before the first resource",
+    async (_what, config, secretGroups, message) => {
+      const token = process.env.CLOUDFLARE_API_TOKEN;
+      delete process.env.CLOUDFLARE_API_TOKEN;
+      let error: unknown;
+      let resources: Registered[] = [];
+      try {
+        ({ resources } = await run(config, secretGroups));
+      } catch (e) {
+        error = e;
+      } finally {
+        if (token !== undefined) process.env.CLOUDFLARE_API_TOKEN = token;
+      }
+      expect(String(error)).toMatch(/Invalid stack configuration \(1 problem\)/);
+      expect(String(error)).toMatch(message);
+      expect(resources).toEqual([]);
+    },
+  );
 });
 
 void pulumi;

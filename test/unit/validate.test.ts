@@ -760,3 +760,98 @@ describe("apis.basicAuth and apis.basicAuthPassword", () => {
     );
   });
 });
+
+describe("required secrets that are not set: refused for pulumi up, placeholders for the offline render", () => {
+  const KEY = baseRaw().secrets["host.privateKey"];
+  const PASSWORD = baseRaw().secrets["pactus.walletPassword"];
+  const placeholder = { missingSecrets: "placeholder" } as const;
+  test.each<[string, RawConfig, string, RegExp]>([
+    [
+      "pactus.walletPassword",
+      baseRaw({ secrets: { "host.privateKey": KEY } }),
+      "",
+      /^the wallet is encrypted with it: `pulumi config set --path --secret pactus\.walletPassword </,
+    ],
+    [
+      "host.privateKey",
+      baseRaw({ secrets: { "pactus.walletPassword": PASSWORD } }),
+      "for host.provider existing",
+      /^set it with `pulumi config set --path --secret host\.privateKey < ~\/\.ssh\/id_ed25519`$/,
+    ],
+    [
+      "cloudflare:apiToken",
+      awsRaw({ cloudflareToken: false }),
+      "for dns.provider cloudflare",
+      /^`pulumi config set --secret cloudflare:apiToken <token>` \(Zone\.DNS edit\)$/,
+    ],
+    [
+      "apis.basicAuthPassword",
+      withAuth({ "apis.basicAuth": AUTH_LINE }),
+      "while apis.basicAuth is set",
+      /^the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword /,
+    ],
+    [
+      "apis.basicAuth",
+      withAuth({ "apis.basicAuthPassword": AUTH_PASSWORD }),
+      "while apis.basicAuthPassword is set",
+      /^generate it with `htpasswd -bnB <user> <password>`.*, or unset apis\.basicAuthPassword$/,
+    ],
+  ])("%s", (key, raw, when, fix) => {
+    // The render's view: no problem, the secret reported as missing, with when and why.
+    const { missingSecrets } = parseConfig(raw, placeholder);
+    expect(missingSecrets).toEqual([{ key, when, fix: expect.stringMatching(fix) }]);
+    // pulumi up's view (the default, and "refuse"): the one problem, made of the same parts.
+    const m = missingSecrets[0];
+    const problem = `${key}: missing${when ? ` ${when}` : ""}; ${m.fix}`;
+    expect(problems(raw)).toEqual([problem]);
+    expect(() => parseConfig(raw, { missingSecrets: "refuse" })).toThrow(
+      new ConfigError([problem]),
+    );
+  });
+
+  test("a missing apis.basicAuth stands for a line not known here: basic auth is on, as when set", () => {
+    const raw = withAuth({ "apis.basicAuthPassword": AUTH_PASSWORD });
+    expect(parseConfig(raw, placeholder).config.apis.basicAuth).toBe(true);
+    const opaque = withAuth({
+      "apis.basicAuth": OPAQUE_SECRET,
+      "apis.basicAuthPassword": OPAQUE_SECRET,
+    });
+    expect(parseConfig(raw, placeholder).config).toEqual(parseConfig(opaque).config);
+  });
+
+  test("optional secrets are never missing (pactus.mnemonic; host.privateKey on aws: generated)", () => {
+    const raw = awsRaw({ secrets: { "pactus.walletPassword": PASSWORD } });
+    expect(parseConfig(raw).config.host.provider).toBe("aws");
+    expect(parseConfig(raw, placeholder).missingSecrets).toEqual([]);
+  });
+
+  test("every other problem is still one, in the same words and order; missing secrets ride along on the error", () => {
+    const raw = awsRaw({
+      domain: "https://node.example.org",
+      nginx: { rateLimit: -1 },
+      secrets: {},
+      cloudflareToken: false,
+    });
+    const up = problems(raw);
+    expect(up.map((p) => p.slice(0, p.indexOf(": ")))).toEqual([
+      "domain",
+      "cloudflare:apiToken",
+      "pactus.walletPassword",
+      "nginx.rateLimit",
+    ]);
+    let error: unknown;
+    try {
+      parseConfig(raw, placeholder);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const e = error as ConfigError;
+    expect(e.problems).toEqual([up[0], up[3]]);
+    expect(e.missingSecrets.map((m) => m.key)).toEqual([
+      "cloudflare:apiToken",
+      "pactus.walletPassword",
+    ]);
+    expect(e.message).not.toContain("missing");
+  });
+});
