@@ -20,10 +20,10 @@ PSN_LOG=setup
 PKG_LINT=(shellcheck)
 PKG_SANDBOX=(pebble debootstrap systemd-container openssh-client iptables iproute2 openssl curl
   ca-certificates python3 util-linux psmisc git)
-# npm test also runs nginx -t, certbot, dig, htpasswd, testssl.sh, headless Chromium, and the
-# pull-request job's steps as an unprivileged user with sudo.
+# npm test also runs nginx -t, certbot, dig, htpasswd, testssl.sh, headless Chromium with its own NSS
+# trust store (certutil), and the pull-request job's steps as an unprivileged user with sudo.
 PKG_TEST=("${PKG_LINT[@]}" "${PKG_SANDBOX[@]}" nginx certbot bind9-dnsutils apache2-utils testssl.sh
-  chromium sudo)
+  chromium libnss3-tools sudo)
 NODE_MIN=20
 
 # One line, then stop: what is missing and the command that fixes it.

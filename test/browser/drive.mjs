@@ -2,9 +2,12 @@
 // 127.0.0.1:443 under the names of the origins to test (so the page's origin is exactly e.g.
 // https://ping.pactus.org), maps the node's name to its address, runs window.runChecks in each origin
 // and prints one JSON object: { "<origin>": { check: result } }.
+// Certificates are checked for real: Chromium gets its own NSS database (certutil) that trusts only the
+// CAs in PSN_TRUSTED_CAS (PEM files, ':'-separated), e.g. the sandbox ACME root and the page's test CA.
 // usage: node drive.mjs <bundle.js> <cert.pem> <key.pem> <node-name> <node-ip> <height> <origin-name>...
 /* global window, document -- evaluated in the page, not in Node */
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,11 +23,29 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
 await new Promise((ok, fail) => server.once("error", fail).listen(443, "127.0.0.1", ok));
 
 const profile = mkdtempSync(join(tmpdir(), "psn-chromium-"));
+// Chromium on Linux reads its trust store from $HOME/.pki/nssdb.
+const home = join(profile, "home");
+const nssdb = join(home, ".pki", "nssdb");
+mkdirSync(nssdb, { recursive: true });
+execFileSync("certutil", ["-d", `sql:${nssdb}`, "-N", "--empty-password"]);
+for (const [i, ca] of (process.env.PSN_TRUSTED_CAS ?? "").split(":").filter(Boolean).entries())
+  execFileSync("certutil", [
+    "-d",
+    `sql:${nssdb}`,
+    "-A",
+    "-n",
+    `psn-ca-${i}`,
+    "-t",
+    "C,,",
+    "-i",
+    ca,
+  ]);
 const rules = [`MAP ${nodeName} ${nodeIp}`, ...origins.map((o) => `MAP ${o} 127.0.0.1`)].join(", ");
 const browser = await puppeteer.launch({
   executablePath: process.env.PSN_CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
-  userDataDir: profile,
+  userDataDir: join(profile, "chromium"),
+  env: { ...process.env, HOME: home },
   args: [
     "--no-sandbox",
     "--disable-gpu",
@@ -34,8 +55,6 @@ const browser = await puppeteer.launch({
     "--disable-sync",
     "--disable-quic",
     `--host-resolver-rules=${rules}`,
-    // The node's certificate comes from pebble and the page's is self-signed: neither is in Chromium's store.
-    "--ignore-certificate-errors",
   ],
 });
 const out = {};

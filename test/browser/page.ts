@@ -1,8 +1,10 @@
 /**
- * The browser side of the grpc-web test: what ping.pactus.org does, with Google's grpc-web client
- * (binary format) and fetch, bundled by esbuild and loaded from another origin. Messages are encoded by
- * hand (two tiny protos), as the generated stubs would.
+ * The browser side of the client test: what ping.pactus.org does, bundled by esbuild and loaded from
+ * another origin. gRPC-Web with Google's grpc-web client (binary format, as the page's generated stubs
+ * set it; messages encoded by hand: two tiny protos); JSON-RPC with @open-rpc/client-js at the version
+ * the page pins, its URL built as the page's generated pactus-jsonrpc client builds it; HTTP with fetch.
  */
+import { Client, HTTPTransport, RequestManager } from "@open-rpc/client-js";
 import { GrpcWebClientBase, MethodDescriptor, RpcError } from "grpc-web";
 
 type Result = { ok: true; value: unknown } | { ok: false; code?: number; message: string };
@@ -95,7 +97,31 @@ async function fetchJson(url: string, init?: RequestInit): Promise<Result> {
   }
 }
 
+/**
+ * The page's JSON-RPC call: its form gives type, host and port; pactus-jsonrpc's generated client makes
+ * the URL `type + "://" + host + ":" + port + path`, the page passes no path, and the by-name params.
+ */
+async function pageJsonrpc(type: string, host: string, port: string, height: number) {
+  const path = "";
+  const transport = new HTTPTransport(type + "://" + host + ":" + port + path);
+  const client = new Client(new RequestManager([transport]));
+  try {
+    const value: unknown = await client.request({
+      method: "pactus.blockchain.get_block_hash",
+      params: { height },
+    });
+    return { ok: true, value, url: transport.uri } as Result & { url: string };
+  } catch (e) {
+    return { ok: false, message: String(e), url: transport.uri } as Result & { url: string };
+  } finally {
+    client.close();
+  }
+}
+
 window.runChecks = async (node: string, height: number) => ({
+  // The page's inputs: type "https", address "<domain>/jsonrpc", port empty (its placeholder) or 443.
+  jsonrpcPageNoPort: await pageJsonrpc("https", `${new URL(node).host}/jsonrpc`, "", height),
+  jsonrpcPage443: await pageJsonrpc("https", `${new URL(node).host}/jsonrpc`, "443", height),
   grpcWebHash: await unary(`${node}/grpc-web`, getBlockHash, new Msg({ height })),
   grpcWebInfo: await unary(`${node}/grpc-web`, getBlockchainInfo, new Msg()),
   grpcWebMissing: await unary(`${node}/grpc-web`, getBlockHash, new Msg({ height: 99999999 })),

@@ -30,29 +30,58 @@ beforeAll(() => {
       ],
       { stdio: "pipe" },
     );
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=ping.pactus.org",
-        "-addext",
-        "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org",
-        "-keyout",
-        `${tmp}/key.pem`,
-        "-out",
-        `${tmp}/cert.pem`,
-      ],
-      { stdio: "pipe" },
+    // The page's origins get a certificate from a CA of this test's own; Chromium trusts that CA and
+    // the sandbox ACME server's root, nothing else (no certificate errors ignored).
+    const ossl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    ossl(
+      "req",
+      "-x509",
+      ...ec,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=psn page test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign",
+      "-keyout",
+      `${tmp}/ca-key.pem`,
+      "-out",
+      `${tmp}/ca.pem`,
     );
+    ossl(
+      "req",
+      ...ec,
+      "-subj",
+      "/CN=ping.pactus.org",
+      "-keyout",
+      `${tmp}/key.pem`,
+      "-out",
+      `${tmp}/csr.pem`,
+    );
+    fs.writeFileSync(`${tmp}/ext.cnf`, "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org\n");
+    ossl(
+      "x509",
+      "-req",
+      "-in",
+      `${tmp}/csr.pem`,
+      "-CA",
+      `${tmp}/ca.pem`,
+      "-CAkey",
+      `${tmp}/ca-key.pem`,
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      `${tmp}/ext.cnf`,
+      "-out",
+      `${tmp}/cert.pem`,
+    );
+    const acmeRoot = JSON.parse(
+      fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8"),
+    ).caCert as string;
     const out = execFileSync(
       process.execPath,
       [
@@ -66,7 +95,15 @@ beforeAll(() => {
         "ping.pactus.org",
         "evil.example.org",
       ],
-      { encoding: "utf8", timeout: 2 * MIN, env: { ...process.env, PSN_STATUS_SHOT: SHOT } },
+      {
+        encoding: "utf8",
+        timeout: 2 * MIN,
+        env: {
+          ...process.env,
+          PSN_STATUS_SHOT: SHOT,
+          PSN_TRUSTED_CAS: `${tmp}/ca.pem:${acmeRoot}`,
+        },
+      },
     );
     results = JSON.parse(out);
   } finally {
@@ -85,6 +122,17 @@ describe("the ping.pactus.org checks in a real browser", () => {
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(r.grpcWebHash).toEqual({ ok: true, value: { hash } });
     expect(r.jsonrpc).toMatchObject({ ok: true, value: { result: { hash } } });
+    // The page's own JSON-RPC call, both port forms: the URL is the one its client builds.
+    expect(r.jsonrpcPageNoPort).toEqual({
+      ok: true,
+      value: { hash },
+      url: `https://${DOMAIN}/jsonrpc:`,
+    });
+    expect(r.jsonrpcPage443).toEqual({
+      ok: true,
+      value: { hash },
+      url: `https://${DOMAIN}/jsonrpc:443`,
+    });
     expect(r.http).toEqual({ ok: true, value: { hash } });
     expect(r.grpcWebInfo.ok).toBe(true);
     expect(r.grpcWebInfo.value.lastBlockHeight).toBeGreaterThanOrEqual(1);
@@ -101,6 +149,10 @@ describe("the ping.pactus.org checks in a real browser", () => {
       message: expect.stringMatching(/Failed to fetch/),
     });
     expect(r.http).toMatchObject({ ok: false, message: expect.stringMatching(/Failed to fetch/) });
+    expect(r.jsonrpcPageNoPort).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/Failed to fetch/),
+    });
     expect(r.grpcWebHash.ok).toBe(false);
     expect(r.grpcWebHash.code).not.toBe(0);
   });
