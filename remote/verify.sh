@@ -62,11 +62,13 @@ check_grpc_web() {
   [ "$(od -An -tx1 -N7 "$tmp/g.b" | tr -d ' \n')" = 00000000420a40 ] || return 1
   tail -c +8 "$tmp/g.b" | head -c 64
 }
+# At /jsonrpc: as the ping page's JSON-RPC client asks by default (it builds type://host:port, and its
+# address field holds "<domain>/jsonrpc" with the port empty), so a deploy that breaks the page fails.
 check_jsonrpc() {
   local code
   code=$(curl "${curl_opts[@]}" -X POST -H 'Content-Type: application/json' -D "$tmp/j.h" \
     -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' \
-    "$base/jsonrpc" -o "$tmp/j.b" -w '%{http_code}') || return 1
+    "$base/jsonrpc:" -o "$tmp/j.b" -w '%{http_code}') || return 1
   # The JSON-RPC gateway answers 200 with the gRPC error in the message.
   if [ "$code" = 401 ] || grep -q '"error":{[^}]*code = Unauthenticated' "$tmp/j.b"; then
     unauthenticated

@@ -21,9 +21,10 @@ PKG_LINT=(shellcheck)
 PKG_SANDBOX=(pebble debootstrap systemd-container openssh-client iptables iproute2 openssl curl
   ca-certificates python3 util-linux psmisc git)
 # npm test also runs nginx -t, certbot, dig, htpasswd, testssl.sh, headless Chromium with its own NSS
-# trust store (certutil), and the pull-request job's steps as an unprivileged user with sudo.
+# trust store (certutil), the pull-request job's steps as an unprivileged user with sudo, and the
+# Python Pactus clients from a venv (tools/clients/venv.sh).
 PKG_TEST=("${PKG_LINT[@]}" "${PKG_SANDBOX[@]}" nginx certbot bind9-dnsutils apache2-utils testssl.sh
-  chromium libnss3-tools sudo)
+  chromium libnss3-tools sudo python3-venv)
 NODE_MIN=20
 
 # One line, then stop: what is missing and the command that fixes it.
@@ -84,7 +85,8 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
       case "$p" in
         systemd-container) b="systemd-nspawn" ;; openssh-client) b="ssh" ;; iproute2) b="ip" ;;
         ca-certificates) continue ;; util-linux) b="unshare" ;; psmisc) b="fuser" ;;
-        bind9-dnsutils) b="dig" ;; apache2-utils) b="htpasswd" ;; *) b=$p ;;
+        bind9-dnsutils) b="dig" ;; apache2-utils) b="htpasswd" ;; python3-venv) b="python3" ;;
+        *) b=$p ;;
       esac
       command -v "$b" >/dev/null || missing+=("$p")
     done

@@ -38,8 +38,25 @@ function serverNamesBucket(domain: string): number {
   return size;
 }
 
+/**
+ * What a grpc-web-text call gets from nginx, which cannot decode base64 (gRPC-Web binary is served):
+ * gRPC status 12 (UNIMPLEMENTED) and this message, both as response headers (a trailers-only answer)
+ * and as the base64 trailer frame of the body (flag 0x80, length, the trailer lines), so a client that
+ * reads either place sees it.
+ */
+export const GRPC_WEB_TEXT_MESSAGE =
+  "grpc-web-text is not served here; use binary gRPC-Web (application/grpc-web+proto)";
+function grpcWebTextBody(): string {
+  const trailer = Buffer.from(`grpc-status:12\r\ngrpc-message:${GRPC_WEB_TEXT_MESSAGE}\r\n`);
+  const head = Buffer.alloc(5);
+  head.writeUInt8(0x80, 0);
+  head.writeUInt32BE(trailer.length, 1);
+  return Buffer.concat([head, trailer]).toString("base64");
+}
+
 function ctx(cfg: StackConfig) {
   return {
+    grpcWebText: { message: GRPC_WEB_TEXT_MESSAGE, body: grpcWebTextBody() },
     domain: cfg.domain,
     apis: cfg.apis,
     cors: cfg.cors,

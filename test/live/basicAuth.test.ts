@@ -472,6 +472,8 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     });
     // curl ran (the shim saw it) and took the header from a file.
     expect(r.argv).toMatch(/-H @\/tmp\/[^ ]+\/auth\.h/);
+    // JSON-RPC at /jsonrpc:, the ping page's own form (type://host:port with the port empty).
+    expect(r.argv).toContain(` https://${DOMAIN}/jsonrpc: `);
     for (const t of secretTexts()) expect(r.argv + r.stdout + r.stderr).not.toContain(t);
   });
 

@@ -1,5 +1,6 @@
 import { parse as parseToml } from "smol-toml";
 import {
+  GRPC_WEB_TEXT_MESSAGE,
   renderAll,
   renderCertbotHook,
   renderNginxHttp,
@@ -24,6 +25,24 @@ const PACTUS_1_16_KEYS: Record<string, string[]> = {
 function locations(conf: string): string[] {
   return [...conf.matchAll(/^\s*location\s+([^@{][^{]*?)\s*\{/gm)].map((m) => m[1]);
 }
+
+/** The body of the server-level location with this exact match (e.g. "/grpc-web/", "@name"). */
+function locationBody(conf: string, match: string): string {
+  const start = conf.indexOf(`\n    location ${match} {\n`);
+  if (start < 0) throw new Error(`no location ${match}`);
+  const body = conf.slice(conf.indexOf("{\n", start) + 2);
+  return body.slice(0, body.indexOf("\n    }\n"));
+}
+
+/** A regex location's pattern as a JS RegExp (the patterns here use no PCRE-only syntax). */
+function locationRegex(match: string): RegExp {
+  const m = /^(~\*?) (.+)$/.exec(match);
+  if (!m) throw new Error(`not a regex location: ${match}`);
+  return new RegExp(m[2], m[1] === "~*" ? "i" : "");
+}
+
+const JSONRPC_LOCATION = "~ ^/jsonrpc(/|:[0-9]*)?$";
+const GRPC_ROOT_LOCATION = "~ ^/pactus\\.[A-Za-z]+/[A-Za-z]+$";
 
 describe("nginx TLS site", () => {
   const conf = renderNginxTls(
@@ -52,15 +71,130 @@ describe("nginx TLS site", () => {
     expect(conf).toMatch(/server_tokens off;/);
   });
 
-  test("exact locations: /grpc-web/, /jsonrpc (or /jsonrpc/), /http/ — no bare prefixes", () => {
+  test("exact locations: /grpc-web/, /pactus.<Service>/<Method>, /jsonrpc (and the page's forms), /http/ — no bare prefixes", () => {
     expect(locations(conf)).toEqual([
       "= /",
       "~ ^/status\\.(js|css)$",
       "/grpc-web/",
-      "~ ^/jsonrpc/?$",
+      GRPC_ROOT_LOCATION,
+      JSONRPC_LOCATION,
       "/http/",
       "/",
     ]);
+  });
+
+  test("JSON-RPC: /jsonrpc, /jsonrpc/ and the ping page's /jsonrpc: and /jsonrpc:<port>; nothing longer", () => {
+    const re = locationRegex(JSONRPC_LOCATION);
+    // What pactus-jsonrpc's JS client builds: type + "://" + host + ":" + port (+ no path).
+    const page = (port: string) => new URL(`https://node.example.org/jsonrpc:${port}`).pathname;
+    for (const p of ["/jsonrpc", "/jsonrpc/", page(""), page("443"), page("80")])
+      expect(p).toMatch(re);
+    expect([page(""), page("443")]).toEqual(["/jsonrpc:", "/jsonrpc:443"]);
+    for (const p of [
+      "/jsonrpcfoo",
+      "/jsonrpc/abc",
+      "/jsonrpc:abc",
+      "/jsonrpc:443/x",
+      "/jsonrpc//",
+      "/jsonrpc.",
+      "/x/jsonrpc",
+    ])
+      expect(p).not.toMatch(re);
+  });
+
+  test("gRPC at the root: only /pactus.<Service>/<Method>, never other services (reflection) or deeper paths", () => {
+    const re = locationRegex(GRPC_ROOT_LOCATION);
+    for (const p of [
+      "/pactus.Blockchain/GetBlockHash",
+      "/pactus.Transaction/BroadcastTransaction",
+      "/pactus.Network/GetNodeInfo",
+    ])
+      expect(p).toMatch(re);
+    for (const p of [
+      "/pactus.Blockchain",
+      "/pactus.Blockchain/",
+      "/pactus.Blockchain/GetBlockHash/x",
+      "/pactus./GetBlockHash",
+      "/pactusXBlockchain/GetBlockHash",
+      "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+      "/grpc.health.v1.Health/Check",
+      "/grpc-web/pactus.Blockchain/GetBlockHash",
+    ])
+      expect(p).not.toMatch(re);
+  });
+
+  test("only gRPC content types reach the node: native and grpc-web binary pass, text mode is told apart, the rest is not gRPC", () => {
+    const map = /map \$http_content_type \$pactus_grpc_content \{\n([\s\S]*?)\n\}/.exec(conf)![1];
+    const entries = [...map.matchAll(/^\s*"(~\*?)([^"]+)" (\w+);$/gm)].map(
+      (m) => [new RegExp(m[2], m[1] === "~*" ? "i" : ""), m[3]] as const,
+    );
+    expect(map).toMatch(/^\s*default "";$/m);
+    const kind = (ct: string) => entries.find(([re]) => re.test(ct))?.[1] ?? "";
+    for (const ct of [
+      "application/grpc",
+      "application/grpc+proto",
+      "application/grpc-web",
+      "application/grpc-web+proto",
+      "Application/GRPC",
+    ])
+      expect([ct, kind(ct)]).toEqual([ct, "grpc"]);
+    for (const ct of ["application/grpc-web-text", "application/grpc-web-text+proto"])
+      expect([ct, kind(ct)]).toEqual([ct, "text"]);
+    for (const ct of [
+      "",
+      "application/json",
+      "application/grpc+json",
+      "application/grpc-web+json",
+      "application/grpcx",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+    ])
+      expect([ct, kind(ct)]).toEqual([ct, ""]);
+  });
+
+  test("both gRPC locations share one body (the /grpc-web prefix rewrite aside): CORS and preflight, then the content checks, then the rewrite", () => {
+    const web = locationBody(conf, "/grpc-web/");
+    const root = locationBody(conf, GRPC_ROOT_LOCATION);
+    expect(web.replace("        rewrite ^/grpc-web/(.*)$ /$1 break;\n", "")).toBe(root);
+    expect(root).not.toContain("rewrite");
+    const order = [
+      "if ($request_method = OPTIONS) {",
+      "limit_req zone=pactus_api",
+      "if ($pactus_grpc_content = text) {\n            return 415;",
+      'if ($pactus_grpc_content = "") {\n            return 404;',
+      "rewrite ^/grpc-web/(.*)$ /$1 break;",
+      "grpc_pass grpc://pactus_grpc;",
+    ].map((d) => web.indexOf(d));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(web).toContain("error_page 415 = @pactus_grpc_web_text;");
+  });
+
+  test("grpc-web-text gets a readable gRPC-Web error: HTTP 200, its own content type, UNIMPLEMENTED (12), a message, CORS exposing them", () => {
+    const text = locationBody(conf, "@pactus_grpc_web_text");
+    expect(text).toContain("default_type application/grpc-web-text;");
+    expect(text).toContain("add_header Grpc-Status 12 always;");
+    expect(text).toMatch(
+      /add_header Grpc-Message "[^"%]*not served[^"%]*binary gRPC-Web \(application\/grpc-web\+proto\)" always;/,
+    );
+    expect(text).toContain("add_header Access-Control-Allow-Origin $pactus_cors_origin always;");
+    expect(text).toContain(
+      'add_header Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always;',
+    );
+    // The body: the same status and message as one base64 gRPC-Web trailer frame (flag 0x80).
+    const body = Buffer.from(/return 200 "([A-Za-z0-9+/=]+)";$/.exec(text)![1], "base64");
+    expect(body[0]).toBe(0x80);
+    expect(body.readUInt32BE(1)).toBe(body.length - 5);
+    expect(body.subarray(5).toString()).toBe(
+      `grpc-status:12\r\ngrpc-message:${GRPC_WEB_TEXT_MESSAGE}\r\n`,
+    );
+    expect(text).toContain(`add_header Grpc-Message "${GRPC_WEB_TEXT_MESSAGE}" always;`);
+    expect(text).not.toMatch(/grpc_pass|proxy_pass/);
+  });
+
+  test("nothing is offered without TLS: every listener of the site is ssl (no plaintext h2c gRPC)", () => {
+    const listens = [...conf.matchAll(/^\s*listen (.*);$/gm)].map((m) => m[1]);
+    expect(listens).toEqual(["443 ssl http2", "[::]:443 ssl http2"]);
   });
 
   test("upstreams with keepalive; gRPC via grpc_pass with the prefix stripped", () => {
@@ -84,10 +218,10 @@ describe("nginx TLS site", () => {
       /map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/,
     );
     expect(conf).not.toContain('"*"');
-    // Three API locations, the two JSON 429 and the two JSON 502 locations.
+    // Four API locations, the grpc-web-text error, the two JSON 429 and the two JSON 502 locations.
     expect(
       conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g),
-    ).toHaveLength(7);
+    ).toHaveLength(9);
     expect(conf).toMatch(
       /Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/,
     );
@@ -103,7 +237,7 @@ describe("nginx TLS site", () => {
 
   test("nginx.rateLimit: a per-client zone on every API location, JSON 429s; 0 turns it off", () => {
     expect(conf).toMatch(/limit_req_zone \$binary_remote_addr zone=pactus_api:10m rate=20r\/s;/);
-    expect(conf.match(/limit_req zone=pactus_api burst=40 nodelay;/g)).toHaveLength(3);
+    expect(conf.match(/limit_req zone=pactus_api burst=40 nodelay;/g)).toHaveLength(4);
     expect(conf).toContain(
       `return 429 '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded, retry later"}}';`,
     );
@@ -111,14 +245,9 @@ describe("nginx TLS site", () => {
     expect(off).not.toMatch(/limit_req|@pactus_\w+_429 \{/);
   });
 
-  test("Authorization reaches the node on all three API locations (basic auth), and preflights allow it", () => {
-    const blocks = [
-      ...conf.matchAll(
-        /^ {4}location (\/grpc-web\/|~ \^\/jsonrpc\/\?\$|\/http\/) \{\n([\s\S]*?)\n {4}\}$/gm,
-      ),
-    ];
-    expect(blocks.map((b) => b[1])).toEqual(["/grpc-web/", "~ ^/jsonrpc/?$", "/http/"]);
-    for (const [, , body] of blocks) {
+  test("Authorization reaches the node on all four API locations (basic auth), and preflights allow it", () => {
+    const apiLocations = ["/grpc-web/", GRPC_ROOT_LOCATION, JSONRPC_LOCATION, "/http/"];
+    for (const body of apiLocations.map((l) => locationBody(conf, l))) {
       expect(body).toMatch(
         /add_header Access-Control-Allow-Headers "[^"]*\bAuthorization\b[^"]*" always;/,
       );
@@ -132,8 +261,11 @@ describe("nginx TLS site", () => {
 
   test("only enabled APIs get a location and an upstream", () => {
     const only = renderNginxTls(cfg({ apis: { grpcWeb: false, jsonrpc: true, http: false } }));
-    expect(locations(only)).toEqual(["= /", "~ ^/status\\.(js|css)$", "~ ^/jsonrpc/?$", "/"]);
-    expect(only).not.toMatch(/pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_(429|502) \{/);
+    expect(locations(only)).toEqual(["= /", "~ ^/status\\.(js|css)$", JSONRPC_LOCATION, "/"]);
+    // apis.grpcWeb switches both gRPC locations, their content-type map and the text-mode error.
+    expect(only).not.toMatch(
+      /pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_(429|502) \{|\/pactus\\\.|grpc-web/,
+    );
   });
 });
 

@@ -87,6 +87,16 @@ describe("version pins agree", () => {
     expect(sandbox["pactus-secure-node:pactus"].version).toBe(versionPins().PACTUS_VERSION);
   });
 
+  test("tools/clients/requirements.txt: the Python clients at PACTUS_VERSION, every package pinned with ==", () => {
+    const lines = read("tools/clients/requirements.txt")
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("#"));
+    for (const l of lines) expect(l).toMatch(/^[A-Za-z0-9_.-]+==[^=\s]+$/);
+    const pins = Object.fromEntries(lines.map((l) => l.split("==")));
+    const want = versionPins().PACTUS_VERSION;
+    expect([pins["pactus-grpc"], pins["pactus-jsonrpc"]]).toEqual([want, want]);
+  });
+
   test("the toolchain README's table of what is built shows the pins", () => {
     const table = read("tools/toolchain/README.md");
     const row = (binary: string) =>

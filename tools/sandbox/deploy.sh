@@ -87,7 +87,8 @@ cmd_check() {
   # One gRPC frame: flag 0, length 66, field 1 (string, 64): the hash in hex.
   [ "$(od -An -tx1 -N7 "$tmp/g" | tr -d ' \n')" = 00000000420a40 ] || die "gRPC-Web answer is not a GetBlockHash response: $(od -An -tx1 -N16 "$tmp/g")"
   hash_g=$(tail -c +8 "$tmp/g" | head -c 64)
-  "${c[@]}" -X POST -H 'Content-Type: application/json' -o "$tmp/j" "https://$d/jsonrpc" \
+  # /jsonrpc: is what the ping page's JSON-RPC client asks for by default (type://host:port, port empty).
+  "${c[@]}" -X POST -H 'Content-Type: application/json' -o "$tmp/j" "https://$d/jsonrpc:" \
     -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' || die "JSON-RPC get_block_hash failed"
   hash_j=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["hash"])' "$tmp/j")
   "${c[@]}" -o "$tmp/h" "https://$d/http/api/pactus/blockchain/get_block_hash?height=1" || die "HTTP get_block_hash failed"
