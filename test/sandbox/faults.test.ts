@@ -23,12 +23,14 @@ import {
   runInBackground,
   sandboxDown,
 } from "../helpers/sandbox";
+import { versionPins } from "../helpers/local";
 
 const MIN = 60_000;
 const env = engineEnv();
 const RUN_CONFIG = env.PSN_RUN_CONFIG;
 const SERVICES_SH = path.join(ROOT, "tools", "sandbox", "services.sh");
-const VERSION = "1.16.0";
+// The deployed release is the toolchain's daemon (the sandbox release server publishes it).
+const VERSION = versionPins().PACTUS_VERSION;
 const FAKE_VERSION = "1.16.1";
 const ACME_RULE = [
   "OUTPUT",

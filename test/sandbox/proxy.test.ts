@@ -23,6 +23,7 @@ import {
   sandboxDown,
   sandboxUp,
 } from "../helpers/sandbox";
+import { versionPins } from "../helpers/local";
 const ADDR6 = "fd00:231:1::2";
 const MIN = 60_000;
 let root = "";
@@ -170,7 +171,7 @@ describe("seed parity", () => {
     async (_fam, addr) => {
       const protoDir = path.join(
         execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-        "github.com/pactus-project/pactus@v1.16.0/www/grpc/proto",
+        `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
       );
       const def = protoLoader.loadSync(path.join(protoDir, "blockchain.proto"), {
         includeDirs: [protoDir],
