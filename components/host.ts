@@ -3,11 +3,43 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { isIP } from "node:net";
 import { P2P_PORTS } from "./render/paths";
-import type { AwsHostConfig, ExistingHostConfig, Network } from "./validate";
+import {
+  instanceArch,
+  type Arch,
+  type AwsHostConfig,
+  type ExistingHostConfig,
+  type HostOs,
+  type Network,
+} from "./validate";
 
+/** Debian's own AWS account (the cloud team's official images): the only owner of Debian AMIs we accept. */
+export const DEBIAN_OWNER = "136693071363";
 /** Canonical's AWS account: the only owner whose Ubuntu AMIs we accept. */
-const CANONICAL = "099720109477";
-const UBUNTU_CODENAMES = { "22.04": "jammy", "24.04": "noble" } as const;
+export const CANONICAL_OWNER = "099720109477";
+
+/**
+ * Where each host.os comes from: its publisher's account and the name of its images, e.g.
+ * debian-13-arm64-20250814-2204 or ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250610.
+ * Only the release images match (Debian's backports images are debian-12-backports-…).
+ */
+export function amiLookup(os: HostOs, arch: Arch): { owner: string; name: string } {
+  const a = arch === "arm64" ? "arm64" : "amd64";
+  switch (os) {
+    case "debian-13":
+    case "debian-12":
+      return { owner: DEBIAN_OWNER, name: `${os}-${a}-*` };
+    case "ubuntu-24.04":
+      return {
+        owner: CANONICAL_OWNER,
+        name: `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${a}-server-*`,
+      };
+    case "ubuntu-22.04":
+      return {
+        owner: CANONICAL_OWNER,
+        name: `ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-${a}-server-*`,
+      };
+  }
+}
 
 /** Ports the node needs from the internet, besides SSH from the admins. */
 export function publicPorts(
@@ -78,20 +110,20 @@ export class Host extends pulumi.ComponentResource {
         { region: h.region, publicKey },
         { parent: this },
       );
+      // The newest image of host.os for the instance type's CPU; the pactus step picks the release
+      // tarball for the CPU it finds on the host (uname -m), so both follow the instance type.
+      const arch = instanceArch(h.instanceType)!;
+      const image = amiLookup(h.os, arch);
       const ami = aws.ec2.getAmiOutput(
         {
           region: h.region,
           mostRecent: true,
-          owners: [CANONICAL],
+          owners: [image.owner],
           filters: [
-            {
-              name: "name",
-              values: [
-                `ubuntu/images/hvm-ssd*/ubuntu-${UBUNTU_CODENAMES[h.ubuntuRelease]}-${h.ubuntuRelease}-amd64-server-*`,
-              ],
-            },
-            { name: "architecture", values: ["x86_64"] },
+            { name: "name", values: [image.name] },
+            { name: "architecture", values: [arch] },
             { name: "virtualization-type", values: ["hvm"] },
+            { name: "root-device-type", values: ["ebs"] },
           ],
         },
         { parent: this },

@@ -27,6 +27,36 @@ export const DEFAULT_CORS_ORIGINS = [PING_ORIGIN];
 
 export type Network = "mainnet" | "testnet" | "localnet";
 
+/**
+ * The systems `host.os` offers, each an AMI its publisher keeps current (components/host.ts looks it
+ * up) for x86_64 and arm64, with the one user its image lets in over SSH.
+ */
+export const HOST_OS = {
+  "debian-13": { user: "admin" },
+  "debian-12": { user: "admin" },
+  "ubuntu-24.04": { user: "ubuntu" },
+  "ubuntu-22.04": { user: "ubuntu" },
+} as const;
+export type HostOs = keyof typeof HOST_OS;
+export const HOST_OS_NAMES = Object.keys(HOST_OS) as HostOs[];
+export const DEFAULT_HOST_OS: HostOs = "debian-13";
+
+/** A CPU architecture as EC2 names it (the AMI `architecture` attribute). */
+export type Arch = "x86_64" | "arm64";
+
+/**
+ * The CPU architecture of an EC2 instance type, from its family (the part before the "."): Graviton
+ * families carry a "g" right after their generation number (t4g, m7g, r8g, m6gd, c7gn, im4gn, is4gen,
+ * hpc7g), and a1 is the first Graviton; every other family is x86_64. Undefined when the type has no
+ * family generation to read (a typo, or a Mac type such as mac-m4.metal).
+ */
+export function instanceArch(instanceType: string): Arch | undefined {
+  const m = /^(u-|[a-z]+)(\d+)([a-z0-9-]*)\.[a-z0-9]+$/.exec(instanceType);
+  if (!m) return undefined;
+  if (m[1] === "a" && m[2] === "1") return "arm64";
+  return m[3].startsWith("g") ? "arm64" : "x86_64";
+}
+
 export interface AwsHostConfig {
   provider: "aws";
   region: string;
@@ -34,9 +64,10 @@ export interface AwsHostConfig {
   diskGb: number;
   adminCidrs: string[];
   allowSshFromAnywhere: boolean;
-  /** SSH user of the Ubuntu AMI. */
+  /** The image (host.os); its CPU architecture follows instanceType (instanceArch). */
+  os: HostOs;
+  /** SSH user of the image (HOST_OS). */
   user: string;
-  ubuntuRelease: "22.04" | "24.04";
   /** A configured key (secret) instead of a generated one. */
   hasPrivateKey: boolean;
 }
@@ -133,7 +164,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "diskGb",
     "adminCidrs",
     "allowSshFromAnywhere",
-    "ubuntuRelease",
+    "os",
     "address",
     "port",
     "user",
@@ -152,6 +183,21 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
   nginx: ["rateLimit"],
+};
+
+/**
+ * Keys that were removed: a stack that still sets one gets this problem (the fix), not "unknown key".
+ * Each takes the value it was set to, to name its replacement exactly.
+ */
+const RETIRED_KEYS: Readonly<Record<string, (value: unknown) => string>> = {
+  "host.ubuntuRelease": (v) => {
+    const os = String(v) === "22.04" ? "ubuntu-22.04" : "ubuntu-24.04";
+    return (
+      `no longer a key: host.os chooses the image now (${HOST_OS_NAMES.join(", ")}; default ` +
+      `${DEFAULT_HOST_OS}); for Ubuntu run \`pulumi config rm --path host.ubuntuRelease\` and ` +
+      `\`pulumi config set --path host.os ${os}\``
+    );
+  },
 };
 
 /** The config groups (objects) of the project namespace, besides `domain`. */
@@ -208,7 +254,9 @@ function group(raw: unknown, name: string, p: Problems): Record<string, unknown>
   }
   const obj = raw as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    if (!KNOWN_KEYS[name].includes(k)) {
+    const retired = RETIRED_KEYS[`${name}.${k}`];
+    if (retired) p.add(`${name}.${k}`, retired(obj[k]));
+    else if (!KNOWN_KEYS[name].includes(k)) {
       p.add(`${name}.${k}`, `unknown key; known keys of ${name}: ${KNOWN_KEYS[name].join(", ")}`);
     }
   }
@@ -293,6 +341,9 @@ function oneOf<T extends string>(
   p.add(path, `unknown value ${JSON.stringify(v)}; use one of: ${allowed.join(", ")}`);
   return def;
 }
+
+/** A login name as useradd takes it, and inert in a shell word. */
+const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 /** Problems with `name` as a public DNS name for a certificate, or undefined when it is fine. */
 export function domainProblem(name: string): string | undefined {
@@ -532,8 +583,10 @@ function parseHost(
     else if (isIP(address) === 0 && domainProblem(address) !== undefined) {
       p.add("host.address", `${JSON.stringify(address)} is neither an IP address nor a DNS name`);
     }
-    const user = str(h, "user", "host.user", p) ?? "root";
-    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user))
+    // host.os only names the system here, for the default user of its cloud image; nothing checks the host.
+    const os = oneOf(str(h, "os", "host.os", p), HOST_OS_NAMES, undefined, "host.os", p);
+    const user = str(h, "user", "host.user", p) ?? (os ? HOST_OS[os].user : "root");
+    if (!USER_NAME.test(user))
       p.add("host.user", `${JSON.stringify(user)} is not a valid user name`);
     if (!hasKey) {
       p.missingSecret({
@@ -561,6 +614,16 @@ function parseHost(
       "host.instanceType",
       `${JSON.stringify(instanceType)} is not an instance type, e.g. t3.small`,
     );
+  else if (instanceType.startsWith("mac"))
+    p.add(
+      "host.instanceType",
+      `${JSON.stringify(instanceType)} is a Mac instance, which boots only macOS; host.os needs a Linux type, e.g. t3.small (x86_64) or t4g.small (arm64)`,
+    );
+  else if (instanceArch(instanceType) === undefined)
+    p.add(
+      "host.instanceType",
+      `${JSON.stringify(instanceType)} has no family generation (letters and a number before the ".", e.g. t3, m7g), so its CPU architecture, and with it the AMI, is unknown; use e.g. t3.small (x86_64) or t4g.small (arm64)`,
+    );
   const cidrs = list(h, "adminCidrs", "host.adminCidrs", p);
   const allowAny = bool(h, "allowSshFromAnywhere", "host.allowSshFromAnywhere", false, p);
   if (cidrs === undefined || cidrs.length === 0) {
@@ -580,13 +643,23 @@ function parseHost(
       }
     }
   }
-  const ubuntuRelease = oneOf(
-    str(h, "ubuntuRelease", "host.ubuntuRelease", p),
-    ["22.04", "24.04"] as const,
-    "24.04",
-    "host.ubuntuRelease",
-    p,
-  )!;
+  const osRaw = str(h, "os", "host.os", p);
+  const os = oneOf(osRaw, HOST_OS_NAMES, DEFAULT_HOST_OS, "host.os", p)!;
+  // The image has exactly one SSH user: host.user may only repeat it (a wrong host.os is one problem).
+  const imageUser = HOST_OS[os].user;
+  const user = str(h, "user", "host.user", p);
+  if (user !== undefined && user !== imageUser) {
+    const fix = `remove host.user (on aws it follows host.os) or set it to ${imageUser}`;
+    if (!USER_NAME.test(user))
+      p.add("host.user", `${JSON.stringify(user)} is not a valid user name; ${fix}`);
+    else if (osRaw === undefined || os === osRaw)
+      p.add(
+        "host.user",
+        user === "root"
+          ? `root cannot log in over SSH on the ${os} AMI (cloud images refuse root logins; its user is ${imageUser}, with sudo); ${fix}`
+          : `${JSON.stringify(user)} does not exist on the ${os} AMI, whose SSH user is ${imageUser}; ${fix}`,
+      );
+  }
   return {
     provider,
     region: region ?? "",
@@ -594,8 +667,8 @@ function parseHost(
     diskGb: int(h, "diskGb", "host.diskGb", 30, 20, 16384, p),
     adminCidrs: cidrs ?? [],
     allowSshFromAnywhere: allowAny,
-    user: "ubuntu",
-    ubuntuRelease,
+    os,
+    user: imageUser,
     hasPrivateKey: hasKey,
   };
 }

@@ -193,7 +193,7 @@ describe("aws host with cloudflare DNS", () => {
     ]);
   });
 
-  test("instance: Ubuntu AMI from Canonical, IMDSv2 required, encrypted gp3 root; Elastic IP attached", () => {
+  test("instance: the AMI looked up, IMDSv2 required, encrypted gp3 root; Elastic IP attached", () => {
     const vm = one("aws:ec2/instance:Instance");
     expect(vm.inputs.ami).toBe("ami-0123456789abcdef0");
     expect(vm.inputs.instanceType).toBe("t3.small");
@@ -226,10 +226,10 @@ describe("aws host with cloudflare DNS", () => {
     expect(isSecretWire(cmd.wire.connection)).toBe(true);
     expect(cmd.inputs.connection).toMatchObject({
       host: "198.51.100.20",
-      user: "ubuntu",
+      user: "admin",
       port: 22,
     });
-    // Ubuntu's user is not root: every step goes through sudo -n.
+    // The default image is Debian 13 (host.os), whose user admin is not root: every step goes through sudo -n.
     expect(String(cmd.inputs.create)).toMatch(/^sudo -n env /);
   });
 

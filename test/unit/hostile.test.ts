@@ -165,7 +165,8 @@ const KEYS: Record<string, KeySpec> = {
   "host.instanceType": {
     kind: "string",
     valid: "t3.small",
-    marker: "reachprobe.large",
+    // A type with a family generation (the CPU architecture is read from it).
+    marker: "x99reachprobe.large",
     raw: awsRaw,
     reaches: ["cloud API"],
   },
@@ -178,7 +179,13 @@ const KEYS: Record<string, KeySpec> = {
     reaches: ["cloud API"],
   },
   "host.allowSshFromAnywhere": { kind: "bool", valid: "false", raw: awsRaw, reaches: ["a choice"] },
-  "host.ubuntuRelease": { kind: "enum", valid: "24.04", raw: awsRaw, reaches: ["cloud API"] },
+  // The AMI lookup, and the SSH user (also on an existing host, where it only picks the default user).
+  "host.os": {
+    kind: "enum",
+    valid: "debian-13",
+    raw: awsRaw,
+    reaches: ["cloud API", "ssh connection"],
+  },
   // An IPv4 address also becomes the DNS wait's PSN_EXPECT_IP (lateEnv), quoted like every input.
   "host.address": {
     kind: "string",
@@ -604,11 +611,9 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       "host.diskGb",
       "host.adminCidrs",
       "host.allowSshFromAnywhere",
-      "host.ubuntuRelease",
     ].map((k) => [k, baseRaw] as [string, () => RawConfig]),
-    ...["host.address", "host.port", "host.user"].map(
-      (k) => [k, awsRaw] as [string, () => RawConfig],
-    ),
+    // host.user on aws is checked against the image's user (validate.test.ts), so not dropped.
+    ...["host.address", "host.port"].map((k) => [k, awsRaw] as [string, () => RawConfig]),
     ...["dns.zoneId", "dns.ttl"].map((k) => [k, baseRaw] as [string, () => RawConfig]),
   ];
   test.each(IGNORED)("%s, unused by the chosen provider, is dropped", (key, raw) => {

@@ -52,7 +52,8 @@ describe("valid configuration", () => {
       region: "eu-central-1",
       instanceType: "t3.small",
       diskGb: 30,
-      user: "ubuntu",
+      os: "debian-13",
+      user: "admin",
     });
     expect(config.dns).toMatchObject({ provider: "cloudflare", ttl: 60 });
   });
