@@ -5,6 +5,7 @@ import {
   ConfigError,
   OPAQUE_SECRET,
   RawConfig,
+  instanceArch,
   parseConfig,
 } from "../../components/validate";
 import { awsRaw, baseRaw, problems } from "../helpers/config";
@@ -854,5 +855,164 @@ describe("required secrets that are not set: refused for pulumi up, placeholders
       "pactus.walletPassword",
     ]);
     expect(e.message).not.toContain("missing");
+  });
+});
+
+describe("host.os: the image of an aws host, its SSH user and architecture", () => {
+  const aws = (host: Record<string, unknown>) =>
+    awsRaw({
+      host: { provider: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.7/32"], ...host },
+    });
+  const existing = (host: Record<string, unknown>) =>
+    baseRaw({ host: { provider: "existing", address: "203.0.113.10", ...host } });
+  /** The one problem parseConfig reports, in full. */
+  const only = (raw: RawConfig) => {
+    const list = problems(raw);
+    expect(list).toHaveLength(1);
+    return list[0];
+  };
+
+  test("default: Debian 13, user admin", () => {
+    expect(parseConfig(aws({})).config.host).toMatchObject({ os: "debian-13", user: "admin" });
+  });
+
+  test.each([
+    ["debian-13", "admin"],
+    ["debian-12", "admin"],
+    ["ubuntu-24.04", "ubuntu"],
+    ["ubuntu-22.04", "ubuntu"],
+  ])("%s logs in as %s, on x86_64 and arm64 types; host.user may repeat it", (os, user) => {
+    for (const instanceType of ["t3.small", "t4g.small", "m7g.large", "c7i-flex.large"]) {
+      expect(parseConfig(aws({ os, instanceType })).config.host).toMatchObject({
+        os,
+        user,
+        instanceType,
+      });
+    }
+    expect(parseConfig(aws({ os, user })).config.host).toMatchObject({ os, user });
+  });
+
+  test("an unknown image", () => {
+    expect(only(aws({ os: "ubuntu-20.04" }))).toBe(
+      'host.os: unknown value "ubuntu-20.04"; use one of: debian-13, debian-12, ubuntu-24.04, ubuntu-22.04',
+    );
+    expect(only(aws({ os: "24.04" }))).toBe(
+      'host.os: unknown value "24.04"; use one of: debian-13, debian-12, ubuntu-24.04, ubuntu-22.04',
+    );
+  });
+
+  test.each([
+    [
+      { user: "ubuntu" },
+      'host.user: "ubuntu" does not exist on the debian-13 AMI, whose SSH user is admin; remove host.user (on aws it follows host.os) or set it to admin',
+    ],
+    [
+      { os: "debian-12", user: "debian" },
+      'host.user: "debian" does not exist on the debian-12 AMI, whose SSH user is admin; remove host.user (on aws it follows host.os) or set it to admin',
+    ],
+    [
+      { os: "ubuntu-24.04", user: "admin" },
+      'host.user: "admin" does not exist on the ubuntu-24.04 AMI, whose SSH user is ubuntu; remove host.user (on aws it follows host.os) or set it to ubuntu',
+    ],
+    [
+      { os: "ubuntu-22.04", user: "root" },
+      "host.user: root cannot log in over SSH on the ubuntu-22.04 AMI (cloud images refuse root logins; its user is ubuntu, with sudo); remove host.user (on aws it follows host.os) or set it to ubuntu",
+    ],
+    [
+      { user: "root" },
+      "host.user: root cannot log in over SSH on the debian-13 AMI (cloud images refuse root logins; its user is admin, with sudo); remove host.user (on aws it follows host.os) or set it to admin",
+    ],
+    [
+      { user: "admin;id" },
+      'host.user: "admin;id" is not a valid user name; remove host.user (on aws it follows host.os) or set it to admin',
+    ],
+  ])("a user the image does not have: %j", (host, message) => {
+    expect(only(aws(host))).toBe(message);
+  });
+
+  test("a wrong host.os is one problem: host.user is not judged against a guess", () => {
+    expect(only(aws({ os: "ubuntu", user: "ubuntu" }))).toMatch(
+      /^host\.os: unknown value "ubuntu"/,
+    );
+  });
+
+  test.each([
+    [
+      "mac2.metal",
+      'host.instanceType: "mac2.metal" is a Mac instance, which boots only macOS; host.os needs a Linux type, e.g. t3.small (x86_64) or t4g.small (arm64)',
+    ],
+    [
+      "mac-m4.metal",
+      'host.instanceType: "mac-m4.metal" is a Mac instance, which boots only macOS; host.os needs a Linux type, e.g. t3.small (x86_64) or t4g.small (arm64)',
+    ],
+    [
+      "small.large",
+      'host.instanceType: "small.large" has no family generation (letters and a number before the ".", e.g. t3, m7g), so its CPU architecture, and with it the AMI, is unknown; use e.g. t3.small (x86_64) or t4g.small (arm64)',
+    ],
+    ["3t.small", 'host.instanceType: "3t.small" is not an instance type, e.g. t3.small'],
+  ])("an instance type whose architecture is unknown or that boots no Linux: %s", (t, message) => {
+    expect(only(aws({ instanceType: t }))).toBe(message);
+  });
+
+  test("the removed host.ubuntuRelease is refused with its replacement", () => {
+    const fix = (os: string) =>
+      "host.ubuntuRelease: no longer a key: host.os chooses the image now (debian-13, debian-12, " +
+      "ubuntu-24.04, ubuntu-22.04; default debian-13); for Ubuntu run " +
+      "`pulumi config rm --path host.ubuntuRelease` and `pulumi config set --path host.os " +
+      `${os}\``;
+    expect(only(aws({ ubuntuRelease: "24.04" }))).toBe(fix("ubuntu-24.04"));
+    expect(only(aws({ ubuntuRelease: "22.04" }))).toBe(fix("ubuntu-22.04"));
+    // Unquoted in YAML it is a number.
+    expect(only(aws({ ubuntuRelease: 22.04 }))).toBe(fix("ubuntu-22.04"));
+    expect(only(existing({ ubuntuRelease: "24.04" }))).toBe(fix("ubuntu-24.04"));
+  });
+
+  test("existing host: host.os only picks the default user; host.user wins; without either, root", () => {
+    expect(parseConfig(existing({})).config.host.user).toBe("root");
+    expect(parseConfig(existing({ os: "debian-12" })).config.host.user).toBe("admin");
+    expect(parseConfig(existing({ os: "ubuntu-24.04" })).config.host.user).toBe("ubuntu");
+    expect(parseConfig(existing({ os: "debian-13", user: "deploy" })).config.host.user).toBe(
+      "deploy",
+    );
+    expect(parseConfig(existing({ os: "ubuntu-22.04", user: "root" })).config.host.user).toBe(
+      "root",
+    );
+    expect(only(existing({ os: "centos-9" }))).toBe(
+      'host.os: unknown value "centos-9"; use one of: debian-13, debian-12, ubuntu-24.04, ubuntu-22.04',
+    );
+  });
+});
+
+describe("instanceArch: the CPU architecture of an instance type", () => {
+  test.each([
+    ["t3.small", "x86_64"],
+    ["t3a.medium", "x86_64"],
+    ["m5.large", "x86_64"],
+    ["m7i-flex.large", "x86_64"],
+    ["c7a.xlarge", "x86_64"],
+    ["g5.xlarge", "x86_64"],
+    ["g4dn.xlarge", "x86_64"],
+    ["inf2.xlarge", "x86_64"],
+    ["x2iedn.xlarge", "x86_64"],
+    ["u-6tb1.metal", "x86_64"],
+    ["u7i-12tb.224xlarge", "x86_64"],
+    ["t4g.small", "arm64"],
+    ["m7g.large", "arm64"],
+    ["c7g.large", "arm64"],
+    ["r8g.large", "arm64"],
+    ["m6gd.large", "arm64"],
+    ["c7gn.large", "arm64"],
+    ["im4gn.large", "arm64"],
+    ["is4gen.large", "arm64"],
+    ["x2gd.large", "arm64"],
+    ["g5g.xlarge", "arm64"],
+    ["hpc7g.4xlarge", "arm64"],
+    ["a1.large", "arm64"],
+    ["small.large", undefined],
+    ["mac-m4.metal", undefined],
+    ["t3", undefined],
+    ["", undefined],
+  ])("%s → %s", (t, arch) => {
+    expect(instanceArch(t)).toBe(arch);
   });
 });
