@@ -23,6 +23,12 @@ interface Registered {
   urn: string;
 }
 
+/** A data-source call (invoke) as the mocks receive it. */
+interface Invoked {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
 function isSecretWire(v: unknown): boolean {
   return (
     !!v &&
@@ -35,8 +41,9 @@ function isSecretWire(v: unknown): boolean {
 async function run(
   config: Record<string, unknown>,
   secretGroups = ["pactus", "host"],
-): Promise<{ resources: Registered[]; outputs: Record<string, unknown> }> {
+): Promise<{ resources: Registered[]; outputs: Record<string, unknown>; invokes: Invoked[] }> {
   const resources: Registered[] = [];
+  const invokes: Invoked[] = [];
   const byUrn = new Map<string, Registered>();
   let outputs: Record<string, unknown> = {};
   await jest.isolateModulesAsync(async () => {
@@ -59,6 +66,7 @@ async function run(
           return { id: `${args.name}-id`, state };
         },
         call: (args) => {
+          invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
           if (args.token === "aws:ec2/getAmi:getAmi")
             return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
           if (args.token === "tls:index/getPublicKey:getPublicKey")
@@ -129,7 +137,7 @@ async function run(
       ]),
     );
   }
-  return { resources, outputs };
+  return { resources, outputs, invokes };
 }
 
 const existing = {
@@ -250,6 +258,76 @@ describe("aws host with cloudflare DNS", () => {
   });
 });
 
+describe("host.os: the AMI lookup and the SSH user, per image and CPU architecture", () => {
+  const DEBIAN = "136693071363";
+  const CANONICAL = "099720109477";
+  /** [host.os ("(unset)": the default), instance type, its architecture, AMI owner, AMI name, SSH user] */
+  const cases: [string, string, string, string, string, string][] = [];
+  for (const [type, arch, a] of [
+    ["t3.small", "x86_64", "amd64"],
+    ["t4g.small", "arm64", "arm64"],
+  ]) {
+    cases.push(
+      ["(unset)", type, arch, DEBIAN, `debian-13-${a}-*`, "admin"],
+      ["debian-13", type, arch, DEBIAN, `debian-13-${a}-*`, "admin"],
+      ["debian-12", type, arch, DEBIAN, `debian-12-${a}-*`, "admin"],
+      [
+        "ubuntu-24.04",
+        type,
+        arch,
+        CANONICAL,
+        `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${a}-server-*`,
+        "ubuntu",
+      ],
+      [
+        "ubuntu-22.04",
+        type,
+        arch,
+        CANONICAL,
+        `ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-${a}-server-*`,
+        "ubuntu",
+      ],
+    );
+  }
+  test.each(cases)(
+    "host.os %s on %s (%s): owner %s, name %s, user %s",
+    async (os, instanceType, arch, owner, name, user) => {
+      process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real";
+      let invokes: Invoked[];
+      let resources: Registered[];
+      try {
+        ({ invokes, resources } = await run({
+          ...aws,
+          host: { ...aws.host, instanceType, ...(os === "(unset)" ? {} : { os }) },
+        }));
+      } finally {
+        delete process.env.CLOUDFLARE_API_TOKEN;
+      }
+      const lookups = invokes.filter((i) => i.token === "aws:ec2/getAmi:getAmi");
+      expect(lookups).toHaveLength(1);
+      expect(lookups[0].inputs).toEqual({
+        region: "eu-central-1",
+        mostRecent: true,
+        owners: [owner],
+        filters: [
+          { name: "name", values: [name] },
+          { name: "architecture", values: [arch] },
+          { name: "virtualization-type", values: ["hvm"] },
+          { name: "root-device-type", values: ["ebs"] },
+        ],
+      });
+      const vm = resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
+      expect(vm.inputs).toMatchObject({ ami: "ami-0123456789abcdef0", instanceType });
+      const steps = resources.filter((r) => r.type === "command:remote:Command");
+      expect(steps).toHaveLength(STEP_ORDER.length);
+      for (const s of steps) {
+        expect(s.inputs.connection).toMatchObject({ host: "198.51.100.20", user, port: 22 });
+        expect(String(s.inputs.create)).toMatch(/^sudo -n env /);
+      }
+    },
+  );
+});
+
 describe("existing host", () => {
   let resources: Registered[];
   beforeAll(async () => {
@@ -311,6 +389,20 @@ describe("existing host", () => {
       .filter((s) => s.inputs.delete)
       .map((s) => s.name.replace("pactus-steps-", ""));
     expect(withDelete).toEqual(["base", "pactus", "nginx-bootstrap", "certificate", "nginx-tls"]);
+  });
+
+  test("host.os on an existing host picks the default user (no AMI lookup, no instance)", async () => {
+    const { resources: rs, invokes } = await run({
+      ...existing,
+      host: { provider: "existing", address: "203.0.113.10", os: "ubuntu-24.04", privateKey: KEY },
+    });
+    expect(invokes.filter((i) => i.token === "aws:ec2/getAmi:getAmi")).toEqual([]);
+    expect(rs.filter((r) => /^(aws|cloudflare|tls):/.test(r.type))).toEqual([]);
+    const steps = rs.filter((r) => r.type === "command:remote:Command");
+    for (const s of steps) {
+      expect(s.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "ubuntu" });
+      expect(String(s.inputs.create)).toMatch(/^sudo -n env /);
+    }
   });
 
   test("the first step keeps dialling a host that is not up yet", () => {
