@@ -94,12 +94,20 @@ function assignments(step: string, env: Record<string, string>): string[] {
 }
 
 /**
+ * Before a step runs through `sudo -n`: if sudo would ask the SSH user for a password, fail at once
+ * with the fix (the login's own $USER, expanded on the host), instead of sudo's bare refusal.
+ */
+export const SUDO_CHECK =
+  "sudo -n true 2>/dev/null || { echo \"host.user $USER: sudo asks for a password, and every step runs with 'sudo -n'. " +
+  "Give $USER passwordless sudo on the host: echo '$USER ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/90-pactus-secure-node\" >&2; exit 1; };";
+
+/**
  * The command line of a step: `bash -s` reading the step from stdin (see `buildStdin`), headed by the
  * step's hash so a change shows in the plan. Short on purpose: a failing command's error repeats it.
  */
 export function buildCommand(name: string, hash: string, sudo: boolean): string {
   return [
-    ...(sudo ? ["sudo", "-n"] : []),
+    ...(sudo ? [SUDO_CHECK, "sudo", "-n"] : []),
     "env",
     `PSN_STEP_HASH=${shq(hash)}`,
     "bash",
@@ -135,7 +143,7 @@ export function buildDeleteCommand(
   sudo: boolean,
 ): string {
   return [
-    ...(sudo ? ["sudo", "-n"] : []),
+    ...(sudo ? [SUDO_CHECK, "sudo", "-n"] : []),
     "env",
     ...assignments(name, env),
     "bash",

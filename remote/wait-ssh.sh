@@ -16,7 +16,7 @@ esac
 # shellcheck source=/dev/null
 . /etc/os-release
 case "${ID}-${VERSION_ID}" in
-  ubuntu-22.04 | ubuntu-24.04 | debian-12) ;;
-  *) psn_log "warning: ${PRETTY_NAME} is not one of the tested systems (Ubuntu 22.04/24.04, Debian 12)" ;;
+  debian-12 | debian-13 | ubuntu-22.04 | ubuntu-24.04) ;;
+  *) psn_log "warning: ${PRETTY_NAME} is not one of the supported systems (Debian 12/13, Ubuntu 22.04/24.04)" ;;
 esac
 psn_log "ready: ${PRETTY_NAME}, systemd $state"

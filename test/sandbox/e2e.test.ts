@@ -1,7 +1,9 @@
 /**
  * The end-to-end run: the real Pulumi engine deploys the sandbox stack into a real systemd
  * host over SSH, with pebble as the ACME server and the real Pactus daemon. The steps depend on each
- * other and run in order; each asserts what it changed on the host.
+ * other and run in order; each asserts what it changed on the host. The host is a fresh cloud-like VM
+ * of $PSN_E2E_IMAGE (default debian-13; e2eDebian12.test.ts runs the same suite on debian-12): no root
+ * login, the stack logs in as `admin` and every step, undo and check runs through `sudo -n`.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -22,6 +24,7 @@ import {
 } from "../helpers/sandbox";
 
 const MIN = 60_000;
+const IMAGE = process.env.PSN_E2E_IMAGE ?? "debian-13";
 
 const env = engineEnv();
 const RUN_CONFIG = env.PSN_RUN_CONFIG;
@@ -93,7 +96,7 @@ afterAll(() => {
   if (figures.length) process.stdout.write(`\nsandbox figures:\n  ${figures.join("\n  ")}\n`);
 }, 5 * MIN);
 
-describe("sandbox: pulumi up from nothing to a node that passes the ping checks", () => {
+describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node that passes the ping checks`, () => {
   let mainPid = "";
   let addresses = "";
   let upOutput = "";
@@ -103,7 +106,10 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
     "npm run sandbox: up, then the three checks from outside the host",
     async () => {
       // The host first, so the argv of every process on both sides can be sampled for the whole deploy.
-      const boot = run("bash", [HOST_SH, "up", "node", "1"]);
+      const boot = run("bash", [HOST_SH, "up", "node", "1", "--image", IMAGE]);
+      expect(onHost(". /etc/os-release && echo $ID-$VERSION_ID")).toBe(IMAGE);
+      // A cloud image: root cannot log in over SSH; the admin can, and becomes root only through sudo.
+      expect(onHost("sshd -T | grep -i '^permitrootlogin'")).toBe("permitrootlogin no");
       figures.push(`host boot to SSH: ${boot.seconds.toFixed(1)} s`);
       const samplers = [psSampler("machine"), psSampler("host")];
       const r = run("bash", [DEPLOY, "up"]);
@@ -125,6 +131,8 @@ describe("sandbox: pulumi up from nothing to a node that passes the ping checks"
         // The verify step ran the same checks on the host and exported them.
         expect(out.checks[api]).toEqual({ ok: true, blockHash: out.pingChecks[api].blockHash });
       }
+      // The site is in the form this image's nginx wants (1.26 on Debian 13: "http2 on;"): no warnings.
+      expect(onHost("nginx -t 2>&1")).not.toMatch(/\[(warn|emerg)\]/);
       mainPid = onHost("systemctl show -p MainPID --value pactus.service");
       expect(Number(mainPid)).toBeGreaterThan(1);
       addresses = validators();

@@ -1,4 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as fs from "node:fs";
 import {
   buildCommand,
@@ -89,8 +91,33 @@ describe("command builder", () => {
 
   test("sudo prefix for non-root users", () => {
     expect(buildCommand("t", "b".repeat(64), true)).toMatch(
-      /^sudo -n env PSN_STEP_HASH=b{64} bash -s psn-t$/,
+      /^sudo -n true 2>\/dev\/null \|\| \{ .*host\.user \$USER: sudo asks for a password.*; exit 1; \}; sudo -n env PSN_STEP_HASH=b{64} bash -s psn-t$/,
     );
+  });
+
+  test("sudo that would ask for a password: the command stops at once, naming host.user and the fix", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "psn-sudo-"));
+    try {
+      // sudo -n's own refusal when the user has no NOPASSWD rule.
+      fs.writeFileSync(
+        path.join(dir, "sudo"),
+        '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n',
+        { mode: 0o755 },
+      );
+      const r = spawnSync("bash", ["-c", buildCommand("t", "c".repeat(64), true)], {
+        env: { PATH: `${dir}:/usr/bin:/bin`, USER: "admin", HOME: dir },
+        input: "echo should-not-run\n",
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim()).toBe(
+        "host.user admin: sudo asks for a password, and every step runs with 'sudo -n'. Give admin " +
+          "passwordless sudo on the host: echo 'admin ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/90-pactus-secure-node",
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("lib.sh is inlined where a step sources it", () => {

@@ -237,8 +237,9 @@ describe("aws host with cloudflare DNS", () => {
       user: "admin",
       port: 22,
     });
-    // The default image is Debian 13 (host.os), whose user admin is not root: every step goes through sudo -n.
-    expect(String(cmd.inputs.create)).toMatch(/^sudo -n env /);
+    // The default image is Debian 13 (host.os), whose user admin is not root: every step goes through
+    // sudo -n, after a check that fails at once when sudo would ask for a password.
+    expect(String(cmd.inputs.create)).toMatch(/^sudo -n true .*; exit 1; }; sudo -n env /);
   });
 
   test("the DNS wait expects the Elastic IP", () => {
@@ -322,7 +323,7 @@ describe("host.os: the AMI lookup and the SSH user, per image and CPU architectu
       expect(steps).toHaveLength(STEP_ORDER.length);
       for (const s of steps) {
         expect(s.inputs.connection).toMatchObject({ host: "198.51.100.20", user, port: 22 });
-        expect(String(s.inputs.create)).toMatch(/^sudo -n env /);
+        expect(String(s.inputs.create)).toMatch(/^sudo -n true .*; exit 1; }; sudo -n env /);
       }
     },
   );
@@ -401,7 +402,7 @@ describe("existing host", () => {
     const steps = rs.filter((r) => r.type === "command:remote:Command");
     for (const s of steps) {
       expect(s.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "ubuntu" });
-      expect(String(s.inputs.create)).toMatch(/^sudo -n env /);
+      expect(String(s.inputs.create)).toMatch(/^sudo -n true .*; exit 1; }; sudo -n env /);
     }
   });
 

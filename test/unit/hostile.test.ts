@@ -30,6 +30,7 @@ import {
   renderPactusUnit,
 } from "../../components/render";
 import {
+  SUDO_CHECK,
   buildCommand,
   buildDeleteCommand,
   buildStdin,
@@ -699,8 +700,9 @@ describe("2. accepted values reach the shell byte-identical through the real bui
     let checked = 0;
     for (const step of steps) {
       const cmd = buildCommand(step.name, step.hash, false);
-      // sudo only prefixes the same command (command.test.ts), so running it without sudo is the same test.
-      expect(buildCommand(step.name, step.hash, true)).toBe(`sudo -n ${cmd}`);
+      // sudo only prefixes the same command (after its fixed password check, SUDO_CHECK), so running it
+      // without sudo is the same test.
+      expect(buildCommand(step.name, step.hash, true)).toBe(`${SUDO_CHECK} sudo -n ${cmd}`);
       expect(cmd).not.toMatch(/[\n'"$`;&|<>]/);
       const dir = path.join(tmp, "steps", step.name);
       let script = probe(dir, Object.keys(step.env));
@@ -733,9 +735,11 @@ describe("2. accepted values reach the shell byte-identical through the real bui
           step.deleteEnv ?? {},
           false,
         );
-        expect(buildDeleteCommand(`${step.name}-delete`, "x", step.deleteEnv ?? {}, true)).toMatch(
-          /^sudo -n env /,
-        );
+        expect(
+          buildDeleteCommand(`${step.name}-delete`, "x", step.deleteEnv ?? {}, true).startsWith(
+            `${SUDO_CHECK} sudo -n env `,
+          ),
+        ).toBe(true);
         // A delete runs inline: its stdin (the create script) must not run.
         runAsSshd(del, "touch delete-stdin-ran\n");
         for (const [k, v] of Object.entries(step.deleteEnv ?? {})) {

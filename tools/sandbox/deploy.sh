@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # npm run sandbox / sandbox:down — the whole deployment on this machine with the real engine:
-#   up    build what is missing, start the services and the host, `pulumi up --yes` the sandbox stack,
-#         run the three ping.pactus.org checks from outside the host, write .sandbox/outputs.json.
-#         On a running sandbox it is an `up` that changes nothing.
+#   up [--image debian-13|debian-12]
+#         build what is missing, start the services and the host (a fresh cloud-like VM of the image,
+#         default debian-13; PSN_IMAGE works too), `pulumi up --yes` the sandbox stack as its admin
+#         user, run the three ping.pactus.org checks from outside the host, write .sandbox/outputs.json.
+#         On a running sandbox it is an `up` that changes nothing (the running host keeps its image).
 #   down  `pulumi destroy`, then stop the host and the services (by PID) and remove their namespaces.
 #   env   print the environment the pulumi commands run with (for tests: `eval "$(deploy.sh env)"`).
 #   check run the three checks again and rewrite outputs.json.
 #   prepare  everything `up` does before the host starts and the engine runs (tests start a late host).
+# Every command takes --host N (or PSN_SANDBOX_HOST=N; default 1): sandbox host N is its own host
+# (node / nodeN at 10.231.N.2), domain (node.pactus.test / nodeN.pactus.test), stack (sandbox /
+# sandboxN) and outputs file; the services are shared, and stop with the last host.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SANDBOX_DIR=${SANDBOX_DIR:-$ROOT/.sandbox}
 export SANDBOX_DIR
-STACK=sandbox
-HOST_NAME=node
-HOST_INDEX=1
-HOST_ADDR=10.231.$HOST_INDEX.2
-RUN_CONFIG=$SANDBOX_DIR/Pulumi.$STACK.yaml
 SB=$ROOT/tools/sandbox
+# Host N's names; set by for_host (from --host or PSN_SANDBOX_HOST).
+HOST_INDEX='' HOST_NAME='' HOST_ADDR='' STACK='' RUN_CONFIG='' OUTPUTS=''
+for_host() {
+  if ! [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || [ "$1" -gt 254 ]; then die "--host $1: a number from 1 to 254"; fi
+  HOST_INDEX=$1
+  HOST_ADDR=10.231.$1.2
+  if [ "$1" = 1 ]; then
+    HOST_NAME=node STACK=sandbox OUTPUTS=$SANDBOX_DIR/outputs.json
+  else
+    HOST_NAME=node$1 STACK=sandbox$1 OUTPUTS=$SANDBOX_DIR/outputs.sandbox$1.json
+  fi
+  RUN_CONFIG=$SANDBOX_DIR/Pulumi.$STACK.yaml
+}
 
 PSN_LOG=sandbox
 # shellcheck source=SCRIPTDIR/common.sh
@@ -27,7 +40,12 @@ die() {
   exit 1
 }
 
-domain() { sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.$STACK.yaml"; }
+# The committed stack file is host 1's; host N gets the same with its own name and address.
+domain() {
+  local d
+  d=$(sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.sandbox.yaml")
+  if [ "$HOST_INDEX" = 1 ]; then echo "$d"; else echo "${d/#node./node$HOST_INDEX.}"; fi
+}
 pactus_version() { sed -n 's/^PACTUS_VERSION=//p' "$ROOT/tools/versions.env"; }
 
 # The engine's environment: local backend, sandbox-only passphrase, no network plugin downloads.
@@ -54,19 +72,26 @@ cmd_env() {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PSN_BIN_DIR SANDBOX_DIR; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
-  printf 'export PSN_RUN_CONFIG=%q\nexport PSN_STACK=%q\nexport PSN_HOST_ADDR=%q\n' "$RUN_CONFIG" "$STACK" "$HOST_ADDR"
+  printf 'export PSN_RUN_CONFIG=%q\nexport PSN_STACK=%q\nexport PSN_HOST_ADDR=%q\nexport PSN_HOST_NAME=%q\nexport PSN_DOMAIN=%q\n' \
+    "$RUN_CONFIG" "$STACK" "$HOST_ADDR" "$HOST_NAME" "$(domain)"
 }
 
 pulumi_() { (cd "$ROOT" && pulumi --non-interactive "$@"); }
+# A command on this host's stack (never the selected one: several hosts may run at once).
+pulumis() { pulumi_ "$@" --stack "$STACK"; }
 
 # .sandbox/Pulumi.sandbox.yaml = the committed stack file + this machine's SSH key and pebble's API CA.
 # Re-encrypting the same key gives a new ciphertext but the same value: the stack sees no change.
 write_run_config() {
   local tmp
   tmp=$(mktemp --suffix=.yaml "$SANDBOX_DIR/.config.XXXXXX")
-  cp "$ROOT/Pulumi.$STACK.yaml" "$tmp"
-  pulumi_ config set --config-file "$tmp" --path --secret host.privateKey <"$SANDBOX_DIR/ssh/id_ed25519" >/dev/null
-  pulumi_ config set --config-file "$tmp" --path acme.caBundle <"$SANDBOX_DIR/pebble/ca.pem" >/dev/null
+  cp "$ROOT/Pulumi.sandbox.yaml" "$tmp"
+  pulumis config set --config-file "$tmp" --path --secret host.privateKey <"$SANDBOX_DIR/ssh/id_ed25519" >/dev/null
+  pulumis config set --config-file "$tmp" --path acme.caBundle <"$SANDBOX_DIR/pebble/ca.pem" >/dev/null
+  if [ "$HOST_INDEX" != 1 ]; then
+    pulumis config set --config-file "$tmp" --path domain "$(domain)" >/dev/null
+    pulumis config set --config-file "$tmp" --path host.address "$HOST_ADDR" >/dev/null
+  fi
   mv -f "$tmp" "$RUN_CONFIG"
 }
 
@@ -96,8 +121,8 @@ cmd_check() {
   if [ "$hash_g" != "$hash_j" ] || [ "$hash_j" != "$hash_h" ]; then
     die "the APIs disagree on block 1: $hash_g $hash_j $hash_h"
   fi
-  pulumi_ stack output --json --show-secrets=false >"$tmp/stack.json"
-  python3 - "$tmp/stack.json" "$SANDBOX_DIR/outputs.json" "$d" "$HOST_ADDR" "$root" "$hash_g" <<'PY'
+  pulumis stack output --json --show-secrets=false >"$tmp/stack.json"
+  python3 - "$tmp/stack.json" "$OUTPUTS" "$d" "$HOST_ADDR" "$root" "$hash_g" <<'PY'
 import json, sys
 stack, out, domain, address, root, block_hash = sys.argv[1:]
 outputs = json.load(open(stack))
@@ -110,7 +135,7 @@ result.update({
 json.dump(result, open(out, "w"), indent=2)
 PY
   log "ping checks passed from outside the host: block 1 = $hash_g (gRPC-Web, JSON-RPC, HTTP)"
-  log "wrote $SANDBOX_DIR/outputs.json"
+  log "wrote $OUTPUTS"
 }
 
 # Everything `up` needs except the host and the engine run: the toolchain and plugins, the services,
@@ -123,20 +148,34 @@ cmd_prepare() {
   bash "$SB/services.sh" up
   bash "$SB/services.sh" release "$PSN_BIN_DIR" "$(pactus_version)" >/dev/null
   bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
+  # Selected too, for pulumi commands by hand (deploy.sh env); this script itself always names it.
   pulumi_ stack select --create "$STACK" >/dev/null
   bash "$SB/host.sh" key >/dev/null
   write_run_config
 }
 
 cmd_up() {
-  local t0 t
+  local t0 t image=${PSN_IMAGE:-debian-13} running
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --image) image=${2:?--image needs debian-13 or debian-12} && shift ;;
+      *) die "up: unknown option '$1' (up [--image debian-13|debian-12])" ;;
+    esac
+    shift
+  done
+  case "$image" in debian-12 | debian-13) ;; *) die "--image $image: debian-13 or debian-12" ;; esac
   t0=$(now)
   cmd_prepare
-  if ! bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME"; then
-    bash "$SB/host.sh" up "$HOST_NAME" "$HOST_INDEX"
+  running=$(bash "$SB/host.sh" status 2>/dev/null | awk -v n="$HOST_NAME" '$1 == n { print $3 }')
+  if [ -z "$running" ]; then
+    bash "$SB/host.sh" up "$HOST_NAME" "$HOST_INDEX" --image "$image"
+    running=$image
+  elif [ "$running" != "$image" ]; then
+    log "the host runs $running, not $image: 'npm run sandbox:down' first to change the image"
   fi
+  log "image: $running"
   t=$(now)
-  pulumi_ up --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress
+  pulumis up --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress
   log "pulumi up took $(since "$t") s"
   cmd_check
   log "sandbox up in $(since "$t0") s"
@@ -146,27 +185,44 @@ cmd_down() {
   local t0
   t0=$(now)
   engine_env
-  if [ -d "$SANDBOX_DIR/state/.pulumi" ] && pulumi_ stack select "$STACK" >/dev/null 2>&1; then
+  if [ -d "$SANDBOX_DIR/state/.pulumi" ] &&
+    pulumi_ stack ls --json 2>/dev/null | grep -q "\"name\": \"$STACK\""; then
     if bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME" && bash "$SB/services.sh" status >/dev/null 2>&1; then
-      pulumi_ destroy --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress || log "warning: destroy failed; removing the host anyway"
+      pulumis destroy --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress || log "warning: destroy failed; removing the host anyway"
     fi
-    pulumi_ stack rm --yes --force --preserve-config "$STACK" >/dev/null || true
+    pulumis stack rm --yes --force --preserve-config >/dev/null || true
   fi
   bash "$SB/host.sh" down "$HOST_NAME"
-  bash "$SB/services.sh" down
-  rm -f "$RUN_CONFIG" "$SANDBOX_DIR/outputs.json"
+  bash "$SB/services.sh" clear-a "$(domain)" >/dev/null 2>&1 || true
+  # The services are shared: they stop with the last host.
+  if bash "$SB/host.sh" status 2>/dev/null | grep -q 'nspawn pid'; then
+    log "other sandbox hosts still run: services kept"
+  else
+    bash "$SB/services.sh" down
+  fi
+  rm -f "$RUN_CONFIG" "$OUTPUTS"
   log "sandbox down in $(since "$t0") s"
 }
 
 main() {
-  case "${1:-}" in
-    up) cmd_up ;;
+  local sub=${1:-} host=${PSN_SANDBOX_HOST:-1} rest=()
+  [ $# = 0 ] || shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --host) host=${2:?--host needs a number} && shift ;;
+      *) rest+=("$1") ;;
+    esac
+    shift
+  done
+  for_host "$host"
+  case "$sub" in
+    up) cmd_up "${rest[@]}" ;;
     prepare) cmd_prepare ;;
     down) cmd_down ;;
     env) cmd_env ;;
     check) cmd_check ;;
     *)
-      echo "usage: deploy.sh up|prepare|down|env|check" >&2
+      echo "usage: deploy.sh up|prepare|down|env|check [--host N] [--image debian-13|debian-12]" >&2
       exit 2
       ;;
   esac

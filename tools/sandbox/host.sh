@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Sandbox hosts: a Debian 12 rootfs booted with systemd-nspawn in its own network namespace,
-# reached over a veth pair, with a NAT to the machine's default route so apt works inside.
+# Sandbox hosts: a Debian 12 or 13 rootfs booted with systemd-nspawn in its own network namespace,
+# reached over a veth pair, with a NAT to the machine's default route so apt works inside. A host boots
+# like a fresh cloud VM: no root login over SSH, and a first-boot service (our stand-in for cloud-init)
+# creates the admin user, gives it passwordless sudo and installs its key from the host's seed, while
+# sshd already answers.
 # See tools/sandbox/README.md for the layout and the addresses.
 set -euo pipefail
 
 CACHE_DIR=${PSN_CACHE_DIR:-/var/cache/pactus-secure-node}
 SANDBOX_DIR=${SANDBOX_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.sandbox}
-ROOTFS=$CACHE_DIR/rootfs-bookworm
+# The image: PSN_IMAGE or `up --image`, debian-13 (default) or debian-12.
+IMAGE=${PSN_IMAGE:-debian-13}
 MIRROR=${PSN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SSH_KEY=$SANDBOX_DIR/ssh/id_ed25519
-# Bump when the rootfs recipe below changes; an older cached rootfs is then reported (not rebuilt silently).
-ROOTFS_RECIPE=psn-rootfs-1
+# Bump when the rootfs recipe below changes: a cached rootfs of another recipe is then rebuilt.
+ROOTFS_RECIPE=psn-rootfs-2
 PACKAGES=systemd-sysv,openssh-server,iproute2,ca-certificates,curl,dbus,sudo,libpam-systemd,procps
+# The user cloud images log in as (Debian's cloud images: admin).
+ADMIN="admin"
 
 PSN_LOG=host.sh
 # shellcheck source=SCRIPTDIR/common.sh
@@ -19,10 +25,16 @@ PSN_LOG=host.sh
 
 usage() {
   cat >&2 <<EOF
-usage: host.sh rootfs                      build the cached Debian 12 rootfs (once)
-       host.sh up <name> <index>           boot host <name> at 10.231.<index>.2 (index 1..254)
+usage: host.sh rootfs                      build the cached rootfs of \$PSN_IMAGE (once)
+       host.sh up <name> <index> [--image debian-13|debian-12] [--key-delay S] [--sudo-password]
+                                           [--apt-busy S] [--no-wait]
+                                           boot host <name> at 10.231.<index>.2 (index 1..254); the
+                                           first-boot service installs $ADMIN's key S s after boot,
+                                           gives it sudo with a password instead of NOPASSWD, or holds
+                                           apt's lock for S s (as unattended-upgrades does); without
+                                           --no-wait, returns once $ADMIN can log in
        host.sh down <name>                 stop it and remove everything 'up' created
-       host.sh ssh <name> <index> [cmd..]  ssh root@10.231.<index>.2 with the sandbox key
+       host.sh ssh <name> <index> [cmd..]  ssh $ADMIN@10.231.<index>.2 with the sandbox key, cmd via sudo -n
        host.sh status                      list running sandbox hosts
        host.sh key                         make the sandbox SSH key if missing; print its path
 EOF
@@ -54,28 +66,41 @@ umount_below() {
     while read -r m; do umount -l "$m" || true; done
 }
 
+suite() {
+  case "$1" in
+    debian-12) echo bookworm ;;
+    debian-13) echo trixie ;;
+    *) die "unknown image '$1' (debian-13 or debian-12)" ;;
+  esac
+}
+
 cmd_rootfs() {
   need_root
+  local suite ROOTFS
+  suite=$(suite "$IMAGE")
+  ROOTFS=$CACHE_DIR/rootfs-$suite
   mkdir -p "$CACHE_DIR"
   exec 9>"$CACHE_DIR/rootfs.lock"
   flock 9
   if [ -d "$ROOTFS" ]; then
     local have
     have=$(cat "$ROOTFS/etc/psn-rootfs-recipe" 2>/dev/null || echo unknown)
-    [ "$have" = "$ROOTFS_RECIPE" ] ||
-      log "warning: $ROOTFS was made by recipe '$have', not '$ROOTFS_RECIPE'; rm -rf it to rebuild"
-    log "rootfs: reusing $ROOTFS"
-    exec 9>&-
-    return 0
+    if [ "$have" = "$ROOTFS_RECIPE" ]; then
+      log "rootfs: reusing $ROOTFS"
+      exec 9>&-
+      return 0
+    fi
+    log "rootfs: $ROOTFS was made by recipe '$have', not '$ROOTFS_RECIPE': building it again"
+    rm -rf --one-file-system "$ROOTFS"
   fi
   command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
   local t0 tmp
   t0=$(now)
-  tmp=$(mktemp -d "$CACHE_DIR/rootfs-bookworm.tmp.XXXXXX")
+  tmp=$(mktemp -d "$CACHE_DIR/rootfs-$suite.tmp.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now: it is local
   trap "umount_below '$tmp'; rm -rf --one-file-system '$tmp'" EXIT
-  log "rootfs: debootstrap bookworm into $tmp (takes a minute or two)"
-  debootstrap --variant=minbase --include="$PACKAGES" bookworm "$tmp" "$MIRROR" >"$tmp.log" 2>&1 || {
+  log "rootfs: debootstrap $suite ($IMAGE) into $tmp (takes a minute or two)"
+  debootstrap --variant=minbase --include="$PACKAGES" "$suite" "$tmp" "$MIRROR" >"$tmp.log" 2>&1 || {
     tail -n 20 "$tmp.log" >&2
     die "debootstrap failed (full log: $tmp.log)"
   }
@@ -84,18 +109,70 @@ cmd_rootfs() {
   : >"$tmp/etc/machine-id"
   systemctl --root="$tmp" enable systemd-networkd.service >/dev/null 2>&1
   cat >"$tmp/etc/apt/sources.list" <<EOF
-deb $MIRROR bookworm main
-deb $MIRROR bookworm-updates main
-deb ${MIRROR%/debian}/debian-security bookworm-security main
+deb $MIRROR $suite main
+deb $MIRROR $suite-updates main
+deb ${MIRROR%/debian}/debian-security $suite-security main
 EOF
+  cloud_image "$tmp"
   rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
   echo "$ROOTFS_RECIPE" >"$tmp/etc/psn-rootfs-recipe"
   chmod 755 "$tmp"
-  mv "$tmp.log" "$CACHE_DIR/rootfs-bookworm.debootstrap.log"
+  mv "$tmp.log" "$CACHE_DIR/rootfs-$suite.debootstrap.log"
   mv -T "$tmp" "$ROOTFS"
   trap - EXIT
   log "rootfs: built $ROOTFS in $(since "$t0") s ($(du -sh "$ROOTFS" | cut -f1))"
   exec 9>&-
+}
+
+# What a cloud image has and a debootstrap'd one lacks: no root login over SSH, and a first-boot service
+# that does what cloud-init does from instance metadata. Its seed (written by 'up' into the host's
+# overlay, as a cloud's metadata service would serve it) names the user and holds the authorized key.
+cloud_image() {
+  local r=$1
+  install -d "$r/etc/ssh/sshd_config.d" "$r/usr/local/sbin"
+  printf 'PermitRootLogin no\nPasswordAuthentication no\n' >"$r/etc/ssh/sshd_config.d/50-cloud-image.conf"
+  cat >"$r/usr/local/sbin/psn-first-boot" <<'SH'
+#!/bin/bash
+# First boot of a sandbox host, as cloud-init does it: the admin user, its sudo rule, its SSH key.
+# Seed: /var/lib/psn-cloud/seed/{user,authorized_keys,key-delay,sudo,apt-busy}.
+set -euo pipefail
+seed=/var/lib/psn-cloud/seed
+user=$(cat "$seed/user")
+if ! id "$user" >/dev/null 2>&1; then useradd --create-home --shell /bin/bash --groups sudo "$user"; fi
+if [ "$(cat "$seed/sudo" 2>/dev/null)" = password ]; then
+  echo "$user ALL=(ALL) ALL" >/etc/sudoers.d/90-cloud-init-users
+  echo "$user:$(head -c 12 /dev/urandom | base64)" | chpasswd
+else
+  echo "$user ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/90-cloud-init-users
+fi
+chmod 0440 /etc/sudoers.d/90-cloud-init-users
+busy=$(cat "$seed/apt-busy" 2>/dev/null || echo 0)
+if [ "$busy" -gt 0 ]; then
+  # unattended-upgrades on a real first boot: apt's lock (an fcntl lock, as apt takes it) held a while.
+  systemd-run --quiet --unit psn-apt-busy perl -e 'use Fcntl; open(my $f, ">>", "/var/lib/dpkg/lock-frontend") or die;
+    fcntl($f, F_SETLKW, pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0)) or die "lock: $!"; sleep $ARGV[0]' "$busy"
+fi
+sleep "$(cat "$seed/key-delay" 2>/dev/null || echo 0)"
+install -d -m 0700 -o "$user" -g "$user" "/home/$user/.ssh"
+install -m 0600 -o "$user" -g "$user" "$seed/authorized_keys" "/home/$user/.ssh/authorized_keys"
+touch /var/lib/psn-cloud/done
+SH
+  chmod 0755 "$r/usr/local/sbin/psn-first-boot"
+  cat >"$r/etc/systemd/system/psn-first-boot.service" <<'UNIT'
+[Unit]
+Description=First boot: admin user, sudo and SSH key from the seed (cloud-init's job on a cloud VM)
+ConditionPathExists=!/var/lib/psn-cloud/done
+After=local-fs.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/psn-first-boot
+RemainAfterExit=yes
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  systemctl --root="$r" enable psn-first-boot.service >/dev/null 2>&1
 }
 
 default_if() { ip -4 route show default | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }'; }
@@ -188,14 +265,37 @@ write_guest_files() {
     printf 'LinkLocalAddressing=no\nIPv6AcceptRA=no\n'
     for n in $dns; do echo "DNS=$n"; done
   } >"$m/etc/systemd/network/10-eth0.network"
-  install -d -m 700 "$m/root/.ssh"
-  install -m 600 "$SSH_KEY.pub" "$m/root/.ssh/authorized_keys"
   ssh-keygen -A -f "$m" >/dev/null
 }
 
+# The seed a cloud's metadata service would serve this instance: who logs in, with which key.
+write_seed() {
+  local seed=$1/var/lib/psn-cloud/seed
+  install -d -m 0700 "$seed"
+  echo "$ADMIN" >"$seed/user"
+  install -m 0600 "$SSH_KEY.pub" "$seed/authorized_keys"
+  echo "$2" >"$seed/key-delay"
+  echo "$3" >"$seed/sudo"
+  echo "$4" >"$seed/apt-busy"
+}
+
 cmd_up() {
-  [ $# = 2 ] || usage
-  local name=$1 index=$2 hd m ns t0 pid
+  [ $# -ge 2 ] || usage
+  local name=$1 index=$2 hd m ns t0 pid key_delay=0 sudo_mode=nopasswd apt_busy=0 wait_login=true
+  shift 2
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --image) IMAGE=${2:?--image needs a value} && shift ;;
+      --key-delay) key_delay=${2:?} && shift ;;
+      --apt-busy) apt_busy=${2:?} && shift ;;
+      --sudo-password) sudo_mode=password ;;
+      --no-wait) wait_login=false ;;
+      *) usage ;;
+    esac
+    shift
+  done
+  [[ $key_delay =~ ^[0-9]+$ && $apt_busy =~ ^[0-9]+$ ]] || die "--key-delay and --apt-busy take seconds"
+  suite "$IMAGE" >/dev/null
   check_name "$name"
   check_index "$index"
   need_root
@@ -214,8 +314,10 @@ cmd_up() {
 
   mkdir -p "$hd/upper" "$hd/work" "$m"
   echo "$index" >"$hd/index"
-  mount -t overlay "psn-$name" -o "lowerdir=$ROOTFS,upperdir=$hd/upper,workdir=$hd/work" "$m"
+  mount -t overlay "psn-$name" -o "lowerdir=$CACHE_DIR/rootfs-$(suite "$IMAGE"),upperdir=$hd/upper,workdir=$hd/work" "$m"
   write_guest_files "$name" "$index" "$m"
+  write_seed "$m" "$key_delay" "$sudo_mode" "$apt_busy"
+  echo "$IMAGE" >"$hd/image"
 
   guard_route_add
   ip netns add "$ns"
@@ -251,17 +353,31 @@ cmd_up() {
 
   local -a opts
   mapfile -t opts < <(ssh_opts)
-  local deadline=$((SECONDS + 60))
-  until ssh "${opts[@]}" "root@10.231.$index.2" true 2>/dev/null; do
+  # With --no-wait, sshd answering is enough (the stack's wait-for-ssh step then waits for the key);
+  # otherwise wait until the first-boot service has let the admin in.
+  local deadline=$((SECONDS + 60 + key_delay)) what="$ADMIN can log in"
+  "$wait_login" || what="sshd answers"
+  until ready_ "$wait_login" "$index" "${opts[@]}"; do
     if ! pid_alive "$pid" systemd-nspawn || [ "$SECONDS" -ge "$deadline" ]; then
       tail -n 30 "$hd/nspawn.log" >&2
-      log "host '$name' did not answer ssh within 60 s (log: $hd/nspawn.log)"
+      log "host '$name': not '$what' within $((60 + key_delay)) s (log: $hd/nspawn.log)"
       exit 1
     fi
     sleep 0.2
   done
   trap - EXIT
-  log "up: $name at 10.231.$index.2 (nspawn pid $pid), boot to ssh $(since "$t0") s"
+  log "up: $name ($IMAGE) at 10.231.$index.2 (nspawn pid $pid), boot to '$what' $(since "$t0") s"
+}
+
+# ready_ <wait-login> <index> <ssh opts...>: the admin can log in, or (wait-login false) sshd answers.
+ready_() {
+  local login=$1 index=$2
+  shift 2
+  if "$login"; then
+    ssh "$@" "$ADMIN@10.231.$index.2" true 2>/dev/null
+  else
+    ssh-keyscan -T 1 "10.231.$index.2" 2>/dev/null | grep -q .
+  fi
 }
 
 # Without systemd on the machine, --keep-unit makes nspawn put the container's cgroups ("payload",
@@ -337,7 +453,7 @@ cmd_down() {
   del_nat "$name"
   guard_route_del
   clean_nspawn_leftovers "$name" "$hd"
-  rm -rf --one-file-system "$hd/upper" "$hd/work" "$m" "$hd/nspawn.pid" "$hd/index"
+  rm -rf --one-file-system "$hd/upper" "$hd/work" "$m" "$hd/nspawn.pid" "$hd/index" "$hd/image"
   log "down: $name"
 }
 
@@ -352,7 +468,10 @@ cmd_ssh() {
   shift 2
   local -a opts
   mapfile -t opts < <(ssh_opts)
-  exec ssh "${opts[@]}" "root@10.231.$index.2" "$@"
+  # The command line (as ssh would send it) runs as root through sudo, as the stack's steps do,
+  # redirections included: sh -c gets it whole, quoted for the admin's login shell.
+  if [ $# -gt 0 ]; then set -- sudo -n sh -c "$(printf '%q' "$*")"; fi
+  exec ssh "${opts[@]}" "$ADMIN@10.231.$index.2" "$@"
 }
 
 cmd_status() {
@@ -363,7 +482,7 @@ cmd_status() {
     pid=$(cat "$hd/nspawn.pid" 2>/dev/null || true)
     index=$(cat "$hd/index" 2>/dev/null || echo '?')
     if pid_alive "$pid" systemd-nspawn; then
-      printf '%-16s 10.231.%s.2  nspawn pid %s\n' "$name" "$index" "$pid"
+      printf '%-16s 10.231.%s.2  %s  nspawn pid %s\n' "$name" "$index" "$(cat "$hd/image" 2>/dev/null)" "$pid"
       any=1
     elif [ -n "$pid" ] || mountpoint -q "$hd/merged" 2>/dev/null; then
       printf '%-16s stale (not running; run host.sh down %s)\n' "$name" "$name"
