@@ -1,4 +1,5 @@
 /** Shared by the tests that run real programs on this machine (test/live, test/render). */
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -14,6 +15,53 @@ export function versionPins(): Record<string, string> {
     if (m) out[m[1]] = m[2];
   }
   return out;
+}
+
+/**
+ * A localnet node's working dir at `dir`/wd with 4 validators, made by the pactus step's own pty helper
+ * (remote/pactus-init.py) with the wallet password in `dir`/pw, as the step does it.
+ */
+export function initLocalnetWallet(dir: string): void {
+  fs.writeFileSync(path.join(dir, "pw"), "a long test password\n", { mode: 0o600 });
+  execFileSync(
+    "python3",
+    [
+      path.resolve(__dirname, "..", "..", "remote", "pactus-init.py"),
+      "--bin-dir",
+      pactusBin(),
+      "--working-dir",
+      path.join(dir, "wd"),
+      "--network",
+      "localnet",
+      "--val-num",
+      "4",
+      "--password-file",
+      path.join(dir, "pw"),
+    ],
+    { stdio: "pipe" },
+  );
+}
+
+/**
+ * A process holding private network and mount namespaces (enter them with nsenter -t <pid> -n -m),
+ * returned once its network namespace is no longer ours. Kill it to drop them.
+ */
+export async function namespaceHolder(): Promise<ChildProcess> {
+  const holder = spawn(
+    "unshare",
+    ["--net", "--mount", "--propagation", "private", "sleep", "infinity"],
+    { stdio: "ignore" },
+  );
+  const self = fs.readlinkSync("/proc/self/ns/net");
+  const separate = () => {
+    try {
+      return fs.readlinkSync(`/proc/${holder.pid}/ns/net`) !== self;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && !separate(); i++) await new Promise((r) => setTimeout(r, 20));
+  return holder;
 }
 
 /** The toolchain's bin dir with pactus-daemon (npm test sets PSN_BIN_DIR). */

@@ -13,7 +13,7 @@
  * Everything runs in private network and mount namespaces (nsenter into a holder process): the fixed
  * ports never clash with the machine, and /etc/letsencrypt and /var/log/nginx are tmpfs there.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -32,7 +32,14 @@ import {
 import { PING_ORIGIN, StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
-import { NETNS_SETUP, nginxMainConf, pactusBin, versionPins } from "../helpers/local";
+import {
+  NETNS_SETUP,
+  initLocalnetWallet,
+  namespaceHolder,
+  nginxMainConf,
+  pactusBin,
+  versionPins,
+} from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -97,24 +104,7 @@ beforeAll(async () => {
 
   // The node: a localnet wallet, then config.toml as the pactus step writes it. Its own code makes the
   // file: psn_secret reads the line from the secret stdin, psn_pactus_config puts it into PSN_CONFIG.
-  fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync(
-    "python3",
-    [
-      path.join(ROOT, "remote", "pactus-init.py"),
-      "--bin-dir",
-      pactusBin(),
-      "--working-dir",
-      path.join(tmp, "wd"),
-      "--network",
-      "localnet",
-      "--val-num",
-      "4",
-      "--password-file",
-      path.join(tmp, "pw"),
-    ],
-    { stdio: "pipe" },
-  );
+  initLocalnetWallet(tmp);
   const fn = loadScript("pactus.sh").match(/^psn_pactus_config\(\) \{\n[\s\S]*?\n\}\n/m)![0];
   const lib = fs.readFileSync(path.join(ROOT, "remote", "lib.sh"), "utf8");
   configToml = execFileSync("bash", ["-c", buildCommand("pactus", pactusStep.hash, false)], {
@@ -178,24 +168,7 @@ exec /usr/bin/curl "$@"
     { mode: 0o755 },
   );
 
-  holder = spawn("unshare", ["--net", "--mount", "--propagation", "private", "sleep", "infinity"], {
-    stdio: "ignore",
-  });
-  const self = fs.readlinkSync("/proc/self/ns/net");
-  for (
-    let i = 0;
-    i < 100 &&
-    (() => {
-      try {
-        return fs.readlinkSync(`/proc/${holder.pid}/ns/net`) === self;
-      } catch {
-        return true;
-      }
-    })();
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  holder = await namespaceHolder();
   // certbot's live dir, which nginx and verify.sh read, is under the tmpfs mounted here.
   expect(verifyStep.env.PSN_CERT_DIR).toBe(`/etc/letsencrypt/live/${DOMAIN}`);
   sh(

@@ -15,7 +15,7 @@
  * there names the domain (127.0.0.1 and ::1), so clients resolve it as users do; the certificate is
  * signed by a throw-away CA that the clients are told to trust.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -28,7 +28,14 @@ import {
 } from "../../components/render";
 import { PING_ORIGIN } from "../../components/validate";
 import { cfg } from "../helpers/config";
-import { NETNS_SETUP, nginxMainConf, pactusBin, versionPins } from "../helpers/local";
+import {
+  NETNS_SETUP,
+  initLocalnetWallet,
+  namespaceHolder,
+  nginxMainConf,
+  pactusBin,
+  versionPins,
+} from "../helpers/local";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -231,24 +238,7 @@ beforeAll(async () => {
 
   // The node: a localnet wallet, the rendered config.toml. A copy of the wallet for pactus-wallet (the
   // daemon keeps its own locked).
-  fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync(
-    "python3",
-    [
-      path.join(ROOT, "remote", "pactus-init.py"),
-      "--bin-dir",
-      pactusBin(),
-      "--working-dir",
-      path.join(tmp, "wd"),
-      "--network",
-      "localnet",
-      "--val-num",
-      "4",
-      "--password-file",
-      path.join(tmp, "pw"),
-    ],
-    { stdio: "pipe" },
-  );
+  initLocalnetWallet(tmp);
   fs.writeFileSync(path.join(tmp, "wd", "config.toml"), renderPactusConfig(config));
   fs.cpSync(path.join(tmp, "wd", "wallets"), path.join(tmp, "client-wallets"), { recursive: true });
 
@@ -303,24 +293,7 @@ beforeAll(async () => {
     `127.0.0.1 localhost\n::1 localhost\n127.0.0.1 ${DOMAIN}\n::1 ${DOMAIN}\n`,
   );
 
-  holder = spawn("unshare", ["--net", "--mount", "--propagation", "private", "sleep", "infinity"], {
-    stdio: "ignore",
-  });
-  const self = fs.readlinkSync("/proc/self/ns/net");
-  for (
-    let i = 0;
-    i < 100 &&
-    (() => {
-      try {
-        return fs.readlinkSync(`/proc/${holder.pid}/ns/net`) === self;
-      } catch {
-        return true;
-      }
-    })();
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  holder = await namespaceHolder();
   sh(
     `
 set -euo pipefail

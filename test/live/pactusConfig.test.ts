@@ -3,37 +3,18 @@
  * (strict loading), every API it enables answers on 127.0.0.1 and nothing else listens publicly.
  * The daemon runs in a private network namespace so the fixed ports never clash with the machine.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PORTS, renderPactusConfig } from "../../components/render";
 import { cfg } from "../helpers/config";
-import { NETNS_SETUP, pactusBin } from "../helpers/local";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { NETNS_SETUP, initLocalnetWallet, pactusBin } from "../helpers/local";
 
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-config-"));
-  fs.writeFileSync(path.join(tmp, "pw"), "a long test password\n", { mode: 0o600 });
-  execFileSync(
-    "python3",
-    [
-      path.join(ROOT, "remote", "pactus-init.py"),
-      "--bin-dir",
-      pactusBin(),
-      "--working-dir",
-      path.join(tmp, "wd"),
-      "--network",
-      "localnet",
-      "--val-num",
-      "4",
-      "--password-file",
-      path.join(tmp, "pw"),
-    ],
-    { stdio: "pipe" },
-  );
+  initLocalnetWallet(tmp);
 });
 afterAll(() => {
   if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
