@@ -207,12 +207,13 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
       expect(onHost("systemctl is-active psn-apt-busy.service || true")).toBe("active");
       const r = up();
       expectUp(r);
-      expect(r.out).toMatch(
-        /Could not get lock \/var\/lib\/dpkg\/lock-frontend|Waiting for cache lock/,
-      );
+      // The base step waited for the lock (apt-get with DPkg::Lock::Timeout) instead of failing: its
+      // first install alone took most of the 45 s (without the lock: a few seconds).
+      const base = Number(r.out.match(/pactus-steps-base created \((\d+)s\)/)?.[1]);
+      expect(base).toBeGreaterThanOrEqual(30);
       checks();
       figures.push(
-        `apt busy 45 s on first boot: base waited, up succeeded in ${r.seconds.toFixed(1)} s`,
+        `apt busy 45 s on first boot: the base step waited (${base} s), up succeeded in ${r.seconds.toFixed(1)} s`,
       );
     },
     10 * MIN,

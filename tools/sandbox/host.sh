@@ -14,7 +14,7 @@ IMAGE=${PSN_IMAGE:-debian-13}
 MIRROR=${PSN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SSH_KEY=$SANDBOX_DIR/ssh/id_ed25519
 # Bump when the rootfs recipe below changes: a cached rootfs of another recipe is then rebuilt.
-ROOTFS_RECIPE=psn-rootfs-2
+ROOTFS_RECIPE=psn-rootfs-3
 PACKAGES=systemd-sysv,openssh-server,iproute2,ca-certificates,curl,dbus,sudo,libpam-systemd,procps
 # The user cloud images log in as (Debian's cloud images: admin).
 ADMIN="admin"
@@ -149,8 +149,9 @@ chmod 0440 /etc/sudoers.d/90-cloud-init-users
 busy=$(cat "$seed/apt-busy" 2>/dev/null || echo 0)
 if [ "$busy" -gt 0 ]; then
   # unattended-upgrades on a real first boot: apt's lock (an fcntl lock, as apt takes it) held a while.
+  # (struct flock on x86_64: l_type, l_whence, l_start, l_len, l_pid; fcntl writes back into it.)
   systemd-run --quiet --unit psn-apt-busy perl -e 'use Fcntl; open(my $f, ">>", "/var/lib/dpkg/lock-frontend") or die;
-    fcntl($f, F_SETLKW, pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0)) or die "lock: $!"; sleep $ARGV[0]' "$busy"
+    my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLKW, $l) or die "lock: $!"; sleep $ARGV[0]' "$busy"
 fi
 sleep "$(cat "$seed/key-delay" 2>/dev/null || echo 0)"
 install -d -m 0700 -o "$user" -g "$user" "/home/$user/.ssh"
