@@ -18,6 +18,17 @@ interface Rendered {
   dir: string;
 }
 
+/** Scratch project dirs, removed after the suite. */
+const scratch: string[] = [];
+const scratchDir = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "psn-render-"));
+  scratch.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
+});
+
 /**
  * Runs `npm run render` as a user would: on a stack file written into a scratch project dir, or
  * with `stackYaml: null` on the committed Pulumi.<stack>.yaml of the repository.
@@ -26,7 +37,7 @@ function render(
   stackYaml: string | null,
   { stack = "t", env = {} }: { stack?: string; env?: Record<string, string> } = {},
 ): Rendered {
-  const project = fs.mkdtempSync(path.join(os.tmpdir(), "psn-render-"));
+  const project = scratchDir();
   if (stackYaml !== null) fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), stackYaml);
   const out = path.join(project, "out");
   const r = spawnSync(
@@ -270,7 +281,7 @@ config:
       const yaml = good
         .replace(/ {4}walletPassword:\n\s+secure: v1:notdecryptedbyrender\n/, "")
         .replace("node.example.org", "https://node.example.org");
-      const project = fs.mkdtempSync(path.join(os.tmpdir(), "psn-render-"));
+      const project = scratchDir();
       fs.writeFileSync(path.join(project, "Pulumi.t.yaml"), yaml);
       const up = pulumiUpProblems(path.join(project, "Pulumi.t.yaml"));
       expect(up).toHaveLength(3);
