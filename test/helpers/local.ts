@@ -64,6 +64,14 @@ export async function namespaceHolder(): Promise<ChildProcess> {
   return holder;
 }
 
+/** The Pactus .proto files of the pinned release, from the Go module cache the toolchain filled. */
+export function pactusProtoDir(): string {
+  return path.join(
+    execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
+    `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
+  );
+}
+
 /** The toolchain's bin dir with pactus-daemon (npm test sets PSN_BIN_DIR). */
 export function pactusBin(): string {
   const dir = process.env.PSN_BIN_DIR;

@@ -38,8 +38,9 @@ import {
   namespaceHolder,
   nginxMainConf,
   pactusBin,
-  versionPins,
+  pactusProtoDir,
 } from "../helpers/local";
+import { NsOptions, nsGrpcGetBlockHash, nsRun, nsSh } from "../helpers/netns";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -56,23 +57,9 @@ let verifyStep: StepPlan;
 let holder: ChildProcess;
 let configToml: string;
 
-/** Runs a command inside the test's network and mount namespaces. */
-function ns(
-  cmd: string[],
-  opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeout?: number } = {},
-) {
-  return spawnSync("nsenter", ["-t", String(holder.pid), "-n", "-m", ...cmd], {
-    input: opts.input,
-    env: opts.env ?? process.env,
-    encoding: "utf8",
-    timeout: opts.timeout ?? 60_000,
-  });
-}
-function sh(script: string, env: Record<string, string> = {}) {
-  const r = ns(["bash", "-c", script], { env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`in the test namespace: ${script}\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
+/** A command (or bash script) inside the test's network and mount namespaces. */
+const ns = (cmd: string[], opts: NsOptions = {}) => nsRun(holder, cmd, opts);
+const sh = (script: string, env: Record<string, string> = {}) => nsSh(holder, script, env);
 
 beforeAll(async () => {
   for (const tool of ["htpasswd", "nginx", "openssl", "unshare", "nsenter", "curl", "ss"]) {
@@ -253,28 +240,6 @@ function exchange(
   };
 }
 
-const GRPC_PROBE = `
-const grpc = require(process.env.GRPC_JS);
-const protoLoader = require(process.env.PROTO_LOADER);
-const fs = require("node:fs");
-const def = protoLoader.loadSync(process.env.PROTO_DIR + "/blockchain.proto", { includeDirs: [process.env.PROTO_DIR], keepCase: true });
-const m = grpc.loadPackageDefinition(def).pactus.Blockchain.service.GetBlockHash;
-const cases = JSON.parse(process.env.CASES);
-(async () => {
-  const out = {};
-  for (const c of cases) {
-    const creds = c.tls ? grpc.credentials.createSsl(fs.readFileSync(c.tls)) : grpc.credentials.createInsecure();
-    const client = new grpc.Client(c.target, creds, c.tls ? { "grpc.ssl_target_name_override": c.domain, "grpc.default_authority": c.domain } : {});
-    const md = new grpc.Metadata();
-    if (c.authorization) md.set("authorization", c.authorization);
-    out[c.name] = await new Promise((resolve) => client.makeUnaryRequest(c.prefix + m.path, m.requestSerialize, m.responseDeserialize, { height: 1 }, md,
-      (err, res) => resolve(err ? { code: err.code, details: err.details } : { code: 0, hash: res.hash })));
-    client.close();
-  }
-  process.stdout.write(JSON.stringify(out));
-})();
-`;
-
 describe("basic auth in the real daemon, behind the rendered nginx", () => {
   test("the installed config.toml holds the exact htpasswd line in [grpc] and loads strictly (not moved aside)", () => {
     const wd = path.join(tmp, "wd");
@@ -291,10 +256,6 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
   });
 
   test("gRPC (grpc-js): direct and through /grpc-web over TLS, refused as UNAUTHENTICATED (16) without or with wrong credentials", () => {
-    const protoDir = path.join(
-      execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-      `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
-    );
     const auths: Record<string, string | undefined> = {
       none: undefined,
       right: basic(USER, PASSWORD),
@@ -307,23 +268,12 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
         name: `nginx-${k}`,
         target: "127.0.0.1:443",
         prefix: "/grpc-web",
-        tls: path.join(tmp, "fullchain.pem"),
-        domain: DOMAIN,
+        ca: path.join(tmp, "fullchain.pem"),
+        authority: DOMAIN,
         authorization,
       },
     ]);
-    fs.writeFileSync(path.join(tmp, "grpc-probe.js"), GRPC_PROBE);
-    const r = ns([process.execPath, path.join(tmp, "grpc-probe.js")], {
-      env: {
-        ...process.env,
-        CASES: JSON.stringify(cases),
-        PROTO_DIR: protoDir,
-        GRPC_JS: require.resolve("@grpc/grpc-js"),
-        PROTO_LOADER: require.resolve("@grpc/proto-loader"),
-      },
-    });
-    expect(r.stderr).toBe("");
-    const res = JSON.parse(r.stdout);
+    const res = nsGrpcGetBlockHash(holder, tmp, pactusProtoDir(), cases);
     for (const via of ["direct", "nginx"]) {
       expect(res[`${via}-right`]).toEqual({
         code: 0,

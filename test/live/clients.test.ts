@@ -34,8 +34,9 @@ import {
   namespaceHolder,
   nginxMainConf,
   pactusBin,
-  versionPins,
+  pactusProtoDir,
 } from "../helpers/local";
+import { GrpcCase, NsOptions, nsGrpcGetBlockHash, nsRun, nsSh } from "../helpers/netns";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -58,23 +59,9 @@ let protoDir: string;
 /** Block 1's hash as the daemon itself answers on loopback (JSON-RPC; gRPC agrees, first test). */
 let hash: string;
 
-/** Runs a command inside the test's network and mount namespaces. */
-function ns(
-  cmd: string[],
-  opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeout?: number } = {},
-) {
-  return spawnSync("nsenter", ["-t", String(holder.pid), "-n", "-m", "--wd=" + tmp, ...cmd], {
-    input: opts.input,
-    env: opts.env ?? process.env,
-    encoding: "utf8",
-    timeout: opts.timeout ?? 60_000,
-  });
-}
-function sh(script: string, env: Record<string, string> = {}) {
-  const r = ns(["bash", "-c", script], { env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`in the test namespace: ${script}\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
+/** A command (or bash script) inside the test's network and mount namespaces, in its scratch dir. */
+const ns = (cmd: string[], opts: NsOptions = {}) => nsRun(holder, cmd, { ...opts, cwd: tmp });
+const sh = (script: string, env: Record<string, string> = {}) => nsSh(holder, script, env, tmp);
 
 /** Packets with a payload that nginx's workers sent to each daemon port (iptables counters). */
 function upstreamPackets(): Record<keyof typeof UPSTREAMS, number> {
@@ -151,53 +138,8 @@ function exchange(
 }
 const https = (p: string) => `https://${DOMAIN}${p}`;
 
-/** grpc-js unary GetBlockHash calls, each {target, prefix, ca?, authority?, height}; one JSON out. */
-const GRPC_PROBE = `
-const grpc = require(process.env.GRPC_JS);
-const protoLoader = require(process.env.PROTO_LOADER);
-const fs = require("node:fs");
-const def = protoLoader.loadSync(process.env.PROTO_DIR + "/blockchain.proto", { includeDirs: [process.env.PROTO_DIR], keepCase: true });
-const m = grpc.loadPackageDefinition(def).pactus.Blockchain.service.GetBlockHash;
-(async () => {
-  const out = {};
-  for (const c of JSON.parse(process.env.CASES)) {
-    const creds = c.ca ? grpc.credentials.createSsl(fs.readFileSync(c.ca)) : grpc.credentials.createInsecure();
-    const opts = c.authority ? { "grpc.ssl_target_name_override": c.authority, "grpc.default_authority": c.authority } : {};
-    const client = new grpc.Client(c.target, creds, opts);
-    const t = Date.now();
-    out[c.name] = await new Promise((resolve) => client.makeUnaryRequest(c.prefix + m.path, m.requestSerialize, m.responseDeserialize,
-      { height: c.height ?? 1 }, new grpc.Metadata(), { deadline: Date.now() + 5000 },
-      (err, res) => resolve(err ? { code: err.code, details: err.details } : { code: 0, hash: res.hash })));
-    out[c.name].ms = Date.now() - t;
-    client.close();
-  }
-  process.stdout.write(JSON.stringify(out));
-})();
-`;
-interface GrpcCase {
-  name: string;
-  target: string;
-  prefix: string;
-  ca?: string;
-  authority?: string;
-  height?: number;
-}
-function grpcJs(
-  cases: GrpcCase[],
-): Record<string, { code: number; hash?: string; details?: string; ms: number }> {
-  fs.writeFileSync(path.join(tmp, "grpc-probe.js"), GRPC_PROBE);
-  const r = ns([process.execPath, path.join(tmp, "grpc-probe.js")], {
-    env: {
-      ...process.env,
-      CASES: JSON.stringify(cases),
-      PROTO_DIR: protoDir,
-      GRPC_JS: require.resolve("@grpc/grpc-js"),
-      PROTO_LOADER: require.resolve("@grpc/proto-loader"),
-    },
-  });
-  expect(r.stderr).toBe("");
-  return JSON.parse(r.stdout);
-}
+/** grpc-js unary GetBlockHash calls from inside the namespaces. */
+const grpcJs = (cases: GrpcCase[]) => nsGrpcGetBlockHash(holder, tmp, protoDir, cases);
 
 /** pactus-shell with its output and exit status (it exits 0 even when the call failed). */
 function pactusShell(args: string[]) {
@@ -228,10 +170,7 @@ beforeAll(async () => {
     stdio: ["ignore", "pipe", "inherit"],
     timeout: 300_000,
   }).trim();
-  protoDir = path.join(
-    execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-    `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
-  );
+  protoDir = pactusProtoDir();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-clients-"));
   fs.chmodSync(tmp, 0o755); // nginx's workers (nobody) traverse it to their temp dirs
   const config = cfg({ domain: DOMAIN, cors: { origins: [PING_ORIGIN] } });

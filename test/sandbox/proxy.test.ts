@@ -23,7 +23,7 @@ import {
   sandboxDown,
   sandboxUp,
 } from "../helpers/sandbox";
-import { versionPins } from "../helpers/local";
+import { pactusProtoDir } from "../helpers/local";
 const ADDR6 = "fd00:231:1::2";
 const MIN = 60_000;
 let root = "";
@@ -169,10 +169,7 @@ describe("seed parity", () => {
   ])(
     "native gRPC over TLS with the /grpc-web prefix (the Pactus GUI way), grpc-js, %s",
     async (_fam, addr) => {
-      const protoDir = path.join(
-        execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-        `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
-      );
+      const protoDir = pactusProtoDir();
       const def = protoLoader.loadSync(path.join(protoDir, "blockchain.proto"), {
         includeDirs: [protoDir],
         keepCase: true,
