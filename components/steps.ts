@@ -101,19 +101,17 @@ export const SUDO_CHECK =
   "sudo -n true 2>/dev/null || { echo \"host.user $USER: sudo asks for a password, and every step runs with 'sudo -n'. " +
   "Give $USER passwordless sudo on the host: echo '$USER ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/90-pactus-secure-node\" >&2; exit 1; };";
 
+/** What heads a command that must run as root: nothing for root, else the sudo check and `sudo -n`. */
+const asRoot = (sudo: boolean): string[] => (sudo ? [SUDO_CHECK, "sudo", "-n"] : []);
+
 /**
  * The command line of a step: `bash -s` reading the step from stdin (see `buildStdin`), headed by the
  * step's hash so a change shows in the plan. Short on purpose: a failing command's error repeats it.
  */
 export function buildCommand(name: string, hash: string, sudo: boolean): string {
-  return [
-    ...(sudo ? [SUDO_CHECK, "sudo", "-n"] : []),
-    "env",
-    `PSN_STEP_HASH=${shq(hash)}`,
-    "bash",
-    "-s",
-    `psn-${name}`,
-  ].join(" ");
+  return [...asRoot(sudo), "env", `PSN_STEP_HASH=${shq(hash)}`, "bash", "-s", `psn-${name}`].join(
+    " ",
+  );
 }
 
 /**
@@ -143,7 +141,7 @@ export function buildDeleteCommand(
   sudo: boolean,
 ): string {
   return [
-    ...(sudo ? [SUDO_CHECK, "sudo", "-n"] : []),
+    ...asRoot(sudo),
     "env",
     ...assignments(name, env),
     "bash",

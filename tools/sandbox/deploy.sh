@@ -163,7 +163,8 @@ cmd_up() {
     esac
     shift
   done
-  case "$image" in debian-12 | debian-13) ;; *) die "--image $image: debian-13 or debian-12" ;; esac
+  bash "$SB/host.sh" images | grep -qxF -- "$image" ||
+    die "--image $image: one of $(bash "$SB/host.sh" images | tr '\n' ' ')"
   t0=$(now)
   cmd_prepare
   running=$(bash "$SB/host.sh" status 2>/dev/null | awk -v n="$HOST_NAME" '$1 == n { print $3 }')

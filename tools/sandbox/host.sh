@@ -37,6 +37,7 @@ usage: host.sh rootfs                      build the cached rootfs of \$PSN_IMAG
        host.sh ssh <name> <index> [cmd..]  ssh $ADMIN@10.231.<index>.2 with the sandbox key, cmd via sudo -n
        host.sh status                      list running sandbox hosts
        host.sh key                         make the sandbox SSH key if missing; print its path
+       host.sh images                      the images 'up --image' takes, one per line
 EOF
   exit 2
 }
@@ -66,12 +67,11 @@ umount_below() {
     while read -r m; do umount -l "$m" || true; done
 }
 
+# The images and their Debian suites: the one list (deploy.sh asks `host.sh images`).
+declare -A SUITES=([debian-13]=trixie [debian-12]=bookworm)
 suite() {
-  case "$1" in
-    debian-12) echo bookworm ;;
-    debian-13) echo trixie ;;
-    *) die "unknown image '$1' (debian-13 or debian-12)" ;;
-  esac
+  [ -n "${SUITES[$1]:-}" ] || die "unknown image '$1' (one of: ${!SUITES[*]})"
+  echo "${SUITES[$1]}"
 }
 
 cmd_rootfs() {
@@ -504,6 +504,7 @@ main() {
     ssh) cmd_ssh "$@" ;;
     status) cmd_status ;;
     key) [ $# = 0 ] || usage; ensure_ssh_key; echo "$SSH_KEY" ;;
+    images) printf '%s\n' "${!SUITES[@]}" ;;
     *) usage ;;
   esac
 }
