@@ -19,20 +19,29 @@ export interface SecureNodeArgs {
   };
 }
 
-/** The pactus step's secret stdin: wallet password, mnemonic (restore), basic_auth line. */
+/**
+ * The pactus step's secret stdin: wallet password, mnemonic (restore), basic_auth line and its
+ * password (the step's health checks call the node with it).
+ */
 export function pactusSecretStdin(
   password: pulumi.Output<string>,
   mnemonic?: pulumi.Output<string>,
-  basicAuth?: pulumi.Output<string>,
+  basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string> },
 ): pulumi.Output<string> {
   return pulumi.secret(
     pulumi
-      .all([password, mnemonic ?? pulumi.output(""), basicAuth ?? pulumi.output("")])
-      .apply(([pw, mn, ba]) =>
+      .all([
+        password,
+        mnemonic ?? pulumi.output(""),
+        basicAuth?.line ?? pulumi.output(""),
+        basicAuth?.password ?? pulumi.output(""),
+      ])
+      .apply(([pw, mn, ba, bap]) =>
         pactusSecrets({
           walletPassword: pw,
           mnemonic: mn || undefined,
           basicAuth: ba || undefined,
+          basicAuthPassword: bap || undefined,
         }),
       ),
   );
@@ -77,7 +86,7 @@ export class SecureNode extends pulumi.ComponentResource {
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
         lateEnv: { "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })) },
         secretStdin: {
-          pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth?.line),
+          pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth),
           ...(auth
             ? {
                 verify: pulumi.secret(

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { protocolTable } from "./pactusReleases";
 import { PING_ORIGIN, StackConfig } from "./validate";
 import {
   GRPC_PORT,
@@ -160,25 +161,32 @@ function secretLines(values: Record<string, string | undefined>): string {
     .join("");
 }
 
-/** The pactus step's secrets: the wallet password, the mnemonic (restore) and the basic_auth line. */
+/**
+ * The pactus step's secrets: the wallet password, the mnemonic (restore), the basic_auth line and, with
+ * it, the API credentials its health checks call the node with (apis.basicAuthPassword).
+ */
 export function pactusSecrets(s: {
   walletPassword: string;
   mnemonic?: string;
   basicAuth?: string;
+  basicAuthPassword?: string;
 }): string {
   return secretLines({
     WALLET_PASSWORD: s.walletPassword,
     MNEMONIC: s.mnemonic,
     BASIC_AUTH: s.basicAuth,
+    ...(s.basicAuth && s.basicAuthPassword ? apiCredentials(s.basicAuth, s.basicAuthPassword) : {}),
   });
+}
+
+/** API_USER (the basic_auth line's user) and API_PASSWORD lines, for steps that call the node. */
+function apiCredentials(line: string, password: string): Record<string, string> {
+  return { API_USER: line.slice(0, line.indexOf(":")), API_PASSWORD: password };
 }
 
 /** The verify step's secrets with basic auth on: the user of the basic_auth line and its password. */
 export function verifySecrets(s: { basicAuth: string; password: string }): string {
-  return secretLines({
-    API_USER: s.basicAuth.slice(0, s.basicAuth.indexOf(":")),
-    API_PASSWORD: s.password,
-  });
+  return secretLines(apiCredentials(s.basicAuth, s.password));
 }
 
 export function hashOf(...parts: unknown[]): string {
@@ -250,7 +258,10 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
         PSN_CONFIG_PATH: p.pactusConfig,
         PSN_PASSWORD_FILE: p.passwordFile,
         PSN_INSTALL_DIR: p.pactusInstallDir,
+        PSN_INSTALL_ROOT: p.pactusInstallRoot,
         PSN_GRPC_PORT: String(GRPC_PORT),
+        PSN_PROTOCOLS: protocolTable(),
+        PSN_HEALTH_TIMEOUT: String(cfg.pactus.healthTimeoutSeconds),
       },
       deleteScript: loadScript("pactus-delete.sh"),
       deleteEnv: {

@@ -7,6 +7,7 @@
  */
 import { isIP } from "node:net";
 import { compareSync as bcryptCompare } from "bcryptjs";
+import { pactusRelease, supportedPactusVersions } from "./pactusReleases";
 
 export const PROJECT = "pactus-secure-node";
 
@@ -21,6 +22,8 @@ export const ACME_SERVERS = {
 export const DEFAULT_RELEASE_BASE_URL =
   "https://github.com/pactus-project/pactus/releases/download";
 export const DEFAULT_PACTUS_VERSION = "1.16.0";
+/** pactus.healthTimeoutSeconds: a mainnet node with a large store can take minutes to open it. */
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
 /** The public checker (ping.pactus.org): the default CORS origin, and the Origin the verify step sends. */
 export const PING_ORIGIN = "https://ping.pactus.org";
 export const DEFAULT_CORS_ORIGINS = [PING_ORIGIN];
@@ -92,6 +95,11 @@ export interface StackConfig {
     releaseBaseUrl: string;
     validators: number;
     purgeOnDestroy: boolean;
+    /**
+     * How long the pactus step waits for the node to be healthy after a (re)start; after an upgrade
+     * that is not, it rolls back to the previous release and waits as long again.
+     */
+    healthTimeoutSeconds: number;
   };
   /**
    * basicAuth: whether apis.basicAuth is set, i.e. the node demands `Authorization: Basic` on every
@@ -179,6 +187,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "walletPassword",
     "validators",
     "purgeOnDestroy",
+    "healthTimeoutSeconds",
   ],
   apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
@@ -738,6 +747,12 @@ function parsePactus(
       "pactus.version",
       `${JSON.stringify(version)} must be X.Y.Z without a leading v, e.g. ${DEFAULT_PACTUS_VERSION}`,
     );
+  else if (!pactusRelease(version))
+    p.add(
+      "pactus.version",
+      `${version} is not a release this stack knows (its config keys and protocol are unknown): ` +
+        `supported are ${supportedPactusVersions()}`,
+    );
   const network = oneOf(
     str(px, "network", "pactus.network", p),
     ["mainnet", "testnet", "localnet"] as const,
@@ -769,6 +784,15 @@ function parsePactus(
     p,
   );
   const purgeOnDestroy = bool(px, "purgeOnDestroy", "pactus.purgeOnDestroy", false, p);
+  const healthTimeoutSeconds = int(
+    px,
+    "healthTimeoutSeconds",
+    "pactus.healthTimeoutSeconds",
+    DEFAULT_HEALTH_TIMEOUT_SECONDS,
+    30,
+    3600,
+    p,
+  );
   if (network === "localnet" && validators < 4)
     p.add(
       "pactus.validators",
@@ -782,6 +806,7 @@ function parsePactus(
     releaseBaseUrl,
     validators,
     purgeOnDestroy,
+    healthTimeoutSeconds,
   };
 }
 

@@ -164,3 +164,24 @@ psn_pactus_problem() {
     printf 'gRPC port %s is held by pid %s, not by %s (MainPID %s)' "$port" "$owner" "$service" "$main_pid"
   fi
 }
+
+# psn_pactus_state SHELL PORT: "<version> <height> <last block unix time>" as the node on loopback PORT
+# reports them (GetNodeInfo's agent, GetBlockchainInfo), asked with SHELL (a release's pactus-shell);
+# nothing when it does not answer. With basic auth, psn_api_user/psn_api_password (set by the caller
+# from its secret stdin) are passed to pactus-shell, which takes them only as flags: they are in the
+# argv of that one short call (< 1 s), never of a long-running process.
+psn_pactus_state() {
+  local shell=$1 port=$2 auth=() info chain
+  if [ -n "${psn_api_user:-}" ]; then
+    auth=(--auth-username "$psn_api_user" --auth-password "${psn_api_password:-}")
+  fi
+  info=$("$shell" network get-node-info -s "127.0.0.1:$port" --timeout 5s -o json -f - "${auth[@]}" <<<'{}' 2>/dev/null) || return 0
+  chain=$("$shell" blockchain get-blockchain-info -s "127.0.0.1:$port" --timeout 5s -o json -f - "${auth[@]}" <<<'{}' 2>/dev/null) || return 0
+  python3 -c '
+import json, re, sys
+info, chain = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+m = re.search(r"node-version=v?([0-9][^/]*)", info.get("agent", ""))
+# protojson leaves out zero values and writes int64 as strings.
+print(m.group(1) if m else "unknown", int(chain.get("lastBlockHeight", 0)), int(chain.get("lastBlockTime", 0)))
+' "$info" "$chain" 2>/dev/null || true
+}

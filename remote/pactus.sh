@@ -3,11 +3,21 @@
 # Inputs: PSN_VERSION, PSN_NETWORK, PSN_RELEASE_BASE_URL, PSN_VALIDATORS, PSN_CONFIG (config.toml),
 #   PSN_UNIT (systemd unit), PSN_INIT_PY (the pty init helper); where things go: PSN_USER (service user),
 #   PSN_HOME (its home), PSN_WORKING_DIR, PSN_CONFIG_PATH, PSN_ETC_DIR, PSN_PASSWORD_FILE, PSN_INSTALL_DIR
-#   (versioned, in the install root), PSN_UNIT_PATH, PSN_SERVICE (unit name), PSN_RUN_DIR, PSN_STATE_DIR,
-#   PSN_GRPC_PORT (the node's gRPC port on loopback).
+#   (versioned, in the install root), PSN_INSTALL_ROOT, PSN_UNIT_PATH, PSN_SERVICE (unit name), PSN_RUN_DIR,
+#   PSN_STATE_DIR, PSN_GRPC_PORT (the node's gRPC port on loopback), PSN_PROTOCOLS (block protocol per
+#   release line, "1.15=3 1.16=4"), PSN_HEALTH_TIMEOUT (s).
 # PSN_SECRETS (set from the step's secret stdin, never from argv): WALLET_PASSWORD=<base64> and
-#   optionally MNEMONIC=<base64> and BASIC_AUTH=<base64> (apis.basicAuth, `user:<bcrypt hash>`) lines.
-#   Secrets are never in argv or output.
+#   optionally MNEMONIC=<base64> and BASIC_AUTH=<base64> (apis.basicAuth, `user:<bcrypt hash>`) lines,
+#   and with basic auth API_USER/API_PASSWORD for the health checks. Never in output; see
+#   psn_pactus_state for the one short call that takes the API credentials as flags.
+#
+# Upgrades (pactus.version changed): the new release is installed beside the running one, the unit
+# switches to it and the node restarts once; then the node must be healthy on the new version within
+# PSN_HEALTH_TIMEOUT (serving gRPC from the unit's process, reporting the pinned version, its height not
+# below the height before, and a new block if it was making blocks). If not, the previous unit and
+# config.toml go back, the node restarts on the previous release (still on disk: nothing downloads),
+# and the step fails saying what was seen. The install root keeps the running and the previous release
+# only. Going back to a release line with an older block protocol is refused before anything changes.
 set -euo pipefail
 PSN_STEP=pactus
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -15,7 +25,8 @@ PSN_STEP=pactus
 psn_require_root
 psn_require_env PSN_VERSION PSN_NETWORK PSN_RELEASE_BASE_URL PSN_VALIDATORS PSN_CONFIG PSN_UNIT PSN_INIT_PY \
   PSN_USER PSN_HOME PSN_WORKING_DIR PSN_CONFIG_PATH PSN_ETC_DIR PSN_PASSWORD_FILE PSN_INSTALL_DIR \
-  PSN_UNIT_PATH PSN_SERVICE PSN_RUN_DIR PSN_STATE_DIR PSN_GRPC_PORT
+  PSN_INSTALL_ROOT PSN_UNIT_PATH PSN_SERVICE PSN_RUN_DIR PSN_STATE_DIR PSN_GRPC_PORT PSN_PROTOCOLS \
+  PSN_HEALTH_TIMEOUT
 umask 077
 
 user=$PSN_USER home=$PSN_HOME wd=$PSN_WORKING_DIR etc=$PSN_ETC_DIR
@@ -26,6 +37,8 @@ run_dir=$PSN_RUN_DIR
 password=$(psn_secret WALLET_PASSWORD)
 mnemonic=$(psn_secret MNEMONIC)
 basic_auth=$(psn_secret BASIC_AUTH)
+psn_api_user=$(psn_secret API_USER)
+psn_api_password=$(psn_secret API_PASSWORD)
 unset PSN_SECRETS
 [ -n "$password" ] || psn_die "no wallet password given (pactus.walletPassword)"
 
@@ -50,6 +63,34 @@ psn_pactus_config() {
 }
 
 changed=0
+
+# 0. What runs now: the release the installed unit starts (its ExecStart is <install root>/<version>/…).
+current=
+if [ -f "$unit" ]; then
+  current=$(sed -n "s|^ExecStart=$PSN_INSTALL_ROOT/\([^/ ]*\)/pactus-daemon .*|\1|p" "$unit")
+fi
+# protocol_of VERSION: the block protocol of VERSION's release line (empty when unknown).
+protocol_of() {
+  local entry
+  for entry in $PSN_PROTOCOLS; do
+    if [ "${entry%%=*}" = "${1%.*}" ]; then
+      printf '%s' "${entry#*=}"
+      return
+    fi
+  done
+}
+upgrade=0
+if [ -n "$current" ] && [ "$current" != "$PSN_VERSION" ] && [ -f "$wd/genesis.json" ]; then
+  upgrade=1
+  newer=$(printf '%s\n%s\n' "$current" "$PSN_VERSION" | sort -V | tail -n1)
+  if [ "$newer" = "$current" ]; then
+    from=$(protocol_of "$current") to=$(protocol_of "$PSN_VERSION")
+    if [ -z "$from" ] || [ -z "$to" ] || [ "$to" -lt "$from" ]; then
+      psn_die "pactus.version $PSN_VERSION is a downgrade from the running $current, whose block protocol (${from:-unknown}) is newer than ${PSN_VERSION}'s (${to:-unknown}): once the network activates it, $PSN_VERSION cannot follow the chain or read what $current wrote. Refused; nothing was changed, the node still runs $current. Set pactus.version back to $current (see the README, Upgrades)."
+    fi
+    psn_log "downgrade $current -> $PSN_VERSION within block protocol $to"
+  fi
+fi
 
 # 1. Release: download, verify against SHA256SUMS before anything is touched, install versioned.
 case "$(uname -m)" in
@@ -122,7 +163,53 @@ if [ ! -f "$wd/genesis.json" ]; then
   changed=1
 fi
 
-# 4. Config (with the basic_auth line when apis.basicAuth is set: 0640, owner and group pactus) and unit.
+# 4. Health: gRPC served by the unit's own process (which holds the working dir's lock), the version it
+# reports equal to WANT, its height at least MIN, and a block above MIN when NEED_BLOCK=1. Waits up to
+# PSN_HEALTH_TIMEOUT s; `seen` says what was wrong last, `healthy_height` the height once healthy.
+seen='' healthy_height=''
+wait_healthy() {
+  local want=$1 min=$2 need_block=$3 deadline v h t
+  deadline=$((SECONDS + PSN_HEALTH_TIMEOUT))
+  while :; do
+    seen=$(psn_pactus_problem "$service" "$wd" "$PSN_GRPC_PORT")
+    if [ -z "$seen" ]; then
+      read -r v h t <<<"$(psn_pactus_state "$PSN_INSTALL_ROOT/$want/pactus-shell" "$PSN_GRPC_PORT")"
+      if [ -z "${v:-}" ]; then
+        seen="gRPC on port $PSN_GRPC_PORT does not answer GetNodeInfo and GetBlockchainInfo"
+      elif [ "$v" != "$want" ]; then
+        seen="the node reports version $v, not $want"
+      elif [ "$h" -lt "$min" ]; then
+        seen="its height $h is below $min, the height before the switch"
+      elif [ "$need_block" = 1 ] && [ "$h" -le "$min" ]; then
+        seen="no new block since height $min (the last at $(date -u -d "@$t" +%H:%M:%S) UTC)"
+      else
+        healthy_height=$h
+        return 0
+      fi
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 1
+  done
+}
+
+# Before an upgrade: the height, and whether the node was making blocks (one in the last minute).
+before_height=0 need_block=0
+if [ "$upgrade" = 1 ]; then
+  read -r v h t <<<"$(psn_pactus_state "$PSN_INSTALL_ROOT/$current/pactus-shell" "$PSN_GRPC_PORT")"
+  if [ -n "${v:-}" ]; then
+    before_height=$h
+    if [ $(($(date +%s) - t)) -le 60 ]; then need_block=1; fi
+    psn_log "upgrading Pactus $current -> $PSN_VERSION at height $h$([ "$need_block" = 1 ] && echo ", making blocks")"
+  else
+    psn_log "upgrading Pactus $current -> $PSN_VERSION (the running node did not answer)"
+  fi
+  # The unit and config.toml of the running release, for the rollback.
+  rollback=$(mktemp -d)
+  cp -p "$unit" "$rollback/unit"
+  if [ -f "$PSN_CONFIG_PATH" ]; then cp -p "$PSN_CONFIG_PATH" "$rollback/config.toml"; fi
+fi
+
+# 5. Config (with the basic_auth line when apis.basicAuth is set: 0640, owner and group pactus) and unit.
 psn_pactus_config "$PSN_CONFIG" "$basic_auth"
 if [ -n "$basic_auth" ]; then psn_log "config.toml: the APIs require basic auth (apis.basicAuth)"; fi
 unset basic_auth
@@ -133,19 +220,43 @@ if psn_write_file "$unit" 0644 root:root "$PSN_UNIT"; then
 fi
 systemctl enable "$service" >/dev/null 2>&1
 
-# 5. (Re)start only when something changed or it is not running; then wait for gRPC on loopback.
+# 6. (Re)start only when something changed or it is not running: once.
 if [ "$changed" = 1 ] || ! systemctl is-active --quiet "$service"; then
   psn_log "restarting $service"
   systemctl restart "$service"
 fi
-# Healthy = gRPC opened by the unit's own process, which holds the working dir's lock.
-problem=unknown
-for _ in $(seq 1 60); do
-  problem=$(psn_pactus_problem "$service" "$wd" "$PSN_GRPC_PORT")
-  [ -n "$problem" ] || break
-  sleep 1
-done
-[ -z "$problem" ] || psn_die "$service is not serving gRPC after 60 s: $problem"
+if ! wait_healthy "$PSN_VERSION" "$before_height" "$need_block"; then
+  [ "$upgrade" = 1 ] || psn_die "$service is not healthy after $PSN_HEALTH_TIMEOUT s: $seen"
+  failed=$seen
+  logs=$(journalctl -u "$service" -n 12 --no-pager -o cat 2>&1 | sed 's/\x1b\[[0-9;]*m//g; s/^/    /')
+  psn_log "Pactus $PSN_VERSION is not healthy after $PSN_HEALTH_TIMEOUT s ($failed): rolling back to $current"
+  cp -p "$rollback/unit" "$unit"
+  if [ -f "$rollback/config.toml" ]; then cp -p "$rollback/config.toml" "$PSN_CONFIG_PATH"; fi
+  systemctl daemon-reload
+  systemctl restart "$service"
+  if ! wait_healthy "$current" "$before_height" 0; then
+    psn_die "upgrade to Pactus $PSN_VERSION failed ($failed), and the rollback to $current is not healthy either after $PSN_HEALTH_TIMEOUT s: $seen. $PSN_VERSION's last log lines:
+$logs"
+  fi
+  # The failed release goes: the next attempt downloads and verifies it again.
+  rm -rf "$install_dir"
+  rm -rf "$rollback"
+  psn_die "upgrade to Pactus $PSN_VERSION failed: not healthy within $PSN_HEALTH_TIMEOUT s: $failed. Its last log lines:
+$logs
+Rolled back: the node runs Pactus $current again (healthy, height $healthy_height), with the same wallet, config and chain. Set pactus.version to $current, or fix the cause and run pulumi up again."
+fi
+if [ "$upgrade" = 1 ]; then
+  rm -rf "$rollback"
+  # Keep the running release and the previous one (the rollback target), nothing older.
+  for d in "$PSN_INSTALL_ROOT"/*; do
+    v=${d##*/}
+    if [ -d "$d" ] && [ "$v" != "$PSN_VERSION" ] && [ "$v" != "$current" ]; then
+      rm -rf "$d"
+      psn_log "removed release $v (only the running and the previous release are kept)"
+    fi
+  done
+  psn_log "upgraded Pactus $current -> $PSN_VERSION: healthy at height $healthy_height"
+fi
 pid=$(systemctl show -p MainPID --value "$service")
-psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on loopback port $PSN_GRPC_PORT"
+psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on loopback port $PSN_GRPC_PORT, height $healthy_height"
 if [ -f "$PSN_STATE_DIR/validators.json" ]; then cat "$PSN_STATE_DIR/validators.json"; fi

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as nunjucks from "nunjucks";
 import { stringify as tomlStringify } from "smol-toml";
+import { type ConfigSection, pactusRelease } from "../pactusReleases";
 import type { StackConfig } from "../validate";
 import { HostPaths, PORTS, SERVICE_USER, hostPaths } from "./paths";
 
@@ -85,8 +86,11 @@ export function renderNginxTls(cfg: StackConfig): string {
  * it on the host from its secret stdin (`psn_pactus_config` in remote/pactus.sh, the only writer).
  */
 export function renderPactusConfig(cfg: StackConfig): string {
+  const release = pactusRelease(cfg.pactus.version);
+  if (!release)
+    throw new Error(`renderPactusConfig: pactus.version ${cfg.pactus.version} is not supported`);
   const origins = cfg.cors.allowAny ? ["*"] : cfg.cors.origins;
-  const doc = {
+  const doc: Record<ConfigSection, Record<string, unknown>> = {
     grpc: { enable: true, enable_wallet: false, listen: PORTS.grpc, basic_auth: "" },
     jsonrpc: { enable: cfg.apis.jsonrpc, listen: PORTS.jsonrpc, origins },
     http: {
@@ -103,7 +107,15 @@ export function renderPactusConfig(cfg: StackConfig): string {
       zmqpubrawtx: "",
       zmqpubhwm: 1000,
     },
+    // The console goes to the journal: no colour codes in it (or in the pactus step's error messages).
+    logger: { colorful: false },
   };
+  for (const [section, keys] of Object.entries(doc) as [ConfigSection, Record<string, unknown>][])
+    for (const key of Object.keys(keys))
+      if (!release.keys[section].includes(key))
+        throw new Error(
+          `renderPactusConfig: Pactus ${cfg.pactus.version} has no [${section}] ${key}`,
+        );
   return (
     "# Managed by pactus-secure-node; `pulumi up` overwrites local edits.\n" +
     "# gRPC stays enabled: the JSON-RPC and HTTP gateways call the node through it.\n\n" +

@@ -10,6 +10,8 @@ export interface ApiCounts {
   failed: number;
   refused: number;
   errors: Record<string, number>;
+  /** When each failed request was sent, seconds since the load started. */
+  failedAt: number[];
 }
 export interface LoadCounts {
   seconds: number;
@@ -67,4 +69,24 @@ export function describeCounts(c: LoadCounts): string {
   const api = (n: string, a: ApiCounts) =>
     `${n} ${a.ok} ok / ${a.failed} failed / ${a.refused} refused+retried`;
   return `${api("JSON-RPC", c.jsonrpc)}, ${api("gRPC-Web", c.grpcWeb)}, ${c.sessions} h2 connections, ${c.seconds.toFixed(1)} s`;
+}
+
+/**
+ * The failures of both APIs: how long they lasted (first to last failed request, seconds; 0 when
+ * none), how many, and their kinds ("502 json cors", "hang", "status N", ...).
+ */
+export function failureWindow(c: LoadCounts): {
+  seconds: number;
+  failed: number;
+  kinds: Record<string, number>;
+} {
+  const at = [...c.jsonrpc.failedAt, ...c.grpcWeb.failedAt];
+  const kinds: Record<string, number> = {};
+  for (const a of [c.jsonrpc, c.grpcWeb])
+    for (const [k, n] of Object.entries(a.errors)) kinds[k] = (kinds[k] ?? 0) + n;
+  return {
+    seconds: at.length ? Math.max(...at) - Math.min(...at) : 0,
+    failed: at.length,
+    kinds,
+  };
 }

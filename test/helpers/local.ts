@@ -21,14 +21,14 @@ export function versionPins(): Record<string, string> {
  * A localnet node's working dir at `dir`/wd with 4 validators, made by the pactus step's own pty helper
  * (remote/pactus-init.py) with the wallet password in `dir`/pw, as the step does it.
  */
-export function initLocalnetWallet(dir: string): void {
+export function initLocalnetWallet(dir: string, bin = pactusBin()): void {
   fs.writeFileSync(path.join(dir, "pw"), "a long test password\n", { mode: 0o600 });
   execFileSync(
     "python3",
     [
       path.resolve(__dirname, "..", "..", "remote", "pactus-init.py"),
       "--bin-dir",
-      pactusBin(),
+      bin,
       "--working-dir",
       path.join(dir, "wd"),
       "--network",
@@ -64,12 +64,27 @@ export async function namespaceHolder(): Promise<ChildProcess> {
   return holder;
 }
 
-/** The Pactus .proto files of the pinned release, from the Go module cache the toolchain filled. */
-export function pactusProtoDir(): string {
+/** A Pactus release's source tree (default: the pinned one), from the Go module cache the toolchain filled. */
+export function pactusSourceDir(version = versionPins().PACTUS_VERSION): string {
   return path.join(
     execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim(),
-    `github.com/pactus-project/pactus@v${versionPins().PACTUS_VERSION}/www/grpc/proto`,
+    `github.com/pactus-project/pactus@v${version}`,
   );
+}
+
+/** The Pactus .proto files of the pinned release. */
+export function pactusProtoDir(): string {
+  return path.join(pactusSourceDir(), "www/grpc/proto");
+}
+
+/**
+ * The bin dir with pactus-daemon of `version`: the toolchain's for the pin, its pactus-<version>/ for
+ * PACTUS_PREVIOUS_VERSION.
+ */
+export function pactusBinOf(version: string): string {
+  return version === versionPins().PACTUS_VERSION
+    ? pactusBin()
+    : path.join(pactusBin(), `pactus-${version}`);
 }
 
 /** The toolchain's bin dir with pactus-daemon (npm test sets PSN_BIN_DIR). */

@@ -7,17 +7,62 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { PACTUS_RELEASES } from "../../components/pactusReleases";
 import { PORTS, renderPactusConfig } from "../../components/render";
 import { cfg } from "../helpers/config";
-import { NETNS_SETUP, initLocalnetWallet, pactusBin } from "../helpers/local";
+import {
+  NETNS_SETUP,
+  initLocalnetWallet,
+  pactusBin,
+  pactusBinOf,
+  pactusSourceDir,
+} from "../helpers/local";
 
+const VERSIONS = Object.keys(PACTUS_RELEASES);
+const dirs: Record<string, string> = {};
 let tmp: string;
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-config-"));
-  initLocalnetWallet(tmp);
+  for (const v of VERSIONS) {
+    dirs[v] = fs.mkdtempSync(path.join(os.tmpdir(), `psn-config-${v}-`));
+    initLocalnetWallet(dirs[v], pactusBinOf(v));
+  }
+  tmp = dirs[VERSIONS[VERSIONS.length - 1]];
 });
 afterAll(() => {
-  if (!process.env.PSN_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  if (!process.env.PSN_KEEP)
+    for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** The keys of each section of upstream's config/example_config.toml at that tag (commented out or not). */
+function upstreamKeys(version: string): Record<string, string[]> {
+  const text = fs.readFileSync(
+    path.join(pactusSourceDir(version), "config", "example_config.toml"),
+    "utf8",
+  );
+  // The example comments most keys out ("# key = value"): uncomment to read them all.
+  const doc = parseToml(text.replace(/^(\s*)# ?(\[|[a-z_]+ = )/gm, "$1$2")) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  return Object.fromEntries(Object.entries(doc).map(([s, body]) => [s, Object.keys(body)]));
+}
+
+describe.each(VERSIONS)("what the stack knows of Pactus %s", (version) => {
+  test("its config keys are the ones upstream's example_config.toml lists at that tag", () => {
+    const upstream = upstreamKeys(version);
+    for (const [section, keys] of Object.entries(PACTUS_RELEASES[version].keys))
+      expect([...keys].sort()).toEqual([...upstream[section]].sort());
+  });
+
+  test("its block protocol is upstream's ProtocolVersionLatest at that tag", () => {
+    const src = fs.readFileSync(
+      path.join(pactusSourceDir(version), "types", "protocol", "protocol.go"),
+      "utf8",
+    );
+    const latest = /ProtocolVersionLatest\s*=\s*(ProtocolVersion\d+)/.exec(src)?.[1];
+    expect(latest).toBe(`ProtocolVersion${PACTUS_RELEASES[version].protocol}`);
+  });
 });
 
 // Starts the daemon in its own netns, waits for block 1 over JSON-RPC, records the listeners, stops it.
@@ -39,40 +84,49 @@ ss -Hltn > "$WD/../listen.txt"
 curl -sf "http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1" -o "$WD/../http.json" || true
 `;
 
-describe("the rendered config.toml in pactus-daemon v1.16", () => {
-  test("loads strictly: not moved aside, not rewritten; APIs answer on loopback only", () => {
-    const wd = path.join(tmp, "wd");
-    const config = renderPactusConfig(cfg({ cors: { origins: ["https://ping.pactus.org"] } }));
-    fs.writeFileSync(path.join(wd, "config.toml"), config);
-    const r = spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
-      env: { ...process.env, BIN: pactusBin(), WD: wd, PW: path.join(tmp, "pw") },
-      encoding: "utf8",
-      timeout: 90_000,
-    });
-    const log = fs.existsSync(path.join(tmp, "daemon.log"))
-      ? fs.readFileSync(path.join(tmp, "daemon.log"), "utf8")
-      : "";
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).toBe(config);
-    expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak"))).toEqual([]);
-    expect(log).not.toMatch(/config.*(recover|backup|rewrit)/i);
-    const info = JSON.parse(fs.readFileSync(path.join(tmp, "info.json"), "utf8"));
-    expect(info.result.last_block_height).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, "http.json"), "utf8")).hash).toMatch(
-      /^[0-9a-f]{64}$/,
-    );
-    const listeners = fs
-      .readFileSync(path.join(tmp, "listen.txt"), "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => l.split(/\s+/)[3]);
-    for (const listen of Object.values(PORTS)) expect(listeners).toContain(listen);
-    // Localnet's defaults would open gRPC/JSON-RPC/HTTP and the HTML UI on [::]: none of that survives.
-    const publicApi = listeners.filter(
-      (a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a),
-    );
-    expect(publicApi).toEqual([]);
-  });
+describe("the rendered config.toml in each supported pactus-daemon", () => {
+  test.each(VERSIONS)(
+    "%s loads it strictly: not moved aside, not rewritten; APIs answer on loopback only",
+    (version) => {
+      const tmp = dirs[version];
+      const wd = path.join(tmp, "wd");
+      const config = renderPactusConfig(
+        cfg({
+          pactus: { version, network: "mainnet" },
+          cors: { origins: ["https://ping.pactus.org"] },
+        }),
+      );
+      fs.writeFileSync(path.join(wd, "config.toml"), config);
+      const r = spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
+        env: { ...process.env, BIN: pactusBinOf(version), WD: wd, PW: path.join(tmp, "pw") },
+        encoding: "utf8",
+        timeout: 90_000,
+      });
+      const log = fs.existsSync(path.join(tmp, "daemon.log"))
+        ? fs.readFileSync(path.join(tmp, "daemon.log"), "utf8")
+        : "";
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(fs.readFileSync(path.join(wd, "config.toml"), "utf8")).toBe(config);
+      expect(fs.readdirSync(wd).filter((f) => f.startsWith("config.toml_bak"))).toEqual([]);
+      expect(log).not.toMatch(/config.*(recover|backup|rewrit)/i);
+      const info = JSON.parse(fs.readFileSync(path.join(tmp, "info.json"), "utf8"));
+      expect(info.result.last_block_height).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(fs.readFileSync(path.join(tmp, "http.json"), "utf8")).hash).toMatch(
+        /^[0-9a-f]{64}$/,
+      );
+      const listeners = fs
+        .readFileSync(path.join(tmp, "listen.txt"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[3]);
+      for (const listen of Object.values(PORTS)) expect(listeners).toContain(listen);
+      // Localnet's defaults would open gRPC/JSON-RPC/HTTP and the HTML UI on [::]: none of that survives.
+      const publicApi = listeners.filter(
+        (a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a),
+      );
+      expect(publicApi).toEqual([]);
+    },
+  );
 
   test("control: the runbook's [http] origins key makes the daemon move the file aside (what the test above rules out)", () => {
     const wd = path.join(tmp, "wd");

@@ -6,6 +6,9 @@
 //   refused  streams the server refused unprocessed (REFUSED_STREAM, or above a GOAWAY's last stream):
 //            RFC 9113 §8.7 says the client may retry them, as real clients do; they are retried.
 //   sessions HTTP/2 connections opened (a reload closes the old workers' connections with GOAWAY).
+//   errors   failures by kind: "502 json cors" (the proxy's answer while the node is down: JSON, with
+//            the page's CORS header), "hang" (no answer within 10 s), "status N", "reset N"
+//   failedAt when each failure was sent, in seconds since the start (0.1 s steps)
 // Usage: node load.mjs --url https://<domain> --connect <ip> --ca <pem> [--rate 200] [--workers 4]
 //        [--origin https://ping.pactus.org]
 import * as fs from "node:fs";
@@ -57,7 +60,7 @@ const kinds = {
   },
 };
 const counts = Object.fromEntries(
-  Object.keys(kinds).map((k) => [k, { ok: 0, failed: 0, refused: 0, errors: {} }]),
+  Object.keys(kinds).map((k) => [k, { ok: 0, failed: 0, refused: 0, errors: {}, failedAt: [] }]),
 );
 let sessions = 0;
 
@@ -102,11 +105,17 @@ function once(kind) {
       return;
     }
     let status = 0;
+    let headers = {};
     let trailers = {};
+    let hung = false;
     const chunks = [];
-    const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      hung = true;
+      req.close(http2.constants.NGHTTP2_CANCEL);
+    }, TIMEOUT_MS);
     req.on("response", (h) => {
       status = Number(h[":status"]);
+      headers = h;
       if (h["grpc-status"]) trailers = h;
     });
     req.on("trailers", (t) => {
@@ -116,6 +125,7 @@ function once(kind) {
     req.on("error", () => {});
     req.on("close", () => {
       clearTimeout(timer);
+      if (hung) return resolve("hang");
       if (req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM && status === 0)
         return resolve("refused");
       if (req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR && status === 0)
@@ -126,7 +136,10 @@ function once(kind) {
       } catch {
         good = false;
       }
-      resolve(good ? "ok" : `status ${status}`);
+      if (good) return resolve("ok");
+      const json = /^application\/json/.test(headers["content-type"] ?? "");
+      const cors = headers["access-control-allow-origin"] === opt.origin;
+      resolve(status === 502 && json && cors ? "502 json cors" : `status ${status}`);
     });
     req.end(k.body);
   });
@@ -138,6 +151,7 @@ async function worker(kind) {
   const c = counts[kind];
   while (running) {
     const t0 = Date.now();
+    const at = Math.round((t0 - started) / 100) / 10;
     let result = await once(kind);
     for (let i = 0; (result === "refused" || result === "unsent") && i < 5; i++) {
       if (result === "refused") c.refused++;
@@ -147,14 +161,15 @@ async function worker(kind) {
     else {
       c.failed++;
       c.errors[result] = (c.errors[result] ?? 0) + 1;
+      c.failedAt.push(at);
     }
     await sleep(Math.max(0, intervalMs - (Date.now() - t0)));
   }
 }
 
+const started = Date.now();
 const all = [];
 for (const kind of Object.keys(kinds)) for (let i = 0; i < workers; i++) all.push(worker(kind));
-const started = Date.now();
 process.on("SIGTERM", () => {
   running = false;
 });

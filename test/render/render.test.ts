@@ -9,17 +9,9 @@ import {
   renderPactusUnit,
 } from "../../components/render";
 import { planSteps } from "../../components/steps";
+import { PACTUS_RELEASES } from "../../components/pactusReleases";
 import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
 import { baseRaw, cfg } from "../helpers/config";
-
-/** Every key config.toml may hold in Pactus v1.16.0 for the sections we write (config/example_config.toml). */
-const PACTUS_1_16_KEYS: Record<string, string[]> = {
-  grpc: ["enable", "enable_wallet", "listen", "basic_auth"],
-  jsonrpc: ["enable", "listen", "origins"],
-  http: ["enable", "listen", "base_path", "enable_cors"],
-  html: ["enable", "listen", "enable_pprof"],
-  zeromq: ["zmqpubblockinfo", "zmqpubtxinfo", "zmqpubrawblock", "zmqpubrawtx", "zmqpubhwm"],
-};
 
 /** location blocks of a rendered nginx server, by their match. */
 function locations(conf: string): string[] {
@@ -218,10 +210,10 @@ describe("nginx TLS site", () => {
       /map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/,
     );
     expect(conf).not.toContain('"*"');
-    // Four API locations, the grpc-web-text error, the two JSON 429 and the two JSON 502 locations.
+    // Four API locations, the grpc-web-text error, the two JSON 429 and the three JSON 502 locations.
     expect(
       conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g),
-    ).toHaveLength(9);
+    ).toHaveLength(10);
     expect(conf).toMatch(
       /Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/,
     );
@@ -288,12 +280,26 @@ describe("Pactus config.toml", () => {
 
   test("snapshot", () => expect(text).toMatchSnapshot());
 
-  test("only keys valid in Pactus v1.16 (no [http] origins from the runbook)", () => {
-    for (const [section, body] of Object.entries(doc)) {
-      expect(PACTUS_1_16_KEYS[section]).toBeDefined();
-      for (const key of Object.keys(body)) expect(PACTUS_1_16_KEYS[section]).toContain(key);
-    }
-    expect(doc.http).not.toHaveProperty("origins");
+  test.each(Object.keys(PACTUS_RELEASES))(
+    "only keys Pactus %s accepts (no [http] origins from the runbook)",
+    (version) => {
+      const keys = PACTUS_RELEASES[version].keys as Record<string, readonly string[]>;
+      const d = parseToml(
+        renderPactusConfig(cfg({ pactus: { version, network: "mainnet" } })),
+      ) as Record<string, Record<string, unknown>>;
+      for (const [section, body] of Object.entries(d)) {
+        expect(keys[section]).toBeDefined();
+        for (const key of Object.keys(body)) expect(keys[section]).toContain(key);
+      }
+      expect(d.http).not.toHaveProperty("origins");
+    },
+  );
+
+  test("a later patch release of a known line renders with that line's keys; an unknown line throws", () => {
+    const at = (version: string) =>
+      renderPactusConfig({ ...cfg(), pactus: { ...cfg().pactus, version } });
+    expect(at("1.16.7")).toBe(at("1.16.0"));
+    expect(() => at("1.14.0")).toThrow("pactus.version 1.14.0 is not supported");
   });
 
   test("every API listens on 127.0.0.1; gRPC stays on for the gateways; the HTML UI is off", () => {

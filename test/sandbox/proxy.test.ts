@@ -43,6 +43,8 @@ function curl(
     origin?: string;
     json?: unknown;
     headers?: string[];
+    /** A raw request body (with a content type in `headers`). */
+    data?: string;
     port?: number;
     ipv6?: boolean;
   } = {},
@@ -67,6 +69,7 @@ function curl(
   for (const h of opts.headers ?? []) args.push("-H", h);
   if (opts.json !== undefined)
     args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
+  if (opts.data !== undefined) args.push("--data-binary", opts.data);
   const out = execFileSync("curl", [...args, url], { encoding: "utf8" });
   const [head, ...rest] = out.split(/\r?\n\r?\n/);
   const all = rest.join("\n\n");
@@ -375,7 +378,7 @@ describe("better than the seed", () => {
   });
 
   test(
-    "while the node is down, /jsonrpc and /http answer 502 with CORS headers and a JSON error",
+    "while the node is down, /jsonrpc, /http and gRPC(-Web) answer 502 with CORS headers and a JSON error",
     () => {
       onHost("systemctl stop pactus.service");
       try {
@@ -396,6 +399,24 @@ describe("better than the seed", () => {
         expect(h.status).toBe(502);
         expect(h.headers["access-control-allow-origin"]).toBe(ORIGIN);
         expect(JSON.parse(h.body)).toMatchObject({ code: 14 });
+        // gRPC-Web and native gRPC: HTTP 502, which their clients map to UNAVAILABLE (14), and the
+        // status in headers a page may read; never nginx's HTML page.
+        for (const [p, type] of [
+          ["/grpc-web/pactus.Blockchain/GetBlockchainInfo", "application/grpc-web+proto"],
+          ["/pactus.Blockchain/GetBlockchainInfo", "application/grpc"],
+        ]) {
+          const g = curl(https(p), {
+            method: "POST",
+            origin: ORIGIN,
+            headers: [`Content-Type: ${type}`, "X-Grpc-Web: 1"],
+            data: "x",
+          });
+          expect(g.status).toBe(502);
+          expect(g.headers["access-control-allow-origin"]).toBe(ORIGIN);
+          expect(g.headers["access-control-expose-headers"]).toMatch(/Grpc-Status/);
+          expect(g.headers["grpc-status"]).toBe("14");
+          expect(JSON.parse(g.body)).toMatchObject({ code: 14 });
+        }
       } finally {
         onHost("systemctl start pactus.service");
       }

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { publicPorts } from "../../components/host";
 import { P2P_PORTS } from "../../components/render";
+import { PACTUS_RELEASES } from "../../components/pactusReleases";
 import { planSteps } from "../../components/steps";
 import {
   DEFAULT_CORS_ORIGINS,
@@ -73,6 +74,20 @@ describe("version pins agree", () => {
     expect(want).toMatch(/^\d+\.\d+\.\d+$/);
     expect(DEFAULT_PACTUS_VERSION).toBe(want);
     expect(parseConfig(baseRaw()).config.pactus.version).toBe(want);
+  });
+
+  test("the toolchain's two Pactus releases are the ones the stack knows, the newer one the pin", () => {
+    const { PACTUS_VERSION, PACTUS_PREVIOUS_VERSION } = versionPins();
+    expect(Object.keys(PACTUS_RELEASES).sort()).toEqual(
+      [PACTUS_PREVIOUS_VERSION, PACTUS_VERSION].sort(),
+    );
+    expect(PACTUS_RELEASES[PACTUS_VERSION].protocol).toBeGreaterThanOrEqual(
+      PACTUS_RELEASES[PACTUS_PREVIOUS_VERSION].protocol,
+    );
+    const go = read("tools/toolchain/pactus-previous/go.mod");
+    expect(go).toMatch(
+      new RegExp(`^\\s*github\\.com/pactus-project/pactus v${PACTUS_PREVIOUS_VERSION}$`, "m"),
+    );
   });
 
   test("Pulumi.yaml, the README and the sandbox stack name the same default Pactus version", () => {

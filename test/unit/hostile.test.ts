@@ -235,7 +235,7 @@ const KEYS: Record<string, KeySpec> = {
   "pactus.version": {
     kind: "string",
     valid: "1.16.0",
-    marker: "9.87.65",
+    marker: "1.16.987",
     raw: baseRaw,
     reaches: ["step input", "rendered file"],
   },
@@ -268,6 +268,12 @@ const KEYS: Record<string, KeySpec> = {
   },
   "pactus.validators": { kind: "int", valid: "1", raw: baseRaw, reaches: ["step input"] },
   "pactus.purgeOnDestroy": { kind: "bool", valid: "false", raw: baseRaw, reaches: ["step input"] },
+  "pactus.healthTimeoutSeconds": {
+    kind: "int",
+    valid: "180",
+    raw: baseRaw,
+    reaches: ["step input"],
+  },
   "apis.grpcWeb": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.jsonrpc": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.http": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },

@@ -46,7 +46,7 @@ domain() {
   d=$(sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.sandbox.yaml")
   if [ "$HOST_INDEX" = 1 ]; then echo "$d"; else echo "${d/#node./node$HOST_INDEX.}"; fi
 }
-pactus_version() { sed -n 's/^PACTUS_VERSION=//p' "$ROOT/tools/versions.env"; }
+pactus_version() { sed -n "s/^${1:-PACTUS_VERSION}=//p" "$ROOT/tools/versions.env"; }
 
 # The engine's environment: local backend, sandbox-only passphrase, no network plugin downloads.
 engine_env() {
@@ -147,6 +147,10 @@ cmd_prepare() {
   bash "$ROOT/tools/toolchain/install-plugins.sh" "$PULUMI_HOME" >&2
   bash "$SB/services.sh" up
   bash "$SB/services.sh" release "$PSN_BIN_DIR" "$(pactus_version)" >/dev/null
+  # The release before it, for the upgrade tests (the toolchain builds it beside the pin).
+  local previous
+  previous=$(pactus_version PACTUS_PREVIOUS_VERSION)
+  bash "$SB/services.sh" release "$PSN_BIN_DIR/pactus-$previous" "$previous" >/dev/null
   bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
   # Selected too, for pulumi commands by hand (deploy.sh env); this script itself always names it.
   pulumi_ stack select --create "$STACK" >/dev/null

@@ -47,7 +47,8 @@ die() {
 
 # Binaries a toolchain must have to count as complete.
 required=(pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-resource-command pactus-daemon
-  pactus-wallet pactus-shell actionlint)
+  pactus-wallet pactus-shell actionlint "pactus-$PACTUS_PREVIOUS_VERSION/pactus-daemon"
+  "pactus-$PACTUS_PREVIOUS_VERSION/pactus-wallet" "pactus-$PACTUS_PREVIOUS_VERSION/pactus-shell")
 
 cache_key() {
   local f
@@ -95,6 +96,7 @@ check_pins() {
   check_pin pulumi github.com/pulumi/pulumi/sdk/v3 "v$PULUMI_VERSION"
   check_pin langhost github.com/pulumi/pulumi/sdk/v3 "v$PULUMI_LANGUAGE_NODEJS_VERSION"
   check_pin pactus github.com/pactus-project/pactus "v$PACTUS_VERSION"
+  check_pin pactus-previous github.com/pactus-project/pactus "v$PACTUS_PREVIOUS_VERSION"
   check_pin actionlint github.com/rhysd/actionlint "v$ACTIONLINT_VERSION"
 }
 
@@ -160,11 +162,13 @@ build_command_provider() {
 }
 
 # pactus: the release's flags (.github/releasers/releaser_cli.sh), binaries named like the release.
+# build_pactus MODULE_DIR OUT_DIR
 build_pactus() {
   local cmd
+  mkdir -p "$2"
   for cmd in daemon wallet shell; do
-    (cd "$here/pactus" && go build -trimpath -ldflags "-s -w" \
-      -o "$tmp/bin/pactus-$cmd" "github.com/pactus-project/pactus/cmd/$cmd")
+    (cd "$here/$1" && go build -trimpath -ldflags "-s -w" \
+      -o "$2/pactus-$cmd" "github.com/pactus-project/pactus/cmd/$cmd")
   done
 }
 
@@ -225,8 +229,13 @@ step_start
 build_command_provider
 step_end pulumi-resource-command "$COMMAND_PROVIDER_VERSION"
 step_start
-build_pactus
+build_pactus pactus "$tmp/bin"
 step_end pactus "$PACTUS_VERSION"
+step_start
+# The checksum database has no entry for pactus v1.15.6 nor for github.com/ezex-io/gopkg/testsuite (404):
+# skip it for exactly those two prefixes, for this module only; go.sum then pins the hashes.
+GONOSUMDB=github.com/pactus-project,github.com/ezex-io build_pactus pactus-previous "$tmp/bin/pactus-$PACTUS_PREVIOUS_VERSION"
+step_end pactus "$PACTUS_PREVIOUS_VERSION"
 step_start
 build_actionlint
 step_end actionlint "$ACTIONLINT_VERSION"
