@@ -21,7 +21,9 @@ the 0600 files, and everything the child prints is dropped.
   "Confirm password"; --offline: no address-recovery queries to public nodes), then
   `address new --type validator` N times and one `--type ed25519` reward address (prompt
   "Wallet password"), in the order and with the labels `init` uses, so the keys are the same ones
-  `init --restore` derives.
+  `init --restore` derives. Pactus 1.15's recover asks no password (only a --password flag): the
+  wallet is recovered unencrypted inside the unfinished 0700 directory, then `password` encrypts it
+  (prompts "New Password", "Confirm password").
 - The directory is built beside WD and renamed into place only when complete; a directory that is
   already initialised is left alone ("pactus-init: already initialised"); a non-empty directory that
   is not initialised is refused.
@@ -350,18 +352,31 @@ def init_restore(bins, wd, scratch, args, *, password, mnemonic, redactor) -> No
 
     # 2. the wallet, as cmd.CreateNode builds it: wallet, N validators, then the reward address.
     wallet = os.path.join(wd, "wallets", "default_wallet")
-    run_pty(wallet_cmd(bins, wallet, "recover", *(["--testnet"] if net != "mainnet" else [])),
-            [Prompt("Seed", mnemonic), Prompt("Password", password),
-             Prompt("Confirm password", password)],
+    recover = wallet_cmd(bins, wallet, "recover", *(["--testnet"] if net != "mainnet" else []))
+    # Pactus 1.15 takes recover's password only as --password (argv): there the wallet is recovered
+    # without one, inside this unfinished 0700 directory, and encrypted by `password` at the end.
+    legacy = "--password" in run_plain([*recover, "--help"], "pactus-wallet recover --help",
+                                       args.timeout)
+    run_pty(recover,
+            [Prompt("Seed", mnemonic)] + ([] if legacy else [
+                Prompt("Password", password), Prompt("Confirm password", password)]),
             "pactus-wallet recover", args.timeout, redactor)
     for i in range(1, n + 1):
         run_plain(wallet_cmd(bins, wallet, "address", "new", "--type", "validator",
                              "--label", f"Validator address {i}"),
                   "pactus-wallet address new --type validator", args.timeout)
-    run_pty(wallet_cmd(bins, wallet, "address", "new", "--type", "ed25519",
-                       "--label", "Reward address"),
-            [Prompt("Wallet password", password)],
-            "pactus-wallet address new --type ed25519", args.timeout, redactor)
+    # The same key type, named ed25519_account before 1.16.
+    reward = wallet_cmd(bins, wallet, "address", "new",
+                        "--type", "ed25519_account" if legacy else "ed25519",
+                        "--label", "Reward address")
+    if legacy:
+        run_plain(reward, "pactus-wallet address new --type ed25519", args.timeout)
+        run_pty(wallet_cmd(bins, wallet, "password"),
+                [Prompt("New Password", password), Prompt("Confirm password", password)],
+                "pactus-wallet password", args.timeout, redactor)
+    else:
+        run_pty(reward, [Prompt("Wallet password", password)],
+                "pactus-wallet address new --type ed25519", args.timeout, redactor)
     if net == "localnet":
         localnet_fixups(bins, wd, wallet, args.timeout)
 
