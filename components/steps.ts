@@ -262,6 +262,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
         PSN_GRPC_PORT: String(GRPC_PORT),
         PSN_PROTOCOLS: protocolTable(),
         PSN_HEALTH_TIMEOUT: String(cfg.pactus.healthTimeoutSeconds),
+        PSN_DRAIN_FLAG: p.drainFlag,
       },
       deleteScript: loadScript("pactus-delete.sh"),
       deleteEnv: {

@@ -5,7 +5,8 @@
 #   PSN_HOME (its home), PSN_WORKING_DIR, PSN_CONFIG_PATH, PSN_ETC_DIR, PSN_PASSWORD_FILE, PSN_INSTALL_DIR
 #   (versioned, in the install root), PSN_INSTALL_ROOT, PSN_UNIT_PATH, PSN_SERVICE (unit name), PSN_RUN_DIR,
 #   PSN_STATE_DIR, PSN_GRPC_PORT (the node's gRPC port on loopback), PSN_PROTOCOLS (block protocol per
-#   release line, "1.15=3 1.16=4"), PSN_HEALTH_TIMEOUT (s).
+#   release line, "1.15=3 1.16=4"), PSN_HEALTH_TIMEOUT (s), PSN_DRAIN_FLAG (present while the node
+#   restarts: nginx answers the APIs with its JSON 502 instead of calling a starting daemon).
 # PSN_SECRETS (set from the step's secret stdin, never from argv): WALLET_PASSWORD=<base64> and
 #   optionally MNEMONIC=<base64> and BASIC_AUTH=<base64> (apis.basicAuth, `user:<bcrypt hash>`) lines,
 #   and with basic auth API_USER/API_PASSWORD for the health checks. Never in output; see
@@ -26,7 +27,7 @@ psn_require_root
 psn_require_env PSN_VERSION PSN_NETWORK PSN_RELEASE_BASE_URL PSN_VALIDATORS PSN_CONFIG PSN_UNIT PSN_INIT_PY \
   PSN_USER PSN_HOME PSN_WORKING_DIR PSN_CONFIG_PATH PSN_ETC_DIR PSN_PASSWORD_FILE PSN_INSTALL_DIR \
   PSN_INSTALL_ROOT PSN_UNIT_PATH PSN_SERVICE PSN_RUN_DIR PSN_STATE_DIR PSN_GRPC_PORT PSN_PROTOCOLS \
-  PSN_HEALTH_TIMEOUT
+  PSN_HEALTH_TIMEOUT PSN_DRAIN_FLAG
 umask 077
 
 user=$PSN_USER home=$PSN_HOME wd=$PSN_WORKING_DIR etc=$PSN_ETC_DIR
@@ -63,6 +64,17 @@ psn_pactus_config() {
 }
 
 changed=0
+tmp=''
+# On any exit, even a dropped SSH session: the download dir goes, and nginx calls the node again.
+trap 'rm -rf "$tmp"; rm -f "$PSN_DRAIN_FLAG"' EXIT
+trap 'exit 129' HUP
+trap 'exit 143' TERM
+# drain: from now until the node is healthy, nginx answers API calls with its JSON 502 (a daemon that
+# is starting can answer wrongly: NOT_FOUND for blocks it has, seen on 1.16.0's first start).
+drain() {
+  install -d -m 0711 "$(dirname "$PSN_DRAIN_FLAG")"
+  install -m 0644 /dev/null "$PSN_DRAIN_FLAG"
+}
 
 # 0. What runs now: the release the installed unit starts (its ExecStart is <install root>/<version>/…).
 current=
@@ -103,7 +115,6 @@ if [ -x "$install_dir/pactus-daemon" ] && [ -f "$install_dir/.sha256" ]; then
   psn_log "release $PSN_VERSION already installed ($(cat "$install_dir/.sha256"))"
 else
   tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
   url="$PSN_RELEASE_BASE_URL/v$PSN_VERSION"
   psn_log "downloading $url/$file"
   curl -fsSL --retry 3 --retry-connrefused -o "$tmp/SHA256SUMS" "$url/SHA256SUMS" || psn_die "cannot download $url/SHA256SUMS"
@@ -188,7 +199,8 @@ wait_healthy() {
       fi
     fi
     [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 1
+    # Short: while the node restarts, nginx answers 502 until this loop sees it healthy.
+    sleep 0.2
   done
 }
 
@@ -220,12 +232,19 @@ if psn_write_file "$unit" 0644 root:root "$PSN_UNIT"; then
 fi
 systemctl enable "$service" >/dev/null 2>&1
 
-# 6. (Re)start only when something changed or it is not running: once.
+# 6. (Re)start only when something changed or it is not running: once. Healthy in two phases: serving
+# the chain (then nginx passes calls again), then, if it was making blocks, a new block.
 if [ "$changed" = 1 ] || ! systemctl is-active --quiet "$service"; then
+  if systemctl is-active --quiet "$service"; then drain; fi
   psn_log "restarting $service"
   systemctl restart "$service"
 fi
-if ! wait_healthy "$PSN_VERSION" "$before_height" "$need_block"; then
+healthy() {
+  wait_healthy "$1" "$2" 0 || return 1
+  rm -f "$PSN_DRAIN_FLAG"
+  [ "$3" = 0 ] || wait_healthy "$1" "$2" 1
+}
+if ! healthy "$PSN_VERSION" "$before_height" "$need_block"; then
   [ "$upgrade" = 1 ] || psn_die "$service is not healthy after $PSN_HEALTH_TIMEOUT s: $seen"
   failed=$seen
   logs=$(journalctl -u "$service" -n 12 --no-pager -o cat 2>&1 | sed 's/\x1b\[[0-9;]*m//g; s/^/    /')
@@ -233,8 +252,9 @@ if ! wait_healthy "$PSN_VERSION" "$before_height" "$need_block"; then
   cp -p "$rollback/unit" "$unit"
   if [ -f "$rollback/config.toml" ]; then cp -p "$rollback/config.toml" "$PSN_CONFIG_PATH"; fi
   systemctl daemon-reload
+  drain
   systemctl restart "$service"
-  if ! wait_healthy "$current" "$before_height" 0; then
+  if ! healthy "$current" "$before_height" 0; then
     psn_die "upgrade to Pactus $PSN_VERSION failed ($failed), and the rollback to $current is not healthy either after $PSN_HEALTH_TIMEOUT s: $seen. $PSN_VERSION's last log lines:
 $logs"
   fi

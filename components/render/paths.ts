@@ -57,6 +57,12 @@ export function hostPaths(domain: string, version: string) {
     stateDir: "/var/lib/pactus-secure-node",
     /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
     runDir: "/run/pactus-secure-node",
+    /**
+     * Present while the pactus step restarts the node (an upgrade, a rollback): nginx then answers the
+     * API locations with its JSON 502 at once, instead of passing calls to a daemon that is starting.
+     * On tmpfs, so a reboot clears it; the step removes it on any exit.
+     */
+    drainFlag: "/run/pactus-secure-node/node-restarting",
   };
 }
 

@@ -12,6 +12,8 @@ export interface ApiCounts {
   errors: Record<string, number>;
   /** When each failed request was sent, seconds since the load started. */
   failedAt: number[];
+  /** The first answer of each failure kind. */
+  samples: Record<string, unknown>;
 }
 export interface LoadCounts {
   seconds: number;

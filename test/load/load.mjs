@@ -9,6 +9,7 @@
 //   errors   failures by kind: "502 json cors" (the proxy's answer while the node is down: JSON, with
 //            the page's CORS header), "hang" (no answer within 10 s), "status N", "reset N"
 //   failedAt when each failure was sent, in seconds since the start (0.1 s steps)
+//   samples  the first answer of each failure kind: status, content type and up to 300 bytes of body
 // Usage: node load.mjs --url https://<domain> --connect <ip> --ca <pem> [--rate 200] [--workers 4]
 //        [--origin https://ping.pactus.org]
 import * as fs from "node:fs";
@@ -60,7 +61,10 @@ const kinds = {
   },
 };
 const counts = Object.fromEntries(
-  Object.keys(kinds).map((k) => [k, { ok: 0, failed: 0, refused: 0, errors: {}, failedAt: [] }]),
+  Object.keys(kinds).map((k) => [
+    k,
+    { ok: 0, failed: 0, refused: 0, errors: {}, failedAt: [], samples: {} },
+  ]),
 );
 let sessions = 0;
 
@@ -139,7 +143,16 @@ function once(kind) {
       if (good) return resolve("ok");
       const json = /^application\/json/.test(headers["content-type"] ?? "");
       const cors = headers["access-control-allow-origin"] === opt.origin;
-      resolve(status === 502 && json && cors ? "502 json cors" : `status ${status}`);
+      const result = status === 502 && json && cors ? "502 json cors" : `status ${status}`;
+      const c = counts[kind];
+      c.samples[result] ??= {
+        status,
+        contentType: headers["content-type"],
+        grpcStatus: trailers["grpc-status"],
+        grpcMessage: trailers["grpc-message"],
+        body: Buffer.concat(chunks).subarray(0, 300).toString("latin1"),
+      };
+      resolve(result);
     });
     req.end(k.body);
   });
