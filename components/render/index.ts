@@ -9,7 +9,15 @@ import { stringify as tomlStringify } from "smol-toml";
 import type { StackConfig } from "../validate";
 import { HostPaths, PORTS, SERVICE_USER, hostPaths } from "./paths";
 
-export { GRPC_PORT, P2P_PORTS, PORTS, SERVICE_UNIT, SERVICE_USER, hostPaths } from "./paths";
+export {
+  DATA_DEVICE_NAME,
+  GRPC_PORT,
+  P2P_PORTS,
+  PORTS,
+  SERVICE_UNIT,
+  SERVICE_USER,
+  hostPaths,
+} from "./paths";
 export type { HostPaths } from "./paths";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
