@@ -251,6 +251,57 @@ export class Host extends pulumi.ComponentResource {
         // A replaced VM: the volume must leave the old one before it can attach to the new one.
         { parent: this, deleteBeforeReplace: true },
       );
+      // Daily snapshots of the data volume by Data Lifecycle Manager, found by its tag; the newest
+      // backup.keepDays are kept (snapshots outlive a destroy, see the README).
+      const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+      const dlmRole = new aws.iam.Role(
+        `${name}-dlm`,
+        {
+          description: "Lets Data Lifecycle Manager snapshot the Pactus node's data volume",
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "dlm.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+        },
+        { parent: this },
+      );
+      const dlmPolicy = new aws.iam.RolePolicyAttachment(
+        `${name}-dlm-policy`,
+        {
+          role: dlmRole.name,
+          policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`,
+        },
+        { parent: this },
+      );
+      new aws.dlm.LifecyclePolicy(
+        `${name}-snapshots`,
+        {
+          region: h.region,
+          description: "Daily snapshots of the Pactus node data volume",
+          executionRoleArn: dlmRole.arn,
+          state: "ENABLED",
+          policyDetails: {
+            resourceTypes: ["VOLUME"],
+            targetTags: { [SNAPSHOT_TAG]: snapshotTag },
+            schedules: [
+              {
+                name: "daily",
+                createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" },
+                retainRule: { count: args.keepSnapshots },
+                copyTags: true,
+              },
+            ],
+          },
+          tags: { Name: `${name}-snapshots` },
+        },
+        { parent: this, dependsOn: [dlmPolicy] },
+      );
       this.dataVolumeId = volume.id;
       this.instanceId = instance.id;
       const eip = new aws.ec2.Eip(

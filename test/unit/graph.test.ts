@@ -74,8 +74,10 @@ async function run(
           }
           if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = `${args.name}-kp`;
           if (args.type === "aws:ebs/volume:Volume") return { id: "vol-0123456789abcdef0", state };
-          if (args.type === "aws:iam/role:Role")
+          if (args.type === "aws:iam/role:Role") {
+            state.name = args.name;
             state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
+          }
           if (args.type === "command:remote:Command")
             state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
           return { id: `${args.name}-id`, state };
@@ -326,6 +328,44 @@ describe("aws host with cloudflare DNS", () => {
     expect(att.deleteBeforeReplace).toBe(true);
   });
 
+  test("daily snapshots of the data volume by DLM, found by its tag, the last backup.keepDays kept", () => {
+    const vol = one("aws:ebs/volume:Volume");
+    const policy = one("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    const tag = "pactus-secure-node:snapshots";
+    expect((vol.inputs.tags as Record<string, string>)[tag]).toBe(
+      "pactus-secure-node/test/pactus-host",
+    );
+    const details = policy.inputs.policyDetails as Record<string, unknown>;
+    expect(details).toEqual({
+      resourceTypes: ["VOLUME"],
+      targetTags: { [tag]: "pactus-secure-node/test/pactus-host" },
+      schedules: [
+        {
+          name: "daily",
+          createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" },
+          retainRule: { count: 7 },
+          copyTags: true,
+        },
+      ],
+    });
+    expect(policy.inputs).toMatchObject({ region: "eu-central-1", state: "ENABLED" });
+    // Run as a role only DLM can assume, with AWS's managed policy for it.
+    const role = one("aws:iam/role:Role");
+    expect(policy.inputs.executionRoleArn).toBe("arn:aws:iam::123456789012:role/pactus-host-dlm");
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    });
+    const attach = one("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    expect(attach.inputs).toEqual({
+      role: "pactus-host-dlm",
+      policyArn: "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole",
+    });
+    expect(policy.dependencies).toContain(attach.urn);
+  });
+
   test("the data-disk step runs after the attachment, before pactus, and gets the volume id", () => {
     const steps = resources.filter((r) => r.type === "command:remote:Command");
     expect(steps.map((s) => s.name)).toEqual(AWS_STEP_ORDER.map((s) => `pactus-steps-${s}`));
@@ -365,6 +405,19 @@ describe("data volume options", () => {
       delete process.env.CLOUDFLARE_API_TOKEN;
     }
   };
+
+  test("backup.keepDays: how many daily snapshots are kept", async () => {
+    process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real";
+    let resources: Registered[];
+    try {
+      ({ resources } = await run({ ...aws, backup: { keepDays: 30 } }));
+    } finally {
+      delete process.env.CLOUDFLARE_API_TOKEN;
+    }
+    const policy = resources.find((r) => r.type === "aws:dlm/lifecyclePolicy:LifecyclePolicy")!;
+    const details = policy.inputs.policyDetails as { schedules: { retainRule: unknown }[] };
+    expect(details.schedules[0].retainRule).toEqual({ count: 30 });
+  });
 
   test("pactus.purgeOnDestroy: destroy deletes the volume too", async () => {
     const { resources } = await withHost({}, { purgeOnDestroy: true });
