@@ -172,6 +172,20 @@ const KEYS: Record<string, KeySpec> = {
     reaches: ["cloud API"],
   },
   "host.diskGb": { kind: "int", valid: "30", raw: awsRaw, reaches: ["cloud API"] },
+  // The EBS volume's size, and the data-disk step's input (it waits for a grown volume, then grows ext4).
+  "host.dataDiskGb": {
+    kind: "int",
+    valid: "50",
+    raw: awsRaw,
+    reaches: ["cloud API", "step input"],
+  },
+  "host.availabilityZone": {
+    kind: "string",
+    valid: "eu-central-1b",
+    marker: "eu-central-1-reachprobe-1a",
+    raw: awsRaw,
+    reaches: ["cloud API"],
+  },
   "host.adminCidrs": {
     kind: "list",
     valid: "203.0.113.7/32",
@@ -299,6 +313,7 @@ const KEYS: Record<string, KeySpec> = {
     raw: baseRaw,
     reaches: ["step input", "rendered file"],
   },
+  "backup.keepDays": { kind: "int", valid: "7", raw: awsRaw, reaches: ["cloud API"] },
 };
 
 /**
@@ -616,6 +631,8 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       "host.region",
       "host.instanceType",
       "host.diskGb",
+      "host.dataDiskGb",
+      "host.availabilityZone",
       "host.adminCidrs",
       "host.allowSshFromAnywhere",
     ].map((k) => [k, baseRaw] as [string, () => RawConfig]),

@@ -59,6 +59,54 @@ describe("valid configuration", () => {
     expect(config.dns).toMatchObject({ provider: "cloudflare", ttl: 60 });
   });
 
+  test("the data volume: 50 GiB in the region's first zone, daily snapshots kept 7 days", () => {
+    const { config } = parseConfig(awsRaw());
+    expect(config.host).toMatchObject({ dataDiskGb: 50 });
+    expect(config.host).not.toHaveProperty("availabilityZone");
+    expect(config.backup).toEqual({ keepDays: 7 });
+    const set = parseConfig(
+      awsRaw({
+        host: {
+          provider: "aws",
+          region: "us-west-2",
+          adminCidrs: ["203.0.113.7/32"],
+          dataDiskGb: "200",
+          availabilityZone: "us-west-2-lax-1a",
+        },
+        backup: { keepDays: "30" },
+      }),
+    ).config;
+    expect(set.host).toMatchObject({ dataDiskGb: 200, availabilityZone: "us-west-2-lax-1a" });
+    expect(set.backup).toEqual({ keepDays: 30 });
+    expect(
+      parseConfig(
+        awsRaw({
+          host: {
+            provider: "aws",
+            region: "eu-central-1",
+            adminCidrs: ["203.0.113.7/32"],
+            availabilityZone: "eu-central-1c",
+          },
+        }),
+      ).config.host,
+    ).toMatchObject({ availabilityZone: "eu-central-1c" });
+  });
+
+  test.each([
+    [{ keepDays: 0 }, /backup.keepDays: must be a whole number from 1 to 365, got 0/],
+    [{ keepDays: 366 }, /backup.keepDays: must be a whole number from 1 to 365, got 366/],
+    [{ keepDays: "a week" }, /backup.keepDays: must be a whole number from 1 to 365, got "a week"/],
+    [{ keep: 7 }, /backup.keep: unknown key; known keys of backup: keepDays/],
+    [
+      "7",
+      /backup: must be an object; set its fields with `pulumi config set --path backup.<field>/,
+    ],
+  ])("backup %j is refused with its fix", (backup, fix) => {
+    const list = problems(awsRaw({ backup }));
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatch(fix);
+  });
+
   test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
     const { config } = parseConfig(
       baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }),
@@ -242,6 +290,30 @@ describe("bad input names the key and the fix", () => {
       { provider: "gcp" },
       "host.provider",
       /unknown value "gcp"; use one of: aws, existing/,
+    ],
+    [
+      "data disk too small",
+      { adminCidrs: ["203.0.113.7/32"], dataDiskGb: 5 },
+      "host.dataDiskGb",
+      /must be a whole number from 10 to 16384, got 5/,
+    ],
+    [
+      "data disk not a number",
+      { adminCidrs: ["203.0.113.7/32"], dataDiskGb: "50GB" },
+      "host.dataDiskGb",
+      /must be a whole number from 10 to 16384, got "50GB"/,
+    ],
+    [
+      "zone of another region",
+      { adminCidrs: ["203.0.113.7/32"], availabilityZone: "eu-west-1a" },
+      "host.availabilityZone",
+      /"eu-west-1a" is not a zone of host.region eu-central-1; set one of its zones, e.g. eu-central-1a, or remove the key/,
+    ],
+    [
+      "zone id instead of a zone name",
+      { adminCidrs: ["203.0.113.7/32"], availabilityZone: "euc1-az2" },
+      "host.availabilityZone",
+      /is not a zone of host.region eu-central-1/,
     ],
   ])("aws host: %s", (_what, host, key, fix) => {
     const h = { provider: "aws", region: "eu-central-1", ...host };
