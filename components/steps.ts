@@ -243,10 +243,11 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       env: {
         PSN_SSH_PORT: String(opts.sshPort),
         PSN_P2P_PORT: String(P2P_PORTS[cfg.pactus.network] ?? ""),
+        PSN_APT_CONF: p.aptUpgradesConf,
         ...state,
       },
       deleteScript: loadScript("base-delete.sh"),
-      deleteEnv: { ...state },
+      deleteEnv: { PSN_APT_CONF: p.aptUpgradesConf, ...state },
       secretStdin: false,
     },
     ...(cfg.host.provider === "aws"

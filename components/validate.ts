@@ -200,6 +200,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "validators",
     "purgeOnDestroy",
     "healthTimeoutSeconds",
+    "allowNoBackup",
   ],
   apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
@@ -829,7 +830,7 @@ function parsePactus(
       `localnet needs at least 4 validators to produce blocks alone, got ${validators}`,
     );
   parseWalletPassword(secrets, p);
-  parseMnemonic(secrets, p);
+  parseMnemonic(secrets, network, bool(px, "allowNoBackup", "pactus.allowNoBackup", false, p), p);
   return {
     version,
     network,
@@ -870,9 +871,30 @@ function parseWalletPassword(secrets: Record<string, RawSecret>, p: Problems): v
   }
 }
 
-/** pactus.mnemonic (secret, optional): the seed phrase of a wallet to restore. */
-function parseMnemonic(secrets: Record<string, RawSecret>, p: Problems): void {
-  const mn = secrets["pactus.mnemonic"];
+/** The command that makes a stack's wallet mnemonic (tools/wallet-new.ts). */
+export const WALLET_NEW = "npm run wallet:new -- --stack <stack>";
+
+/**
+ * pactus.mnemonic (secret): the wallet's seed phrase, restored on a new host. Required on mainnet, where
+ * the wallet holds real stake, unless pactus.allowNoBackup says the operator backs up the wallet file
+ * themselves: without either, a lost host would lose the validator with no way back.
+ */
+function parseMnemonic(
+  secrets: Record<string, RawSecret>,
+  network: Network,
+  allowNoBackup: boolean,
+  p: Problems,
+): void {
+  let mn = secrets["pactus.mnemonic"];
+  if (mn === undefined && network === "mainnet" && !allowNoBackup)
+    mn = p.missingSecret({
+      key: "pactus.mnemonic",
+      when: "for pactus.network mainnet",
+      fix:
+        "the wallet (validator keys) would have no backup: make and store one with " +
+        `\`${WALLET_NEW}\`, or set \`pulumi config set --path pactus.allowNoBackup true\` if you back up ` +
+        "the node's wallet file yourself",
+    });
   if (typeof mn !== "string") return;
   const words = mn.trim().split(/\s+/);
   if (words.length !== 12 && words.length !== 24)

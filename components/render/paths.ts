@@ -62,6 +62,12 @@ export function hostPaths(domain: string, version: string) {
     certbotHook: "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh",
     acmeCaBundle: "/etc/pactus-secure-node/acme-ca.pem",
     certbotDropIn: "/etc/systemd/system/certbot.service.d/50-pactus-acme-ca.conf",
+    /**
+     * The base step's apt policy: unattended upgrades from the security archive only, never a reboot.
+     * Named after 50unattended-upgrades so it is read after it (and after 20auto-upgrades): its lists
+     * replace the package's, its values win. Removed on destroy.
+     */
+    aptUpgradesConf: "/etc/apt/apt.conf.d/52pactus-secure-node",
     /** What the steps record for destroy: packages they installed, the default site they disabled. */
     stateDir: "/var/lib/pactus-secure-node",
     /** Where the data-disk step records the volume's mount (by UUID, nofail). */

@@ -182,7 +182,7 @@ const aws = {
     adminCidrs: ["203.0.113.7/32", "2001:db8::/48"],
   },
   dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
-  pactus: { network: "mainnet", walletPassword: PASSWORD },
+  pactus: { network: "mainnet", walletPassword: PASSWORD, mnemonic: MNEMONIC },
 };
 
 const STEP_ORDER = [
@@ -728,9 +728,15 @@ describe("bad config creates nothing", () => {
   test.each<[string, Record<string, unknown>, string[], RegExp]>([
     [
       "pactus.walletPassword",
-      { ...existing, pactus: { network: "mainnet" } },
+      { ...existing, pactus: { network: "mainnet", mnemonic: MNEMONIC } },
       ["pactus", "host"],
       /pactus\.walletPassword: missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus\.walletPassword/,
+    ],
+    [
+      "pactus.mnemonic, for pactus.network mainnet (the wallet's backup)",
+      { ...existing, pactus: { network: "mainnet", walletPassword: PASSWORD } },
+      ["pactus", "host"],
+      /pactus\.mnemonic: missing for pactus\.network mainnet; the wallet \(validator keys\) would have no backup: make and store one with `npm run wallet:new -- --stack <stack>`, or set `pulumi config set --path pactus\.allowNoBackup true`/,
     ],
     [
       "host.privateKey, for host.provider existing",

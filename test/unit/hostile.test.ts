@@ -125,6 +125,12 @@ function authRaw(): RawConfig {
   };
 }
 
+/** baseRaw with the wallet's backup (pactus.mnemonic) set. */
+function mnemonicRaw(): RawConfig {
+  const raw = baseRaw();
+  return { ...raw, secrets: { ...raw.secrets, "pactus.mnemonic": MNEMONIC } };
+}
+
 /** Every known config key. The test below fails when KNOWN_KEYS has a key this table lacks. */
 const KEYS: Record<string, KeySpec> = {
   domain: {
@@ -288,6 +294,8 @@ const KEYS: Record<string, KeySpec> = {
     raw: baseRaw,
     reaches: ["step input"],
   },
+  // Read with the mnemonic set, so a refused value (read as its default, false) is the only problem.
+  "pactus.allowNoBackup": { kind: "bool", valid: "true", raw: mnemonicRaw, reaches: ["a choice"] },
   "apis.grpcWeb": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.jsonrpc": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.http": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },

@@ -5,10 +5,11 @@ import {
   ConfigError,
   OPAQUE_SECRET,
   RawConfig,
+  RawSecret,
   instanceArch,
   parseConfig,
 } from "../../components/validate";
-import { awsRaw, baseRaw, problems } from "../helpers/config";
+import { BASE_PACTUS, awsRaw, baseRaw, problems } from "../helpers/config";
 
 /** Asserts exactly one problem, on `key`, whose text matches `fix`. */
 function expectProblem(raw: ReturnType<typeof baseRaw>, key: string, fix: RegExp) {
@@ -109,7 +110,10 @@ describe("valid configuration", () => {
 
   test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
     const { config } = parseConfig(
-      baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }),
+      baseRaw({
+        apis: { grpcWeb: "false", jsonrpc: "true" },
+        pactus: { ...BASE_PACTUS, validators: "7" },
+      }),
     );
     expect(config.apis).toEqual({ grpcWeb: false, jsonrpc: true, http: true, basicAuth: false });
     expect(config.pactus.validators).toBe(7);
@@ -442,7 +446,7 @@ describe("bad input names the key and the fix", () => {
       /characters not allowed/,
     ],
   ])("pactus: %s", (_what, pactus, key, fix) => {
-    expectProblem(baseRaw({ pactus }), key, fix);
+    expectProblem(baseRaw({ pactus: { ...BASE_PACTUS, ...pactus } }), key, fix);
   });
 
   test("http release base URL is accepted for localnet sandboxes only", () => {
@@ -847,6 +851,12 @@ describe("required secrets that are not set: refused for pulumi up, placeholders
       /^the wallet is encrypted with it: `pulumi config set --path --secret pactus\.walletPassword </,
     ],
     [
+      "pactus.mnemonic",
+      baseRaw({ pactus: { network: "mainnet" } }),
+      "for pactus.network mainnet",
+      /^the wallet \(validator keys\) would have no backup: make and store one with `npm run wallet:new -- --stack <stack>`, or set `pulumi config set --path pactus\.allowNoBackup true` if you back up the node's wallet file yourself$/,
+    ],
+    [
       "host.privateKey",
       baseRaw({ secrets: { "pactus.walletPassword": PASSWORD } }),
       "for host.provider existing",
@@ -891,6 +901,61 @@ describe("required secrets that are not set: refused for pulumi up, placeholders
       "apis.basicAuthPassword": OPAQUE_SECRET,
     });
     expect(parseConfig(raw, placeholder).config).toEqual(parseConfig(opaque).config);
+  });
+
+  describe("pactus.mnemonic, the wallet's backup: required on mainnet unless pactus.allowNoBackup", () => {
+    const MNEMONIC =
+      "abandon ability able about above absent absorb abstract absurd abuse access accident";
+    const withPactus = (pactus: Record<string, unknown>, mnemonic?: RawSecret) =>
+      baseRaw({
+        pactus,
+        secrets: { ...baseRaw().secrets, ...(mnemonic ? { "pactus.mnemonic": mnemonic } : {}) },
+      });
+    test.each<[string, Record<string, unknown>, string | undefined, string[]]>([
+      ["mainnet (the default network) without", {}, undefined, ["pactus.mnemonic: missing"]],
+      [
+        "mainnet without, allowNoBackup false",
+        { allowNoBackup: false },
+        undefined,
+        ["pactus.mnemonic: missing"],
+      ],
+      ["mainnet without, allowNoBackup true", { allowNoBackup: true }, undefined, []],
+      [
+        'mainnet without, allowNoBackup "true" (config set --path)',
+        { allowNoBackup: "true" },
+        undefined,
+        [],
+      ],
+      ["mainnet with 12 words", {}, MNEMONIC, []],
+      ["mainnet with 24 words", {}, `${MNEMONIC} ${MNEMONIC}`, []],
+      ["mainnet with, allowNoBackup true", { allowNoBackup: true }, MNEMONIC, []],
+      ["testnet without", { network: "testnet" }, undefined, []],
+      ["localnet without", { network: "localnet" }, undefined, []],
+      [
+        "allowNoBackup not a boolean",
+        { allowNoBackup: "yes" },
+        MNEMONIC,
+        ['pactus.allowNoBackup: must be true or false, got "yes"'],
+      ],
+    ])("%s", (_what, pactus, mnemonic, expected) => {
+      const got = problems(withPactus(pactus, mnemonic)).map((p) =>
+        p.startsWith("pactus.mnemonic: missing") ? "pactus.mnemonic: missing" : p,
+      );
+      expect(got).toEqual(expected);
+    });
+
+    test("a refused allowNoBackup counts as false: the missing backup is reported too", () => {
+      expect(problems(withPactus({ allowNoBackup: "yes" })).map((p) => p.split(":")[0])).toEqual([
+        "pactus.allowNoBackup",
+        "pactus.mnemonic",
+      ]);
+    });
+
+    test("an encrypted mnemonic the offline render cannot read counts as set", () => {
+      const raw = withPactus({}, OPAQUE_SECRET);
+      expect(parseConfig(raw, placeholder).missingSecrets).toEqual([]);
+      expect(parseConfig(raw).secrets.mnemonic).toBeUndefined();
+    });
   });
 
   test("optional secrets are never missing (pactus.mnemonic; host.privateKey on aws: generated)", () => {
