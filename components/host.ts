@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { isIP } from "node:net";
-import { P2P_PORTS } from "./render/paths";
+import { DATA_DEVICE_NAME, P2P_PORTS } from "./render/paths";
 import {
   instanceArch,
   type Arch,
@@ -41,6 +41,12 @@ export function amiLookup(os: HostOs, arch: Arch): { owner: string; name: string
   }
 }
 
+/**
+ * The tag by which the snapshot policy finds the node's data volume; its value names the stack and
+ * component, so two stacks in one account and region never snapshot each other's volumes.
+ */
+export const SNAPSHOT_TAG = "pactus-secure-node:snapshots";
+
 /** Ports the node needs from the internet, besides SSH from the admins. */
 export function publicPorts(
   network: Network,
@@ -65,6 +71,10 @@ export interface HostArgs {
   readonly network: Network;
   /** Configured SSH key (secret); for AWS a key is generated when absent. */
   readonly privateKey?: pulumi.Output<string>;
+  /** pactus.purgeOnDestroy: destroy deletes the aws data volume too; else it is retained. */
+  readonly purgeOnDestroy: boolean;
+  /** backup.keepDays: how many daily snapshots of the aws data volume are kept. */
+  readonly keepSnapshots: number;
 }
 
 /** A machine reachable over SSH: a new EC2 instance with a stable IP, or an existing host. */
@@ -73,6 +83,10 @@ export class Host extends pulumi.ComponentResource {
   public readonly address: pulumi.Output<string>;
   /** The address when it is an IP, "" when the existing host is given by name. */
   public readonly publicIp: pulumi.Output<string>;
+  /** aws: the id of the node's data volume (its home, wallet and chain), which outlives the VM. */
+  public readonly dataVolumeId?: pulumi.Output<string>;
+  /** aws: the VM's id, which changes when the VM is replaced (the steps then run again on the new one). */
+  public readonly instanceId?: pulumi.Output<string>;
   public readonly connection: pulumi.Output<{
     host: string;
     port: number;
@@ -165,6 +179,40 @@ export class Host extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      // The node's data lives on its own volume, made once in one zone: the VM is pinned to the
+      // volume's zone (not the other way round), so a replaced VM finds the volume where it was, and
+      // a later change of host.availabilityZone or of the region's zone list never replaces it.
+      const zone =
+        h.availabilityZone ??
+        aws
+          .getAvailabilityZonesOutput(
+            {
+              region: h.region,
+              state: "available",
+              // Availability Zones only: Local Zones need an opt-in and lack most instance types.
+              filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+            },
+            { parent: this },
+          )
+          .names.apply((names) => [...names].sort()[0]);
+      const snapshotTag = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+      const volume = new aws.ebs.Volume(
+        `${name}-data`,
+        {
+          region: h.region,
+          availabilityZone: zone,
+          type: "gp3",
+          size: h.dataDiskGb,
+          encrypted: true,
+          tags: { Name: `${name}-data`, [SNAPSHOT_TAG]: snapshotTag },
+        },
+        {
+          parent: this,
+          // destroy keeps the wallet and chain unless pactus.purgeOnDestroy (the README's promise).
+          retainOnDelete: !args.purgeOnDestroy,
+          ignoreChanges: ["availabilityZone"],
+        },
+      );
       const instance = new aws.ec2.Instance(
         `${name}-vm`,
         {
@@ -179,6 +227,7 @@ export class Host extends pulumi.ComponentResource {
             httpEndpoint: "enabled",
             httpPutResponseHopLimit: 1,
           },
+          availabilityZone: volume.availabilityZone,
           rootBlockDevice: {
             volumeType: "gp3",
             volumeSize: h.diskGb,
@@ -189,6 +238,72 @@ export class Host extends pulumi.ComponentResource {
         },
         { parent: this, ignoreChanges: ["ami"] },
       );
+      new aws.ec2.VolumeAttachment(
+        `${name}-data-attach`,
+        {
+          region: h.region,
+          deviceName: DATA_DEVICE_NAME,
+          volumeId: volume.id,
+          instanceId: instance.id,
+          // Detach only from a stopped VM: its shutdown unmounts the filesystem cleanly first.
+          stopInstanceBeforeDetaching: true,
+        },
+        // A replaced VM: the volume must leave the old one before it can attach to the new one.
+        { parent: this, deleteBeforeReplace: true },
+      );
+      // Daily snapshots of the data volume by Data Lifecycle Manager, found by its tag; the newest
+      // backup.keepDays are kept (snapshots outlive a destroy, see the README).
+      const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+      const dlmRole = new aws.iam.Role(
+        `${name}-dlm`,
+        {
+          description: "Lets Data Lifecycle Manager snapshot the Pactus node's data volume",
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "dlm.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+        },
+        { parent: this },
+      );
+      const dlmPolicy = new aws.iam.RolePolicyAttachment(
+        `${name}-dlm-policy`,
+        {
+          role: dlmRole.name,
+          policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`,
+        },
+        { parent: this },
+      );
+      new aws.dlm.LifecyclePolicy(
+        `${name}-snapshots`,
+        {
+          region: h.region,
+          description: "Daily snapshots of the Pactus node data volume",
+          executionRoleArn: dlmRole.arn,
+          state: "ENABLED",
+          policyDetails: {
+            resourceTypes: ["VOLUME"],
+            targetTags: { [SNAPSHOT_TAG]: snapshotTag },
+            schedules: [
+              {
+                name: "daily",
+                createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" },
+                retainRule: { count: args.keepSnapshots },
+                copyTags: true,
+              },
+            ],
+          },
+          tags: { Name: `${name}-snapshots` },
+        },
+        { parent: this, dependsOn: [dlmPolicy] },
+      );
+      this.dataVolumeId = volume.id;
+      this.instanceId = instance.id;
       const eip = new aws.ec2.Eip(
         `${name}-ip`,
         { region: h.region, domain: "vpc", instance: instance.id, tags: { Name: name } },

@@ -15,6 +15,11 @@ export interface NodeStepsArgs {
   readonly steps: StepPlan[];
   /** Inputs known only after other resources exist (e.g. a new VM's IP), merged into a step's env. */
   readonly lateEnv?: Partial<Record<StepName, pulumi.Input<Record<string, string>>>>;
+  /**
+   * The host's identity (a VM's id), when it can change under the same address: it enters every step's
+   * hash, so a replaced VM gets every step again.
+   */
+  readonly hostId?: pulumi.Input<string>;
   /** Secret stdin lines of the steps whose plan says `secretStdin` (pactus; verify with basic auth). */
   readonly secretStdin: Partial<Record<StepName, pulumi.Output<string>>>;
   /** Run through `sudo -n` (the SSH user is not root). */
@@ -43,14 +48,21 @@ export class NodeSteps extends pulumi.ComponentResource {
         dialErrorLimit: first ? -1 : 10,
         perDialTimeout: first ? 10 : 15,
       }));
-      const late = pulumi.output(args.lateEnv?.[step.name] ?? {});
-      const create = late.apply((extra) =>
-        buildCommand(
-          step.name,
-          Object.keys(extra).length ? hashOf(step.hash, extra) : step.hash,
-          args.sudo,
-        ),
-      );
+      if (step.lateInputs?.length && args.lateEnv?.[step.name] === undefined)
+        throw new Error(
+          `NodeSteps: step ${step.name} needs its late inputs ${step.lateInputs.join(", ")}`,
+        );
+      const late = pulumi.output(args.lateEnv?.[step.name] ?? {}).apply((extra) => {
+        for (const k of step.lateInputs ?? [])
+          if (!extra[k]) throw new Error(`NodeSteps: step ${step.name}: late input ${k} is empty`);
+        return extra;
+      });
+      const create = pulumi.all([late, args.hostId ?? ""]).apply(([extra, hostId]) => {
+        const parts: unknown[] = [step.hash];
+        if (Object.keys(extra).length) parts.push(extra);
+        if (hostId) parts.push({ hostId });
+        return buildCommand(step.name, parts.length > 1 ? hashOf(...parts) : step.hash, args.sudo);
+      });
       // The step's script and inputs travel on stdin; only the secret steps' stdin (pactus, and verify
       // with basic auth) holds secrets, and it is a secret as a whole.
       const secrets = args.secretStdin[step.name];

@@ -51,6 +51,8 @@ export function pactusSecretStdin(
 export class SecureNode extends pulumi.ComponentResource {
   public readonly fqdn: string;
   public readonly ip: pulumi.Output<string>;
+  /** aws: the node's data volume, kept by destroy unless pactus.purgeOnDestroy. */
+  public readonly dataVolumeId?: pulumi.Output<string>;
   public readonly urls: { grpcWeb?: string; jsonrpc?: string; http?: string };
   public readonly checks: pulumi.Output<unknown>;
 
@@ -59,7 +61,13 @@ export class SecureNode extends pulumi.ComponentResource {
     const cfg = args.config;
     const host = new Host(
       `${name}-host`,
-      { host: cfg.host, network: cfg.pactus.network, privateKey: args.privateKey },
+      {
+        host: cfg.host,
+        network: cfg.pactus.network,
+        privateKey: args.privateKey,
+        purgeOnDestroy: cfg.pactus.purgeOnDestroy,
+        keepSnapshots: cfg.backup.keepDays,
+      },
       { parent: this },
     );
     const dependsOn: pulumi.Resource[] = [host];
@@ -84,7 +92,14 @@ export class SecureNode extends pulumi.ComponentResource {
           basicAuthDigest: auth?.digest,
         }),
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
-        lateEnv: { "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })) },
+        // and the data-disk step (aws) finds the node's volume by its id.
+        lateEnv: {
+          "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })),
+          ...(host.dataVolumeId
+            ? { "data-disk": host.dataVolumeId.apply((id) => ({ PSN_VOLUME_ID: id })) }
+            : {}),
+        },
+        hostId: host.instanceId,
         secretStdin: {
           pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth),
           ...(auth
@@ -103,6 +118,7 @@ export class SecureNode extends pulumi.ComponentResource {
     );
     this.fqdn = cfg.domain;
     this.ip = host.address;
+    this.dataVolumeId = host.dataVolumeId;
     const base = `https://${cfg.domain}`;
     this.urls = {
       ...(cfg.apis.grpcWeb ? { grpcWeb: `${base}/grpc-web` } : {}),
@@ -116,6 +132,12 @@ export class SecureNode extends pulumi.ComponentResource {
         return { raw: s };
       }
     });
-    this.registerOutputs({ fqdn: this.fqdn, ip: this.ip, urls: this.urls, checks: this.checks });
+    this.registerOutputs({
+      fqdn: this.fqdn,
+      ip: this.ip,
+      dataVolumeId: this.dataVolumeId,
+      urls: this.urls,
+      checks: this.checks,
+    });
   }
 }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { protocolTable } from "./pactusReleases";
 import { PING_ORIGIN, StackConfig } from "./validate";
 import {
+  DATA_DEVICE_NAME,
   GRPC_PORT,
   P2P_PORTS,
   SERVICE_UNIT,
@@ -27,6 +28,7 @@ const LIB_LINE = /^\. "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/lib\.sh"$/m;
 export type StepName =
   | "wait-for-ssh"
   | "base"
+  | "data-disk"
   | "pactus"
   | "nginx-bootstrap"
   | "wait-for-dns"
@@ -46,6 +48,11 @@ export interface StepPlan {
    * always the pactus step, and verify when apis.basicAuth is set.
    */
   secretStdin: boolean;
+  /**
+   * Inputs known only once other resources exist (a volume's id), which NodeSteps' `lateEnv` must give;
+   * their values enter the step's hash there.
+   */
+  lateInputs?: string[];
   /** sha256 of the script and its rendered inputs: a change re-runs exactly this step. */
   hash: string;
 }
@@ -236,12 +243,32 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       env: {
         PSN_SSH_PORT: String(opts.sshPort),
         PSN_P2P_PORT: String(P2P_PORTS[cfg.pactus.network] ?? ""),
+        PSN_APT_CONF: p.aptUpgradesConf,
         ...state,
       },
       deleteScript: loadScript("base-delete.sh"),
-      deleteEnv: { ...state },
+      deleteEnv: { PSN_APT_CONF: p.aptUpgradesConf, ...state },
       secretStdin: false,
     },
+    ...(cfg.host.provider === "aws"
+      ? [
+          {
+            // Before pactus: the node's home must be on its own volume before the user and home exist.
+            name: "data-disk" as const,
+            script: loadScript("data-disk.sh"),
+            env: {
+              PSN_DEVICE_NAME: DATA_DEVICE_NAME,
+              PSN_BY_ID_DIR: p.diskById,
+              PSN_MOUNT: p.pactusHome,
+              PSN_FSTAB: p.fstab,
+              PSN_DATA_GB: String(cfg.host.dataDiskGb),
+              PSN_WAIT_SECONDS: "300",
+            },
+            lateInputs: ["PSN_VOLUME_ID"],
+            secretStdin: false,
+          },
+        ]
+      : []),
     {
       name: "pactus",
       script: loadScript("pactus.sh"),

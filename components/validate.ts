@@ -65,6 +65,13 @@ export interface AwsHostConfig {
   region: string;
   instanceType: string;
   diskGb: number;
+  /** Size of the node's own EBS volume (its home and working dir), GiB. */
+  dataDiskGb: number;
+  /**
+   * The zone of the VM and its data volume; unset: the region's first zone (components/host.ts). The
+   * volume is made once in it and the VM pinned to it, so a replaced VM gets the same volume back.
+   */
+  availabilityZone?: string;
   adminCidrs: string[];
   allowSshFromAnywhere: boolean;
   /** The image (host.os); its CPU architecture follows instanceType (instanceArch). */
@@ -109,6 +116,8 @@ export interface StackConfig {
   cors: { origins: string[]; allowAny: boolean };
   /** Requests per second per client address on the API locations (burst twice that); 0 = no limit. */
   nginx: { rateLimit: number };
+  /** Daily snapshots of the AWS data volume: how many days (snapshots) are kept. */
+  backup: { keepDays: number };
 }
 
 /** Secrets, kept apart from StackConfig so nothing that renders files can reach them. */
@@ -132,6 +141,7 @@ export interface RawConfig {
   apis?: unknown;
   cors?: unknown;
   nginx?: unknown;
+  backup?: unknown;
   /** Values of secret keys by path (e.g. "pactus.walletPassword"), or OPAQUE_SECRET. */
   secrets: Record<string, RawSecret>;
   /** Secret keys found stored in plaintext. */
@@ -170,6 +180,8 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "region",
     "instanceType",
     "diskGb",
+    "dataDiskGb",
+    "availabilityZone",
     "adminCidrs",
     "allowSshFromAnywhere",
     "os",
@@ -188,10 +200,12 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "validators",
     "purgeOnDestroy",
     "healthTimeoutSeconds",
+    "allowNoBackup",
   ],
   apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
   nginx: ["rateLimit"],
+  backup: ["keepDays"],
 };
 
 /**
@@ -558,6 +572,15 @@ function parseAcme(raw: unknown, p: Problems): StackConfig["acme"] {
   };
 }
 
+/**
+ * Whether `zone` is an availability zone of `region`: the region and a letter (eu-central-1a), or a
+ * Local Zone of it (us-west-2-lax-1a).
+ */
+export function availabilityZoneOf(zone: string, region: string): boolean {
+  if (!zone.startsWith(region)) return false;
+  return /^([a-z]|-[a-z]+-\d[a-z])$/.test(zone.slice(region.length));
+}
+
 /** host: a new AWS VM or an existing SSH host, and the SSH key (secret) to reach it. */
 function parseHost(
   raw: unknown,
@@ -669,11 +692,19 @@ function parseHost(
           : `${JSON.stringify(user)} does not exist on the ${os} AMI, whose SSH user is ${imageUser}; ${fix}`,
       );
   }
+  const zone = str(h, "availabilityZone", "host.availabilityZone", p);
+  if (zone !== undefined && region && !availabilityZoneOf(zone, region))
+    p.add(
+      "host.availabilityZone",
+      `${JSON.stringify(zone)} is not a zone of host.region ${region}; set one of its zones, e.g. ${region}a, or remove the key (default: the region's first zone)`,
+    );
   return {
     provider,
     region: region ?? "",
     instanceType,
     diskGb: int(h, "diskGb", "host.diskGb", 30, 20, 16384, p),
+    dataDiskGb: int(h, "dataDiskGb", "host.dataDiskGb", 50, 10, 16384, p),
+    ...(zone !== undefined ? { availabilityZone: zone } : {}),
     adminCidrs: cidrs ?? [],
     allowSshFromAnywhere: allowAny,
     os,
@@ -799,7 +830,7 @@ function parsePactus(
       `localnet needs at least 4 validators to produce blocks alone, got ${validators}`,
     );
   parseWalletPassword(secrets, p);
-  parseMnemonic(secrets, p);
+  parseMnemonic(secrets, network, bool(px, "allowNoBackup", "pactus.allowNoBackup", false, p), p);
   return {
     version,
     network,
@@ -840,9 +871,30 @@ function parseWalletPassword(secrets: Record<string, RawSecret>, p: Problems): v
   }
 }
 
-/** pactus.mnemonic (secret, optional): the seed phrase of a wallet to restore. */
-function parseMnemonic(secrets: Record<string, RawSecret>, p: Problems): void {
-  const mn = secrets["pactus.mnemonic"];
+/** The command that makes a stack's wallet mnemonic (tools/wallet-new.ts). */
+export const WALLET_NEW = "npm run wallet:new -- --stack <stack>";
+
+/**
+ * pactus.mnemonic (secret): the wallet's seed phrase, restored on a new host. Required on mainnet, where
+ * the wallet holds real stake, unless pactus.allowNoBackup says the operator backs up the wallet file
+ * themselves: without either, a lost host would lose the validator with no way back.
+ */
+function parseMnemonic(
+  secrets: Record<string, RawSecret>,
+  network: Network,
+  allowNoBackup: boolean,
+  p: Problems,
+): void {
+  let mn = secrets["pactus.mnemonic"];
+  if (mn === undefined && network === "mainnet" && !allowNoBackup)
+    mn = p.missingSecret({
+      key: "pactus.mnemonic",
+      when: "for pactus.network mainnet",
+      fix:
+        "the wallet (validator keys) would have no backup: make and store one with " +
+        `\`${WALLET_NEW}\`, or set \`pulumi config set --path pactus.allowNoBackup true\` if you back up ` +
+        "the node's wallet file yourself",
+    });
   if (typeof mn !== "string") return;
   const words = mn.trim().split(/\s+/);
   if (words.length !== 12 && words.length !== 24)
@@ -1001,6 +1053,12 @@ function parseNginx(raw: unknown, p: Problems): StackConfig["nginx"] {
   return { rateLimit: int(n, "rateLimit", "nginx.rateLimit", 20, 0, 100000, p) };
 }
 
+/** backup: the daily snapshots of the AWS data volume. */
+function parseBackup(raw: unknown, p: Problems): StackConfig["backup"] {
+  const b = group(raw, "backup", p);
+  return { keepDays: int(b, "keepDays", "backup.keepDays", 7, 1, 365, p) };
+}
+
 /** The secrets' values, once validated (opaque ones are left out: nothing here can know them). */
 function secretValues(raw: Record<string, RawSecret>): StackSecrets {
   const secrets: StackSecrets = {};
@@ -1047,9 +1105,10 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConf
   const apis = parseApis(raw.apis, raw.secrets, p);
   const cors = parseCors(raw.cors, p);
   const nginx = parseNginx(raw.nginx, p);
+  const backup = parseBackup(raw.backup, p);
   if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
-    config: { domain, acme, host, dns, pactus, apis, cors, nginx },
+    config: { domain, acme, host, dns, pactus, apis, cors, nginx, backup },
     secrets: secretValues(raw.secrets),
     missingSecrets: p.missingSecrets,
   };

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Step 2: packages (only the missing ones), time sync, host firewall.
-# Inputs: PSN_SSH_PORT, PSN_P2P_PORT (empty: no P2P port), PSN_STATE_DIR.
+# Step 2: packages (only the missing ones), time sync, host firewall, unattended security updates.
+# Inputs: PSN_SSH_PORT, PSN_P2P_PORT (empty: no P2P port), PSN_APT_CONF (the apt policy file), PSN_STATE_DIR.
 set -euo pipefail
 PSN_STEP=base
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 psn_require_root
-psn_require_env PSN_SSH_PORT PSN_STATE_DIR
+psn_require_env PSN_SSH_PORT PSN_APT_CONF PSN_STATE_DIR
 
-psn_apt_install nginx certbot curl ca-certificates python3 bind9-dnsutils tar openssl iproute2 psmisc
+psn_apt_install nginx certbot curl ca-certificates python3 bind9-dnsutils tar openssl iproute2 psmisc \
+  unattended-upgrades
 if ! dpkg-query -W -f='${Status}' chrony 2>/dev/null | grep -q 'ok installed'; then
   psn_apt_install systemd-timesyncd
 fi
@@ -31,4 +32,34 @@ if ! ufw status | grep -q '^Status: active'; then
     psn_log "warning: ufw could not be enabled here (no netfilter access); the cloud firewall still applies"
   fi
 fi
+# Security updates install themselves (apt-daily.timer refreshes the lists, apt-daily-upgrade.timer runs
+# unattended-upgrade), from the security archive only, and never reboot: a validator restarts when its
+# operator says so. A package that needs a reboot leaves the distribution's flag, /var/run/reboot-required
+# (with the package names in reboot-required.pkgs): on Debian the kernel's postinst runs
+# /etc/kernel/postinst.d/unattended-upgrades (this package's), on Ubuntu update-notifier-common's hooks.
+# "#clear" empties the lists 50unattended-upgrades filled (Debian's also allows point releases).
+# shellcheck source=/dev/null  # KEY=value lines
+os_id=$(. /etc/os-release && echo "${ID:-}")
+# ${distro_id} and ${distro_codename} are unattended-upgrade's own variables, written as they are.
+# shellcheck disable=SC2016
+case "$os_id" in
+  ubuntu) origins='Unattended-Upgrade::Allowed-Origins { "${distro_id}:${distro_codename}-security"; };' ;;
+  *) origins='Unattended-Upgrade::Origins-Pattern { "origin=Debian,codename=${distro_codename}-security,label=Debian-Security"; };' ;;
+esac
+apt_conf="// pactus-secure-node (base step): security updates only, unattended, never a reboot.
+#clear Unattended-Upgrade::Origins-Pattern;
+#clear Unattended-Upgrade::Allowed-Origins;
+$origins
+Unattended-Upgrade::Automatic-Reboot \"false\";
+APT::Periodic::Update-Package-Lists \"1\";
+APT::Periodic::Unattended-Upgrade \"1\";
+"
+if psn_write_file "$PSN_APT_CONF" 0644 root:root "$apt_conf"; then
+  psn_log "unattended security updates on, from the security archive only ($os_id)"
+fi
+for t in apt-daily.timer apt-daily-upgrade.timer; do
+  if ! systemctl is-enabled --quiet "$t" 2>/dev/null; then
+    systemctl enable --now "$t" >/dev/null 2>&1 || psn_log "warning: could not enable $t"
+  fi
+done
 psn_log "base ready"

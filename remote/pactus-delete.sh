@@ -15,7 +15,13 @@ rm -f "$PSN_UNIT_PATH"
 systemctl daemon-reload
 rm -rf "$PSN_INSTALL_ROOT" "$PSN_ETC_DIR" "$PSN_RUN_DIR"
 if [ "${PSN_PURGE:-false}" = true ]; then
-  rm -rf "$PSN_HOME"
+  if mountpoint -q "$PSN_HOME"; then
+    # The node's own volume (aws) is mounted here: empty it (rm -rf would fail on the mount point
+    # itself); the volume goes with the stack, as purgeOnDestroy also releases it.
+    find "$PSN_HOME" -mindepth 1 -delete
+  else
+    rm -rf "$PSN_HOME"
+  fi
   userdel "$PSN_USER" 2>/dev/null || true
   rm -f "$PSN_STATE_DIR/validators.json"
   psn_log "removed Pactus, its user and its working dir (pactus.purgeOnDestroy)"

@@ -10,7 +10,15 @@ import { type ConfigSection, pactusRelease } from "../pactusReleases";
 import type { StackConfig } from "../validate";
 import { HostPaths, PORTS, SERVICE_USER, hostPaths } from "./paths";
 
-export { GRPC_PORT, P2P_PORTS, PORTS, SERVICE_UNIT, SERVICE_USER, hostPaths } from "./paths";
+export {
+  DATA_DEVICE_NAME,
+  GRPC_PORT,
+  P2P_PORTS,
+  PORTS,
+  SERVICE_UNIT,
+  SERVICE_USER,
+  hostPaths,
+} from "./paths";
 export type { HostPaths } from "./paths";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");

@@ -24,6 +24,12 @@ export const P2P_PORTS: Readonly<Record<Network, number | undefined>> = {
   localnet: undefined,
 };
 
+/**
+ * The device name of the node's data volume in its EC2 attachment (components/host.ts). Xen instances
+ * show it as /dev/xvdf; Nitro ones as an NVMe disk whose serial is the volume id (the data-disk step).
+ */
+export const DATA_DEVICE_NAME = "/dev/sdf";
+
 export const SERVICE_USER = "pactus";
 /** The node's systemd unit. */
 export const SERVICE_UNIT = "pactus.service";
@@ -37,7 +43,10 @@ export function hostPaths(domain: string, version: string) {
     pactusInstallRoot,
     /** Versioned install dir of the release binaries. */
     pactusInstallDir: `${pactusInstallRoot}/${version}`,
-    /** The service user's home. Kept on destroy unless purgeOnDestroy. */
+    /**
+     * The service user's home. Kept on destroy unless purgeOnDestroy. On aws the mount point of the
+     * node's own EBS volume (the data-disk step), so all the node's data is on that volume.
+     */
     pactusHome,
     /** Working dir: wallet (validator keys) and chain data. Kept on destroy unless purgeOnDestroy. */
     pactusWorkingDir: `${pactusHome}/node`,
@@ -53,8 +62,18 @@ export function hostPaths(domain: string, version: string) {
     certbotHook: "/etc/letsencrypt/renewal-hooks/deploy/50-pactus-nginx-reload.sh",
     acmeCaBundle: "/etc/pactus-secure-node/acme-ca.pem",
     certbotDropIn: "/etc/systemd/system/certbot.service.d/50-pactus-acme-ca.conf",
+    /**
+     * The base step's apt policy: unattended upgrades from the security archive only, never a reboot.
+     * Named after 50unattended-upgrades so it is read after it (and after 20auto-upgrades): its lists
+     * replace the package's, its values win. Removed on destroy.
+     */
+    aptUpgradesConf: "/etc/apt/apt.conf.d/52pactus-secure-node",
     /** What the steps record for destroy: packages they installed, the default site they disabled. */
     stateDir: "/var/lib/pactus-secure-node",
+    /** Where the data-disk step records the volume's mount (by UUID, nofail). */
+    fstab: "/etc/fstab",
+    /** udev's links to disks by id: a Nitro EBS volume is nvme-Amazon_Elastic_Block_Store_vol…. */
+    diskById: "/dev/disk/by-id",
     /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
     runDir: "/run/pactus-secure-node",
     /**

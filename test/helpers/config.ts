@@ -1,5 +1,12 @@
 import { PING_ORIGIN, RawConfig, StackConfig, parseConfig } from "../../components/validate";
 
+/**
+ * The pactus group of baseRaw: a mainnet node whose operator backs up the wallet file (no
+ * pactus.mnemonic), so tests that are not about the backup can leave it out. Spread it into a
+ * `pactus` override that should stay valid.
+ */
+export const BASE_PACTUS = { network: "mainnet", validators: 1, allowNoBackup: true } as const;
+
 /** A valid existing-host configuration; tests override one value at a time. */
 export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
   return {
@@ -7,7 +14,7 @@ export function baseRaw(over: Partial<RawConfig> = {}): RawConfig {
     acme: { email: "ops@example.org", server: "staging" },
     host: { provider: "existing", address: "203.0.113.10", port: 22, user: "root" },
     dns: { provider: "none" },
-    pactus: { network: "mainnet", validators: 1 },
+    pactus: BASE_PACTUS,
     apis: { grpcWeb: true, jsonrpc: true, http: true },
     cors: { origins: [PING_ORIGIN] },
     secrets: {

@@ -6,8 +6,12 @@ import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
-export const DOMAIN = "node.pactus.test";
-export const ADDR = "10.231.1.2";
+/** The sandbox host the suites run on: PSN_SANDBOX_HOST (default 1), which deploy.sh reads too. */
+export const HOST_INDEX = process.env.PSN_SANDBOX_HOST ?? "1";
+/** Host N's name, domain and address, as deploy.sh's for_host names them. */
+export const HOST_NAME = HOST_INDEX === "1" ? "node" : `node${HOST_INDEX}`;
+export const DOMAIN = `${HOST_NAME}.pactus.test`;
+export const ADDR = `10.231.${HOST_INDEX}.2`;
 
 /** `npm run sandbox` (idempotent); throws with the tail of its output when it fails. */
 export function sandboxUp(): void {
@@ -22,7 +26,15 @@ export function sandboxDown(): void {
 export const HOST_SH = path.join(ROOT, "tools", "sandbox", "host.sh");
 /** `bash` arguments that run a bash script as root on the sandbox host over SSH. */
 function onHostArgs(script: string): string[] {
-  return [HOST_SH, "ssh", "node", "1", "bash", "-c", `'${script.replace(/'/g, "'\\''")}'`];
+  return [
+    HOST_SH,
+    "ssh",
+    HOST_NAME,
+    HOST_INDEX,
+    "bash",
+    "-c",
+    `'${script.replace(/'/g, "'\\''")}'`,
+  ];
 }
 
 /** Runs a bash script as root on the sandbox host over SSH and returns its stdout. */

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { PACTUS_RELEASES } from "../../components/pactusReleases";
 import { PORTS, renderPactusConfig } from "../../components/render";
-import { cfg } from "../helpers/config";
+import { baseRaw, cfg } from "../helpers/config";
 import {
   NETNS_SETUP,
   initLocalnetWallet,
@@ -92,7 +92,7 @@ describe("the rendered config.toml in each supported pactus-daemon", () => {
       const wd = path.join(tmp, "wd");
       const config = renderPactusConfig(
         cfg({
-          pactus: { version, network: "mainnet" },
+          pactus: { ...(baseRaw().pactus as object), version },
           cors: { origins: ["https://ping.pactus.org"] },
         }),
       );

@@ -285,7 +285,7 @@ describe("Pactus config.toml", () => {
     (version) => {
       const keys = PACTUS_RELEASES[version].keys as Record<string, readonly string[]>;
       const d = parseToml(
-        renderPactusConfig(cfg({ pactus: { version, network: "mainnet" } })),
+        renderPactusConfig(cfg({ pactus: { ...(baseRaw().pactus as object), version } })),
       ) as Record<string, Record<string, unknown>>;
       for (const [section, body] of Object.entries(d)) {
         expect(keys[section]).toBeDefined();

@@ -214,6 +214,11 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
     const WALLET_NOTE =
       "render: note: pactus.walletPassword is not set: <secret: pactus.walletPassword> rendered in /etc/pactus/wallet-password; " +
       "pulumi up requires it: the wallet is encrypted with it: `pulumi config set --path --secret pactus.walletPassword <at least 8 characters>`";
+    const MNEMONIC_NOTE =
+      "render: note: pactus.mnemonic is not set for pactus.network mainnet: no rendered file holds it; " +
+      "pulumi up requires it: the wallet (validator keys) would have no backup: make and store one with " +
+      "`npm run wallet:new -- --stack <stack>`, or set `pulumi config set --path pactus.allowNoBackup true` " +
+      "if you back up the node's wallet file yourself";
     const CLOUDFLARE_NOTE =
       "render: note: cloudflare:apiToken is not set for dns.provider cloudflare: no rendered file holds it; " +
       "pulumi up requires it: `pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)";
@@ -250,7 +255,8 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
       const r = render(example, { stack: "prod" });
       expect(r.stderr).not.toMatch(/error|problem/i);
       expect(r.status).toBe(0);
-      expect(r.notes).toEqual([CLOUDFLARE_NOTE, WALLET_NOTE]);
+      // A mainnet stack: its wallet's backup is a required secret too (npm run wallet:new makes it).
+      expect(r.notes).toEqual([CLOUDFLARE_NOTE, WALLET_NOTE, MNEMONIC_NOTE]);
       const f = (p: string) => fs.readFileSync(path.join(r.dir, p), "utf8");
       expect(f("etc/pactus/wallet-password")).toBe("<secret: pactus.walletPassword>\n");
       expect(f("etc/nginx/sites-available/pactus.conf")).toContain("server_name node.example.org;");
@@ -269,6 +275,8 @@ config:
   pactus-secure-node:pactus:
     walletPassword:
       secure: v1:notdecryptedbyrender
+    mnemonic:
+      secure: v1:notdecryptedeither
 `);
       expect(r.status).toBe(0);
       expect(r.notes).toEqual([

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { basicAuthDigest } from "../../components/config";
 import { GRPC_PORT, P2P_PORTS, PORTS, SERVICE_UNIT, hostPaths } from "../../components/render";
 import { loadScript, planSteps } from "../../components/steps";
-import { cfg } from "../helpers/config";
+import { awsRaw, cfg } from "../helpers/config";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const scripts = fs
@@ -106,13 +106,15 @@ describe("host paths and ports come from components/render/paths.ts, as the step
     "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUVGVzdA==\n-----END CERTIFICATE-----";
   const plans = [
     planSteps(cfg(), { sshPort: 22 }),
+    // aws: the data-disk step.
+    planSteps(cfg(awsRaw()), { sshPort: 22 }),
     planSteps(cfg({ acme: { email: "ops@example.org", server: "staging", caBundle: PEM } }), {
       sshPort: 22,
       basicAuthDigest: basicAuthDigest("alice:x"),
     }),
   ];
   /** Inputs set outside planSteps: the lateEnv of components/secureNode.ts. */
-  const LATE = ["PSN_EXPECT_IP"];
+  const LATE = ["PSN_EXPECT_IP", "PSN_VOLUME_ID"];
   /** Set by the command line or the script itself, not inputs. */
   const OWN = ["PSN_STEP", "PSN_STEP_HASH", "PSN_SECRETS"];
   const files = scripts.filter((f) => f !== "lib.sh");

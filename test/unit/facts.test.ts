@@ -29,7 +29,7 @@ describe("P2P ports: one map for the cloud firewall and ufw", () => {
       .filter((p) => ![80, 443].includes(p.port))
       .map((p) => `${p.port}/${p.protocol}`);
     expect(opened).toEqual(port === undefined ? [] : [`${port}/tcp`, `${port}/udp`]);
-    const base = planSteps(cfg({ pactus: { network } }), { sshPort: 22 }).find(
+    const base = planSteps(cfg({ pactus: { network, allowNoBackup: true } }), { sshPort: 22 }).find(
       (s) => s.name === "base",
     )!;
     expect(base.env.PSN_P2P_PORT).toBe(port === undefined ? "" : String(port));

@@ -4,6 +4,14 @@
  * raw registration requests, as the engine would receive them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { splitSecrets } from "../../components/config";
+import { hashOf, planSteps } from "../../components/steps";
+import { parseConfig, type StackConfig } from "../../components/validate";
+
+/** The parsed config of a test stack (its secrets set with --secret), as loadConfig makes it. */
+function configOf(raw: Record<string, unknown>): StackConfig {
+  return parseConfig({ ...splitSecrets(raw, () => true), cloudflareToken: true }).config;
+}
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const PASSWORD = "correct horse battery staple";
@@ -21,6 +29,10 @@ interface Registered {
   dependencies: string[];
   parent: string;
   urn: string;
+  /** Resource options as the engine receives them. */
+  retainOnDelete?: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
 }
 
 /** A data-source call (invoke) as the mocks receive it. */
@@ -61,6 +73,11 @@ async function run(
             state.publicKeyOpenssh = "ssh-ed25519 AAAAgenerated";
           }
           if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = `${args.name}-kp`;
+          if (args.type === "aws:ebs/volume:Volume") return { id: "vol-0123456789abcdef0", state };
+          if (args.type === "aws:iam/role:Role") {
+            state.name = args.name;
+            state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
+          }
           if (args.type === "command:remote:Command")
             state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
           return { id: `${args.name}-id`, state };
@@ -69,6 +86,10 @@ async function run(
           invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
           if (args.token === "aws:ec2/getAmi:getAmi")
             return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
+          // Unsorted, as the API gives no order guarantee: the first zone is the first by name.
+          if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones")
+            return { names: ["eu-central-1b", "eu-central-1a", "eu-central-1c"] };
+          if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws" };
           if (args.token === "tls:index/getPublicKey:getPublicKey")
             return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
           return {};
@@ -89,6 +110,9 @@ async function run(
       getName(): string;
       getParent(): string;
       getDependenciesList(): string[];
+      getRetainondelete(): boolean | undefined;
+      getDeletebeforereplace(): boolean;
+      getIgnorechangesList(): string[];
       getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     }
     const original = monitor.registerResource.bind(monitor);
@@ -103,6 +127,9 @@ async function run(
             dependencies: req.getDependenciesList(),
             parent: req.getParent(),
             urn: resp.getUrn(),
+            retainOnDelete: req.getRetainondelete(),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            ignoreChanges: req.getIgnorechangesList(),
           };
           resources.push(r);
           byUrn.set(r.urn, r);
@@ -155,7 +182,7 @@ const aws = {
     adminCidrs: ["203.0.113.7/32", "2001:db8::/48"],
   },
   dns: { provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
-  pactus: { network: "mainnet", walletPassword: PASSWORD },
+  pactus: { network: "mainnet", walletPassword: PASSWORD, mnemonic: MNEMONIC },
 };
 
 const STEP_ORDER = [
@@ -168,6 +195,9 @@ const STEP_ORDER = [
   "nginx-tls",
   "verify",
 ];
+
+/** The steps of an aws host: the data-disk step mounts the node's volume before the pactus step. */
+const AWS_STEP_ORDER = [...STEP_ORDER.slice(0, 2), "data-disk", ...STEP_ORDER.slice(2)];
 
 describe("aws host with cloudflare DNS", () => {
   let resources: Registered[];
@@ -256,6 +286,173 @@ describe("aws host with cloudflare DNS", () => {
       http: "https://node.example.org/http/api",
     });
     expect(outputs.checks).toEqual({ grpcWeb: { ok: true, blockHash: "ab" }, domain: "x" });
+    expect(outputs.dataVolumeId).toBe("vol-0123456789abcdef0");
+  });
+
+  test("data volume: encrypted gp3 of host.dataDiskGb in the region's first zone, the VM pinned to its zone", () => {
+    const vol = one("aws:ebs/volume:Volume");
+    expect(vol.name).toBe("pactus-host-data");
+    expect(vol.inputs).toMatchObject({
+      region: "eu-central-1",
+      type: "gp3",
+      encrypted: true,
+      size: 50,
+      availabilityZone: "eu-central-1a",
+    });
+    // The volume is never replaced for its zone: a later zone list or key change leaves it be.
+    expect(vol.ignoreChanges).toEqual(["availabilityZone"]);
+    const vm = one("aws:ec2/instance:Instance");
+    expect(vm.inputs.availabilityZone).toBe(vol.inputs.availabilityZone);
+    expect(vm.dependencies).toContain(vol.urn);
+    // The system disk is what it was: the VM's own, deleted with it.
+    expect(vm.inputs.rootBlockDevice).toEqual({
+      volumeType: "gp3",
+      volumeSize: 30,
+      encrypted: true,
+      deleteOnTermination: true,
+    });
+  });
+
+  test("destroy keeps the data volume (retainOnDelete); the attachment goes, from a stopped VM", () => {
+    expect(one("aws:ebs/volume:Volume").retainOnDelete).toBe(true);
+    const att = one("aws:ec2/volumeAttachment:VolumeAttachment");
+    expect(att.inputs).toEqual({
+      region: "eu-central-1",
+      deviceName: "/dev/sdf",
+      volumeId: "vol-0123456789abcdef0",
+      instanceId: "pactus-host-vm-id",
+      stopInstanceBeforeDetaching: true,
+    });
+    expect(att.retainOnDelete).toBeFalsy();
+    // A replaced VM: detached from the old one before it attaches to the new one.
+    expect(att.deleteBeforeReplace).toBe(true);
+  });
+
+  test("daily snapshots of the data volume by DLM, found by its tag, the last backup.keepDays kept", () => {
+    const vol = one("aws:ebs/volume:Volume");
+    const policy = one("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    const tag = "pactus-secure-node:snapshots";
+    expect((vol.inputs.tags as Record<string, string>)[tag]).toBe(
+      "pactus-secure-node/test/pactus-host",
+    );
+    const details = policy.inputs.policyDetails as Record<string, unknown>;
+    expect(details).toEqual({
+      resourceTypes: ["VOLUME"],
+      targetTags: { [tag]: "pactus-secure-node/test/pactus-host" },
+      schedules: [
+        {
+          name: "daily",
+          createRule: { interval: 24, intervalUnit: "HOURS", times: "03:00" },
+          retainRule: { count: 7 },
+          copyTags: true,
+        },
+      ],
+    });
+    expect(policy.inputs).toMatchObject({ region: "eu-central-1", state: "ENABLED" });
+    // Run as a role only DLM can assume, with AWS's managed policy for it.
+    const role = one("aws:iam/role:Role");
+    expect(policy.inputs.executionRoleArn).toBe("arn:aws:iam::123456789012:role/pactus-host-dlm");
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    });
+    const attach = one("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    expect(attach.inputs).toEqual({
+      role: "pactus-host-dlm",
+      policyArn: "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole",
+    });
+    expect(policy.dependencies).toContain(attach.urn);
+  });
+
+  test("the data-disk step runs after the attachment, before pactus, and gets the volume id", () => {
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    expect(steps.map((s) => s.name)).toEqual(AWS_STEP_ORDER.map((s) => `pactus-steps-${s}`));
+    const disk = steps.find((s) => s.name === "pactus-steps-data-disk")!;
+    expect(String(disk.inputs.stdin)).toContain("PSN_VOLUME_ID=vol-0123456789abcdef0\n");
+    expect(String(disk.inputs.stdin)).toContain("PSN_MOUNT=/var/lib/pactus\n");
+    expect(disk.inputs.delete).toBeUndefined();
+    const att = one("aws:ec2/volumeAttachment:VolumeAttachment");
+    // The steps (their component, so each of them) wait for the volume's attachment.
+    const stepsComponent = resources.find((r) => r.type === "pactus:node:Steps")!;
+    expect(stepsComponent.dependencies).toContain(att.urn);
+  });
+
+  test("the VM's id is in every step's hash: a replaced VM gets every step again", () => {
+    const plan = planSteps(configOf(aws), { sshPort: 22 });
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    for (const p of plan) {
+      const cmd = steps.find((s) => s.name === `pactus-steps-${p.name}`)!;
+      const late = p.name === "wait-for-dns" ? [{ PSN_EXPECT_IP: "198.51.100.20" }] : [];
+      const disk = p.name === "data-disk" ? [{ PSN_VOLUME_ID: "vol-0123456789abcdef0" }] : [];
+      const want = hashOf(p.hash, ...late, ...disk, { hostId: "pactus-host-vm-id" });
+      expect(String(cmd.inputs.create)).toContain(`PSN_STEP_HASH=${want} `);
+    }
+  });
+});
+
+describe("data volume options", () => {
+  const withHost = async (host: Record<string, unknown>, pactus: Record<string, unknown> = {}) => {
+    process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real";
+    try {
+      return await run({
+        ...aws,
+        host: { ...aws.host, ...host },
+        pactus: { ...aws.pactus, ...pactus },
+      });
+    } finally {
+      delete process.env.CLOUDFLARE_API_TOKEN;
+    }
+  };
+
+  test("backup.keepDays: how many daily snapshots are kept", async () => {
+    process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real";
+    let resources: Registered[];
+    try {
+      ({ resources } = await run({ ...aws, backup: { keepDays: 30 } }));
+    } finally {
+      delete process.env.CLOUDFLARE_API_TOKEN;
+    }
+    const policy = resources.find((r) => r.type === "aws:dlm/lifecyclePolicy:LifecyclePolicy")!;
+    const details = policy.inputs.policyDetails as { schedules: { retainRule: unknown }[] };
+    expect(details.schedules[0].retainRule).toEqual({ count: 30 });
+  });
+
+  test("pactus.purgeOnDestroy: destroy deletes the volume too", async () => {
+    const { resources } = await withHost({}, { purgeOnDestroy: true });
+    const vol = resources.find((r) => r.type === "aws:ebs/volume:Volume")!;
+    expect(vol.retainOnDelete).toBe(false);
+  });
+
+  test("host.availabilityZone and host.dataDiskGb: that zone (no zone lookup) and size", async () => {
+    const { resources, invokes } = await withHost({
+      availabilityZone: "eu-central-1c",
+      dataDiskGb: 500,
+    });
+    const vol = resources.find((r) => r.type === "aws:ebs/volume:Volume")!;
+    expect(vol.inputs).toMatchObject({ availabilityZone: "eu-central-1c", size: 500 });
+    expect(vol.retainOnDelete).toBe(true);
+    const vm = resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
+    expect(vm.inputs.availabilityZone).toBe("eu-central-1c");
+    expect(invokes.map((i) => i.token)).not.toContain(
+      "aws:index/getAvailabilityZones:getAvailabilityZones",
+    );
+    const disk = resources.find((r) => r.name === "pactus-steps-data-disk")!;
+    expect(String(disk.inputs.stdin)).toContain("PSN_DATA_GB=500\n");
+  });
+
+  test("the default zone is the region's first Availability Zone (Local Zones left out)", async () => {
+    const { invokes } = await withHost({});
+    const zones = invokes.filter(
+      (i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones",
+    );
+    expect(zones).toHaveLength(1);
+    expect(zones[0].inputs).toEqual({
+      region: "eu-central-1",
+      state: "available",
+      filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
   });
 });
 
@@ -320,7 +517,7 @@ describe("host.os: the AMI lookup and the SSH user, per image and CPU architectu
       const vm = resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
       expect(vm.inputs).toMatchObject({ ami: "ami-0123456789abcdef0", instanceType });
       const steps = resources.filter((r) => r.type === "command:remote:Command");
-      expect(steps).toHaveLength(STEP_ORDER.length);
+      expect(steps).toHaveLength(AWS_STEP_ORDER.length);
       for (const s of steps) {
         expect(s.inputs.connection).toMatchObject({ host: "198.51.100.20", user, port: 22 });
         expect(String(s.inputs.create)).toMatch(/^sudo -n true .*; exit 1; }; sudo -n env /);
@@ -337,6 +534,15 @@ describe("existing host", () => {
 
   test("no cloud resources and no DNS record", () => {
     expect(resources.filter((r) => /^(aws|cloudflare|tls):/.test(r.type))).toEqual([]);
+  });
+
+  test("no data volume: no data-disk step, no volume id in the outputs, step hashes without a VM id", async () => {
+    const { outputs } = await run(existing);
+    expect(outputs.dataVolumeId).toBeUndefined();
+    const plan = planSteps(configOf(existing), { sshPort: 22 });
+    const steps = resources.filter((r) => r.type === "command:remote:Command");
+    const base = steps.find((s) => s.name === "pactus-steps-base")!;
+    expect(String(base.inputs.create)).toContain(`PSN_STEP_HASH=${plan[1].hash} `);
   });
 
   test("steps run in order, each depending on the one before", () => {
@@ -522,9 +728,15 @@ describe("bad config creates nothing", () => {
   test.each<[string, Record<string, unknown>, string[], RegExp]>([
     [
       "pactus.walletPassword",
-      { ...existing, pactus: { network: "mainnet" } },
+      { ...existing, pactus: { network: "mainnet", mnemonic: MNEMONIC } },
       ["pactus", "host"],
       /pactus\.walletPassword: missing; the wallet is encrypted with it: `pulumi config set --path --secret pactus\.walletPassword/,
+    ],
+    [
+      "pactus.mnemonic, for pactus.network mainnet (the wallet's backup)",
+      { ...existing, pactus: { network: "mainnet", walletPassword: PASSWORD } },
+      ["pactus", "host"],
+      /pactus\.mnemonic: missing for pactus\.network mainnet; the wallet \(validator keys\) would have no backup: make and store one with `npm run wallet:new -- --stack <stack>`, or set `pulumi config set --path pactus\.allowNoBackup true`/,
     ],
     [
       "host.privateKey, for host.provider existing",

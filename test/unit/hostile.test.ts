@@ -125,6 +125,12 @@ function authRaw(): RawConfig {
   };
 }
 
+/** baseRaw with the wallet's backup (pactus.mnemonic) set. */
+function mnemonicRaw(): RawConfig {
+  const raw = baseRaw();
+  return { ...raw, secrets: { ...raw.secrets, "pactus.mnemonic": MNEMONIC } };
+}
+
 /** Every known config key. The test below fails when KNOWN_KEYS has a key this table lacks. */
 const KEYS: Record<string, KeySpec> = {
   domain: {
@@ -172,6 +178,20 @@ const KEYS: Record<string, KeySpec> = {
     reaches: ["cloud API"],
   },
   "host.diskGb": { kind: "int", valid: "30", raw: awsRaw, reaches: ["cloud API"] },
+  // The EBS volume's size, and the data-disk step's input (it waits for a grown volume, then grows ext4).
+  "host.dataDiskGb": {
+    kind: "int",
+    valid: "50",
+    raw: awsRaw,
+    reaches: ["cloud API", "step input"],
+  },
+  "host.availabilityZone": {
+    kind: "string",
+    valid: "eu-central-1b",
+    marker: "eu-central-1-reachprobe-1a",
+    raw: awsRaw,
+    reaches: ["cloud API"],
+  },
   "host.adminCidrs": {
     kind: "list",
     valid: "203.0.113.7/32",
@@ -274,6 +294,8 @@ const KEYS: Record<string, KeySpec> = {
     raw: baseRaw,
     reaches: ["step input"],
   },
+  // Read with the mnemonic set, so a refused value (read as its default, false) is the only problem.
+  "pactus.allowNoBackup": { kind: "bool", valid: "true", raw: mnemonicRaw, reaches: ["a choice"] },
   "apis.grpcWeb": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.jsonrpc": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
   "apis.http": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
@@ -299,6 +321,7 @@ const KEYS: Record<string, KeySpec> = {
     raw: baseRaw,
     reaches: ["step input", "rendered file"],
   },
+  "backup.keepDays": { kind: "int", valid: "7", raw: awsRaw, reaches: ["cloud API"] },
 };
 
 /**
@@ -616,6 +639,8 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       "host.region",
       "host.instanceType",
       "host.diskGb",
+      "host.dataDiskGb",
+      "host.availabilityZone",
       "host.adminCidrs",
       "host.allowSshFromAnywhere",
     ].map((k) => [k, baseRaw] as [string, () => RawConfig]),

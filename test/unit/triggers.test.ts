@@ -1,6 +1,6 @@
 import { basicAuthDigest } from "../../components/config";
 import { StepName, buildCommand, planSteps } from "../../components/steps";
-import { baseRaw, cfg } from "../helpers/config";
+import { BASE_PACTUS, baseRaw, cfg } from "../helpers/config";
 import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
 
 function hashes(over: Partial<RawConfig> = {}): Record<StepName, string> {
@@ -49,11 +49,11 @@ describe("a change re-runs exactly the steps it affects (and verify, which re-ch
       { dns: { provider: "none", resolver: "9.9.9.9" } },
       ["wait-for-dns", "verify"],
     ],
-    ["pactus.version", { pactus: { network: "mainnet", version: "1.16.1" } }, ["pactus", "verify"]],
-    ["pactus.validators", { pactus: { network: "mainnet", validators: 2 } }, ["pactus", "verify"]],
+    ["pactus.version", { pactus: { ...BASE_PACTUS, version: "1.16.1" } }, ["pactus", "verify"]],
+    ["pactus.validators", { pactus: { ...BASE_PACTUS, validators: 2 } }, ["pactus", "verify"]],
     [
       "pactus.purgeOnDestroy (its delete command)",
-      { pactus: { network: "mainnet", purgeOnDestroy: true } },
+      { pactus: { ...BASE_PACTUS, purgeOnDestroy: true } },
       ["pactus", "verify"],
     ],
     [

@@ -5,10 +5,11 @@ import {
   ConfigError,
   OPAQUE_SECRET,
   RawConfig,
+  RawSecret,
   instanceArch,
   parseConfig,
 } from "../../components/validate";
-import { awsRaw, baseRaw, problems } from "../helpers/config";
+import { BASE_PACTUS, awsRaw, baseRaw, problems } from "../helpers/config";
 
 /** Asserts exactly one problem, on `key`, whose text matches `fix`. */
 function expectProblem(raw: ReturnType<typeof baseRaw>, key: string, fix: RegExp) {
@@ -59,9 +60,60 @@ describe("valid configuration", () => {
     expect(config.dns).toMatchObject({ provider: "cloudflare", ttl: 60 });
   });
 
+  test("the data volume: 50 GiB in the region's first zone, daily snapshots kept 7 days", () => {
+    const { config } = parseConfig(awsRaw());
+    expect(config.host).toMatchObject({ dataDiskGb: 50 });
+    expect(config.host).not.toHaveProperty("availabilityZone");
+    expect(config.backup).toEqual({ keepDays: 7 });
+    const set = parseConfig(
+      awsRaw({
+        host: {
+          provider: "aws",
+          region: "us-west-2",
+          adminCidrs: ["203.0.113.7/32"],
+          dataDiskGb: "200",
+          availabilityZone: "us-west-2-lax-1a",
+        },
+        backup: { keepDays: "30" },
+      }),
+    ).config;
+    expect(set.host).toMatchObject({ dataDiskGb: 200, availabilityZone: "us-west-2-lax-1a" });
+    expect(set.backup).toEqual({ keepDays: 30 });
+    expect(
+      parseConfig(
+        awsRaw({
+          host: {
+            provider: "aws",
+            region: "eu-central-1",
+            adminCidrs: ["203.0.113.7/32"],
+            availabilityZone: "eu-central-1c",
+          },
+        }),
+      ).config.host,
+    ).toMatchObject({ availabilityZone: "eu-central-1c" });
+  });
+
+  test.each([
+    [{ keepDays: 0 }, /backup.keepDays: must be a whole number from 1 to 365, got 0/],
+    [{ keepDays: 366 }, /backup.keepDays: must be a whole number from 1 to 365, got 366/],
+    [{ keepDays: "a week" }, /backup.keepDays: must be a whole number from 1 to 365, got "a week"/],
+    [{ keep: 7 }, /backup.keep: unknown key; known keys of backup: keepDays/],
+    [
+      "7",
+      /backup: must be an object; set its fields with `pulumi config set --path backup.<field>/,
+    ],
+  ])("backup %j is refused with its fix", (backup, fix) => {
+    const list = problems(awsRaw({ backup }));
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatch(fix);
+  });
+
   test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
     const { config } = parseConfig(
-      baseRaw({ apis: { grpcWeb: "false", jsonrpc: "true" }, pactus: { validators: "7" } }),
+      baseRaw({
+        apis: { grpcWeb: "false", jsonrpc: "true" },
+        pactus: { ...BASE_PACTUS, validators: "7" },
+      }),
     );
     expect(config.apis).toEqual({ grpcWeb: false, jsonrpc: true, http: true, basicAuth: false });
     expect(config.pactus.validators).toBe(7);
@@ -243,6 +295,30 @@ describe("bad input names the key and the fix", () => {
       "host.provider",
       /unknown value "gcp"; use one of: aws, existing/,
     ],
+    [
+      "data disk too small",
+      { adminCidrs: ["203.0.113.7/32"], dataDiskGb: 5 },
+      "host.dataDiskGb",
+      /must be a whole number from 10 to 16384, got 5/,
+    ],
+    [
+      "data disk not a number",
+      { adminCidrs: ["203.0.113.7/32"], dataDiskGb: "50GB" },
+      "host.dataDiskGb",
+      /must be a whole number from 10 to 16384, got "50GB"/,
+    ],
+    [
+      "zone of another region",
+      { adminCidrs: ["203.0.113.7/32"], availabilityZone: "eu-west-1a" },
+      "host.availabilityZone",
+      /"eu-west-1a" is not a zone of host.region eu-central-1; set one of its zones, e.g. eu-central-1a, or remove the key/,
+    ],
+    [
+      "zone id instead of a zone name",
+      { adminCidrs: ["203.0.113.7/32"], availabilityZone: "euc1-az2" },
+      "host.availabilityZone",
+      /is not a zone of host.region eu-central-1/,
+    ],
   ])("aws host: %s", (_what, host, key, fix) => {
     const h = { provider: "aws", region: "eu-central-1", ...host };
     expectProblem(awsRaw({ host: h }), key, fix);
@@ -370,7 +446,7 @@ describe("bad input names the key and the fix", () => {
       /characters not allowed/,
     ],
   ])("pactus: %s", (_what, pactus, key, fix) => {
-    expectProblem(baseRaw({ pactus }), key, fix);
+    expectProblem(baseRaw({ pactus: { ...BASE_PACTUS, ...pactus } }), key, fix);
   });
 
   test("http release base URL is accepted for localnet sandboxes only", () => {
@@ -775,6 +851,12 @@ describe("required secrets that are not set: refused for pulumi up, placeholders
       /^the wallet is encrypted with it: `pulumi config set --path --secret pactus\.walletPassword </,
     ],
     [
+      "pactus.mnemonic",
+      baseRaw({ pactus: { network: "mainnet" } }),
+      "for pactus.network mainnet",
+      /^the wallet \(validator keys\) would have no backup: make and store one with `npm run wallet:new -- --stack <stack>`, or set `pulumi config set --path pactus\.allowNoBackup true` if you back up the node's wallet file yourself$/,
+    ],
+    [
       "host.privateKey",
       baseRaw({ secrets: { "pactus.walletPassword": PASSWORD } }),
       "for host.provider existing",
@@ -819,6 +901,61 @@ describe("required secrets that are not set: refused for pulumi up, placeholders
       "apis.basicAuthPassword": OPAQUE_SECRET,
     });
     expect(parseConfig(raw, placeholder).config).toEqual(parseConfig(opaque).config);
+  });
+
+  describe("pactus.mnemonic, the wallet's backup: required on mainnet unless pactus.allowNoBackup", () => {
+    const MNEMONIC =
+      "abandon ability able about above absent absorb abstract absurd abuse access accident";
+    const withPactus = (pactus: Record<string, unknown>, mnemonic?: RawSecret) =>
+      baseRaw({
+        pactus,
+        secrets: { ...baseRaw().secrets, ...(mnemonic ? { "pactus.mnemonic": mnemonic } : {}) },
+      });
+    test.each<[string, Record<string, unknown>, string | undefined, string[]]>([
+      ["mainnet (the default network) without", {}, undefined, ["pactus.mnemonic: missing"]],
+      [
+        "mainnet without, allowNoBackup false",
+        { allowNoBackup: false },
+        undefined,
+        ["pactus.mnemonic: missing"],
+      ],
+      ["mainnet without, allowNoBackup true", { allowNoBackup: true }, undefined, []],
+      [
+        'mainnet without, allowNoBackup "true" (config set --path)',
+        { allowNoBackup: "true" },
+        undefined,
+        [],
+      ],
+      ["mainnet with 12 words", {}, MNEMONIC, []],
+      ["mainnet with 24 words", {}, `${MNEMONIC} ${MNEMONIC}`, []],
+      ["mainnet with, allowNoBackup true", { allowNoBackup: true }, MNEMONIC, []],
+      ["testnet without", { network: "testnet" }, undefined, []],
+      ["localnet without", { network: "localnet" }, undefined, []],
+      [
+        "allowNoBackup not a boolean",
+        { allowNoBackup: "yes" },
+        MNEMONIC,
+        ['pactus.allowNoBackup: must be true or false, got "yes"'],
+      ],
+    ])("%s", (_what, pactus, mnemonic, expected) => {
+      const got = problems(withPactus(pactus, mnemonic)).map((p) =>
+        p.startsWith("pactus.mnemonic: missing") ? "pactus.mnemonic: missing" : p,
+      );
+      expect(got).toEqual(expected);
+    });
+
+    test("a refused allowNoBackup counts as false: the missing backup is reported too", () => {
+      expect(problems(withPactus({ allowNoBackup: "yes" })).map((p) => p.split(":")[0])).toEqual([
+        "pactus.allowNoBackup",
+        "pactus.mnemonic",
+      ]);
+    });
+
+    test("an encrypted mnemonic the offline render cannot read counts as set", () => {
+      const raw = withPactus({}, OPAQUE_SECRET);
+      expect(parseConfig(raw, placeholder).missingSecrets).toEqual([]);
+      expect(parseConfig(raw).secrets.mnemonic).toBeUndefined();
+    });
   });
 
   test("optional secrets are never missing (pactus.mnemonic; host.privateKey on aws: generated)", () => {
