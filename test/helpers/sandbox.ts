@@ -139,3 +139,15 @@ export function psSampler(where: "machine" | "host"): { stop: () => Promise<stri
     },
   };
 }
+
+/** Fails the test with the tail of the engine's output unless `pulumi up` succeeded. */
+export function expectUp(r: RunResult): void {
+  if (r.status !== 0) throw new Error(`pulumi up failed (${r.status}):\n${r.out.slice(-4000)}`);
+}
+
+/** Fails the test unless `pulumi up` failed, with every message in its output. */
+export function expectFailed(r: RunResult, ...messages: (string | RegExp)[]): void {
+  if (r.status === 0)
+    throw new Error(`pulumi up succeeded but should have failed:\n${r.out.slice(-3000)}`);
+  for (const m of messages) expect(r.out).toMatch(m);
+}

@@ -17,6 +17,8 @@ import {
   ROOT,
   type RunResult,
   engineEnv,
+  expectFailed,
+  expectUp,
   onHost as onHostRaw,
   onHostInBackground,
   run,
@@ -95,14 +97,6 @@ const checks = () => run("bash", [DEPLOY, "check"]);
 const upInBackground = (opts: { cwd?: string; extra?: string[] } = {}) =>
   runInBackground("pulumi", upArgs(...(opts.extra ?? [])), { cwd: opts.cwd });
 
-function expectFailed(r: RunResult, ...messages: (string | RegExp)[]): void {
-  if (r.status === 0)
-    throw new Error(`pulumi up succeeded but should have failed:\n${r.out.slice(-3000)}`);
-  for (const m of messages) expect(r.out).toMatch(m);
-}
-function expectUp(r: RunResult): void {
-  if (r.status !== 0) throw new Error(`pulumi up failed (${r.status}):\n${r.out.slice(-4000)}`);
-}
 const mainPid = () => onHost("systemctl show -p MainPID --value pactus.service");
 const stepUrn = (step: string) => {
   const state = JSON.parse(run("pulumi", ["stack", "export", "-s", "sandbox"]).out);

@@ -16,6 +16,8 @@ import {
   ROOT,
   type RunResult,
   engineEnv,
+  expectFailed,
+  expectUp,
   onHost as onHostRaw,
   run,
   sandboxDown,
@@ -46,15 +48,6 @@ const setConfig = (key: string, value: string) =>
   run("pulumi", ["config", "set", ...stackArgs, "--path", key, value]);
 const checks = () => run("bash", [DEPLOY, "check"]);
 const caFile = () => path.join(env.SANDBOX_DIR, "pebble", "root.pem");
-
-function expectUp(r: RunResult): void {
-  if (r.status !== 0) throw new Error(`pulumi up failed (${r.status}):\n${r.out.slice(-4000)}`);
-}
-function expectFailed(r: RunResult, ...messages: (string | RegExp)[]): void {
-  if (r.status === 0)
-    throw new Error(`pulumi up succeeded but should have failed:\n${r.out.slice(-3000)}`);
-  for (const m of messages) expect(r.out).toMatch(m);
-}
 
 /** What the node reports about itself, asked on the host with the running release's pactus-shell. */
 function nodeState(): { version: string; height: number; pid: string; validators: string[] } {
