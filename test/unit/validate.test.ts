@@ -414,6 +414,24 @@ describe("bad input names the key and the fix", () => {
     ["version not X.Y.Z", { version: "1.16" }, "pactus.version", /must be X\.Y\.Z/],
     ["version with shell", { version: "1.16.0;id" }, "pactus.version", /must be X\.Y\.Z/],
     [
+      "a release the stack does not know",
+      { version: "1.14.0" },
+      "pactus.version",
+      /1\.14\.0 is not a release this stack knows .* supported are 1\.15\.6, 1\.16\.0 \(and their later patch releases: 1\.15\.x, 1\.16\.x\)/,
+    ],
+    [
+      "a patch older than the known release of its line",
+      { version: "1.15.2" },
+      "pactus.version",
+      /not a release this stack knows/,
+    ],
+    [
+      "health timeout too short",
+      { healthTimeoutSeconds: 5 },
+      "pactus.healthTimeoutSeconds",
+      /30 to 3600/,
+    ],
+    [
       "unknown network",
       { network: "devnet" },
       "pactus.network",
