@@ -115,7 +115,8 @@ export interface StackConfig {
   apis: { grpcWeb: boolean; jsonrpc: boolean; http: boolean; basicAuth: boolean };
   cors: { origins: string[]; allowAny: boolean };
   /** Requests per second per client address on the API locations (burst twice that); 0 = no limit. */
-  nginx: { rateLimit: number };
+  /** cache: hot HTTP API reads kept by nginx (off with apis.basicAuth: the node must see every call). */
+  nginx: { rateLimit: number; cache: boolean };
   /** Daily snapshots of the AWS data volume: how many days (snapshots) are kept. */
   backup: { keepDays: number };
 }
@@ -204,7 +205,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   ],
   apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
   cors: ["origins", "allowAny"],
-  nginx: ["rateLimit"],
+  nginx: ["rateLimit", "cache"],
   backup: ["keepDays"],
 };
 
@@ -1047,10 +1048,13 @@ function parseCors(raw: unknown, p: Problems): StackConfig["cors"] {
   return { origins, allowAny };
 }
 
-/** nginx: the per-client rate limit on the API locations. */
+/** nginx: the per-client rate limit on the API locations, and the hot-read cache. */
 function parseNginx(raw: unknown, p: Problems): StackConfig["nginx"] {
   const n = group(raw, "nginx", p);
-  return { rateLimit: int(n, "rateLimit", "nginx.rateLimit", 20, 0, 100000, p) };
+  return {
+    rateLimit: int(n, "rateLimit", "nginx.rateLimit", 20, 0, 100000, p),
+    cache: bool(n, "cache", "nginx.cache", true, p),
+  };
 }
 
 /** backup: the daily snapshots of the AWS data volume. */

@@ -63,6 +63,12 @@ function grpcWebTextBody(): string {
   return Buffer.concat([head, trailer]).toString("base64");
 }
 
+/**
+ * How long nginx keeps a hot HTTP API read (nginx.cache): a block or its hash at a height never changes
+ * once the node has it (Pactus blocks are final), the chain tip changes every block (10 s).
+ */
+export const CACHE_TTL = { final: "1d", tip: "1s" } as const;
+
 function ctx(cfg: StackConfig) {
   return {
     grpcWebText: { message: GRPC_WEB_TEXT_MESSAGE, body: grpcWebTextBody() },
@@ -72,6 +78,9 @@ function ctx(cfg: StackConfig) {
     paths: hostPaths(cfg.domain, cfg.pactus.version),
     ports: PORTS,
     rateLimit: cfg.nginx.rateLimit,
+    // Never with basic auth: a cached answer would reach a caller the node would refuse.
+    cache: cfg.nginx.cache && cfg.apis.http && !cfg.apis.basicAuth,
+    cacheTtl: CACHE_TTL,
     serverNamesBucket: serverNamesBucket(cfg.domain),
   };
 }

@@ -71,6 +71,9 @@ describe("nginx TLS site", () => {
       GRPC_ROOT_LOCATION,
       JSONRPC_LOCATION,
       "/http/",
+      // nginx.cache (on by default): the hot reads, which only narrow /http/.
+      "~ ^/http/api/pactus/blockchain/get_block(_hash)?$",
+      "= /http/api/pactus/blockchain/get_blockchain_info",
       "/",
     ]);
   });
@@ -210,10 +213,11 @@ describe("nginx TLS site", () => {
       /map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/,
     );
     expect(conf).not.toContain('"*"');
-    // Four API locations, the grpc-web-text error, the two JSON 429 and the three JSON 502 locations.
+    // Four API locations and two cached reads, the grpc-web-text error, the two JSON 429 and the three
+    // JSON 502 locations.
     expect(
       conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g),
-    ).toHaveLength(10);
+    ).toHaveLength(12);
     expect(conf).toMatch(
       /Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/,
     );
@@ -229,7 +233,7 @@ describe("nginx TLS site", () => {
 
   test("nginx.rateLimit: a per-client zone on every API location, JSON 429s; 0 turns it off", () => {
     expect(conf).toMatch(/limit_req_zone \$binary_remote_addr zone=pactus_api:10m rate=20r\/s;/);
-    expect(conf.match(/limit_req zone=pactus_api burst=40 nodelay;/g)).toHaveLength(4);
+    expect(conf.match(/limit_req zone=pactus_api burst=40 nodelay;/g)).toHaveLength(6);
     expect(conf).toContain(
       `return 429 '{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded, retry later"}}';`,
     );

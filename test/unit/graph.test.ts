@@ -684,11 +684,11 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     expect(isSecretWire(steps(without).verify.wire.stdin)).toBe(false);
   });
 
-  test("the pactus and verify command lines change with it (so `up` re-runs them), no other step's does", () => {
+  test("the pactus, nginx-tls (no cache with basic auth) and verify command lines change with it (so `up` re-runs them), no other step's does", () => {
     const a = steps(without);
     const b = steps(resources);
     const differs = Object.keys(a).filter((k) => a[k].inputs.create !== b[k].inputs.create);
-    expect(differs).toEqual(["pactus", "verify"]);
+    expect(differs).toEqual(["pactus", "nginx-tls", "verify"]);
     expect(String(b.pactus.inputs.create)).toMatch(
       /^env PSN_STEP_HASH=[0-9a-f]{64} bash -s psn-pactus$/,
     );

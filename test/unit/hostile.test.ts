@@ -322,6 +322,7 @@ const KEYS: Record<string, KeySpec> = {
     reaches: ["step input", "rendered file"],
   },
   "backup.keepDays": { kind: "int", valid: "7", raw: awsRaw, reaches: ["cloud API"] },
+  "nginx.cache": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
 };
 
 /**

@@ -184,11 +184,12 @@ describe("apis.basicAuth: the line is secret, its digest decides the pactus step
       ]),
     );
 
-  test("turning it on re-runs pactus (config.toml) and verify (credentials), nothing else", () => {
+  test("turning it on re-runs pactus (config.toml), nginx-tls (no cache then) and verify (credentials), nothing else", () => {
     const off = plan();
     const on = plan(basicAuthDigest(LINE));
     expect((Object.keys(off) as StepName[]).filter((k) => off[k].hash !== on[k].hash)).toEqual([
       "pactus",
+      "nginx-tls",
       "verify",
     ]);
   });
