@@ -8,7 +8,7 @@ const node = new SecureNode("pactus", { config, walletPassword, mnemonic, privat
 
 export const fqdn = node.fqdn;
 export const ip = node.ip;
-/** aws: the node's data volume (wallet and chain); destroy keeps it unless pactus.purgeOnDestroy. */
-export const dataVolumeId = node.dataVolumeId;
+/** aws: the node's data volume (wallet and chain); destroy keeps it unless pactus.purgeOnDestroy. null elsewhere (undefined would warn on every up). */
+export const dataVolumeId = node.dataVolumeId ?? null;
 export const urls = node.urls;
 export const checks = node.checks;

@@ -74,8 +74,8 @@ export function hostPaths(domain: string, version: string) {
     fstab: "/etc/fstab",
     /** udev's links to disks by id: a Nitro EBS volume is nvme-Amazon_Elastic_Block_Store_vol…. */
     diskById: "/dev/disk/by-id",
-    /** nginx's cache of hot HTTP API reads (nginx.cache); nginx creates it. */
-    nginxCacheDir: "/var/cache/nginx/pactus",
+    /** nginx's cache of hot HTTP API reads (nginx.cache); nginx creates it, in Debian's /var/lib/nginx. */
+    nginxCacheDir: "/var/lib/nginx/pactus-cache",
     /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
     runDir: "/run/pactus-secure-node",
     /**

@@ -1,6 +1,6 @@
 /**
  * nginx.cache with the real Pactus daemon (PSN_BIN_DIR) behind the rendered nginx site, in private
- * network and mount namespaces (/var/cache/nginx and certbot's live dir are tmpfs there):
+ * network and mount namespaces (nginx's /var/lib/nginx, its logs and certbot's live dir are tmpfs there):
  * - a cached block hash or block is byte-identical to the node's own answer, and served from the cache;
  * - the chain tip is kept about a second: a new block shows within the bound, and a burst of identical
  *   requests after it expired makes one call to the node (the rest wait for it or get the fresh copy);
@@ -59,8 +59,10 @@ beforeAll(async () => {
     `
 set -euo pipefail
 ${NETNS_SETUP}
-mkdir -p /etc/letsencrypt /var/log/nginx /var/cache/nginx
-for d in /etc/letsencrypt /var/log/nginx /var/cache/nginx; do mount -t tmpfs psn-test "$d"; done
+# The cache's parent is not created here: it must exist as on a host with Debian's nginx.
+[ -d "$(dirname "$CACHE_DIR")" ] || { echo "no $(dirname "$CACHE_DIR") (Debian's nginx-common makes it)"; exit 1; }
+mkdir -p /etc/letsencrypt /var/log/nginx
+for d in /etc/letsencrypt /var/log/nginx "$(dirname "$CACHE_DIR")"; do mount -t tmpfs psn-test "$d"; done
 mkdir -p "$CERT_DIR"
 cp "$T/fullchain.pem" "$T/privkey.pem" "$CERT_DIR/"
 "$BIN/pactus-daemon" start -w "$T/wd" --password-from-file "$T/pw" </dev/null >"$T/daemon.log" 2>&1 &
@@ -74,7 +76,7 @@ for _ in $(seq 1 120); do
 done
 echo "no block 2 or no nginx: $(tail -n 5 "$T/daemon.log" "$T/nginx/error.log" "$T/nginx/out.log")"; exit 1
 `,
-    { T: tmp, BIN: pactusBin(), CERT_DIR: p.certDir },
+    { T: tmp, BIN: pactusBin(), CERT_DIR: p.certDir, CACHE_DIR: p.nginxCacheDir },
   );
 }, 120_000);
 

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxHttp, renderNginxTls } from "../../components/render";
+import { hostPaths } from "../../components/render/paths";
 import { cfg } from "../helpers/config";
 import type { RawConfig } from "../../components/validate";
 import { nginxMainConf } from "../helpers/local";
@@ -60,6 +61,8 @@ function nginxTest(
     "set -e",
     "mkdir -p /etc/letsencrypt",
     "mount -t tmpfs psn-test /etc/letsencrypt",
+    // nginx creates its cache dir (nginx.cache) in Debian's /var/lib/nginx: on a tmpfs here, not the machine's.
+    `mount -t tmpfs psn-test ${path.dirname(hostPaths(domain, cfg().pactus.version).nginxCacheDir)}`,
     `mkdir -p ${live}`,
     `cp ${dir}/fullchain.pem ${dir}/privkey.pem ${live}/`,
     `exec nginx -t -c ${case_}/nginx.conf`,

@@ -538,7 +538,7 @@ describe("existing host", () => {
 
   test("no data volume: no data-disk step, no volume id in the outputs, step hashes without a VM id", async () => {
     const { outputs } = await run(existing);
-    expect(outputs.dataVolumeId).toBeUndefined();
+    expect(outputs.dataVolumeId).toBeNull();
     const plan = planSteps(configOf(existing), { sshPort: 22 });
     const steps = resources.filter((r) => r.type === "command:remote:Command");
     const base = steps.find((s) => s.name === "pactus-steps-base")!;

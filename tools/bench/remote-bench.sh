@@ -3,9 +3,11 @@
 # machine, against the daemon directly, through the seed's nginx config and through ours. Prints
 # "RESULT <case> <requests/s> <p99 ms> <requests> <new upstream connections>" lines (JSON-RPC, the HTTP API
 # and gRPC).
-# Inputs: PSN_SEED_SITE (the seed server blocks), PSN_SECONDS (per case), PSN_CONNS.
+# Inputs: PSN_SEED_SITE (the seed server blocks), PSN_SECONDS (per case), PSN_CONNS, PSN_CASES ("proxies":
+# every case against the node and the proxies, as deployed with nginx.cache off; "cached": ours with
+# nginx.cache on, for the hot read).
 set -euo pipefail
-: "${PSN_SEED_SITE:?}" "${PSN_SECONDS:=10}" "${PSN_CONNS:=50}"
+: "${PSN_SEED_SITE:?}" "${PSN_SECONDS:=10}" "${PSN_CONNS:=50}" "${PSN_CASES:=proxies}"
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -93,11 +95,16 @@ grpc_case() {
   echo "RESULT $name $rps $p99 $n $(($(syns) - before))"
 }
 
+api='/http/api/pactus/blockchain/get_block_hash?height=1'
+if [ "$PSN_CASES" = cached ]; then
+  # The same HTTP API read, answered from nginx's cache (nginx.cache): every request but the first.
+  wrk_case http-cached "https://127.0.0.1:443$api" get.lua
+  exit 0
+fi
 wrk_case jsonrpc-direct http://127.0.0.1:8545/ post.lua
 wrk_case jsonrpc-seed https://127.0.0.1:8443/jsonrpc post.lua
 wrk_case jsonrpc-ours https://127.0.0.1:443/jsonrpc post.lua
 wrk_case jsonrpc-ceiling https://127.0.0.1:8444/jsonrpc post.lua
-api='/http/api/pactus/blockchain/get_block_hash?height=1'
 wrk_case http-direct "http://127.0.0.1:8080$api" get.lua
 wrk_case http-seed "https://127.0.0.1:8443$api" get.lua
 wrk_case http-ours "https://127.0.0.1:443$api" get.lua
