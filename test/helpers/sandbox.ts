@@ -6,6 +6,8 @@ import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
+/** Where the sandbox keeps its state, as deploy.sh decides it (SANDBOX_DIR, default .sandbox). */
+export const SANDBOX_DIR = process.env.SANDBOX_DIR ?? path.join(ROOT, ".sandbox");
 /** The sandbox host the suites run on: PSN_SANDBOX_HOST (default 1), which deploy.sh reads too. */
 export const HOST_INDEX = process.env.PSN_SANDBOX_HOST ?? "1";
 /** Host N's name, domain and address, as deploy.sh's for_host names them. */

@@ -6,13 +6,21 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ADDR, DOMAIN, ROOT, onHost, sandboxDown, sandboxUp } from "../helpers/sandbox";
+import {
+  ADDR,
+  DOMAIN,
+  ROOT,
+  onHost,
+  sandboxDown,
+  sandboxUp,
+  SANDBOX_DIR,
+} from "../helpers/sandbox";
 
 const MIN = 60_000;
 type Result = { ok: boolean; value?: any; code?: number; message?: string };
 let results: Record<string, Record<string, Result>> = {};
 let direct = "";
-const SHOT = path.join(ROOT, ".sandbox", "status-page.png");
+const SHOT = path.join(SANDBOX_DIR, "status-page.png");
 
 beforeAll(() => {
   if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium"))
@@ -79,9 +87,8 @@ beforeAll(() => {
       "-out",
       `${tmp}/cert.pem`,
     );
-    const acmeRoot = JSON.parse(
-      fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8"),
-    ).caCert as string;
+    const acmeRoot = JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, "outputs.json"), "utf8"))
+      .caCert as string;
     const out = execFileSync(
       process.execPath,
       [

@@ -12,7 +12,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ADDR, DOMAIN, ROOT, onHost, sandboxDown, sandboxUp } from "../helpers/sandbox";
+import {
+  ADDR,
+  DOMAIN,
+  ROOT,
+  onHost,
+  sandboxDown,
+  sandboxUp,
+  SANDBOX_DIR,
+} from "../helpers/sandbox";
 
 const MIN = 60_000;
 let root: string;
@@ -21,7 +29,7 @@ let tmp: string;
 
 beforeAll(() => {
   sandboxUp();
-  root = JSON.parse(fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8"))
+  root = JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, "outputs.json"), "utf8"))
     .caCert as string;
   direct = (
     JSON.parse(

@@ -5,11 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEPLOY, ROOT, run, sandboxDown, sandboxUp } from "../helpers/sandbox";
+import { DEPLOY, ROOT, run, sandboxDown, sandboxUp, SANDBOX_DIR } from "../helpers/sandbox";
 
 const MIN = 60_000;
 const outputs = (file: string) =>
-  JSON.parse(fs.readFileSync(path.join(ROOT, ".sandbox", file), "utf8")) as {
+  JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, file), "utf8")) as {
     domain: string;
     address: string;
     pingChecks: Record<string, { ok: boolean; blockHash: string }>;
@@ -41,7 +41,7 @@ test(
 
     const down2 = run("bash", [DEPLOY, "down", "--host", "2"]);
     expect(down2.out).toMatch(/other sandbox hosts still run: services kept/);
-    expect(fs.existsSync(path.join(ROOT, ".sandbox", "outputs.sandbox2.json"))).toBe(false);
+    expect(fs.existsSync(path.join(SANDBOX_DIR, "outputs.sandbox2.json"))).toBe(false);
     run("bash", [DEPLOY, "check"]);
   },
   15 * MIN,

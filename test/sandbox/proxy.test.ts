@@ -15,13 +15,13 @@ import * as path from "node:path";
 import {
   ADDR,
   DOMAIN,
-  ROOT,
   engineEnv,
   onHost,
   pulumi,
   run,
   sandboxDown,
   sandboxUp,
+  SANDBOX_DIR,
 } from "../helpers/sandbox";
 import { pactusProtoDir } from "../helpers/local";
 const ADDR6 = "fd00:231:1::2";
@@ -91,7 +91,7 @@ const rpc = (method: string, params: object = {}) => ({ jsonrpc: "2.0", id: 1, m
 
 beforeAll(() => {
   sandboxUp();
-  root = JSON.parse(fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8")).caCert;
+  root = JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, "outputs.json"), "utf8")).caCert;
 }, 20 * MIN);
 afterAll(sandboxDown, 5 * MIN);
 
