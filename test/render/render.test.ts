@@ -67,12 +67,35 @@ describe("nginx TLS site", () => {
     expect(locations(conf)).toEqual([
       "= /",
       "~ ^/status\\.(js|css)$",
+      "= /healthz",
+      "= /.pactus-healthz-503",
       "/grpc-web/",
       GRPC_ROOT_LOCATION,
       JSONRPC_LOCATION,
       "/http/",
       "/",
     ]);
+  });
+
+  test("/healthz: the refresher's file, GET only, never cached, CORS from the map; 503 from its flag or without a file", () => {
+    const block = (name: string) => {
+      const i = conf.indexOf(`location ${name} {`);
+      return conf.slice(i, conf.indexOf("\n    }\n", i));
+    };
+    const h = block("= /healthz");
+    expect(h).toContain("limit_except GET {");
+    expect(h).toContain('add_header Cache-Control "no-store" always;');
+    expect(h).toContain("add_header Access-Control-Allow-Origin $pactus_cors_origin always;");
+    expect(h).toContain("if (!-f /run/pactus-health/healthz.json) {\n            return 503 '{");
+    expect(h).toContain("error_page 503 /.pactus-healthz-503;");
+    expect(h).toContain("if (-f /run/pactus-health/unhealthy) {\n            return 503;");
+    expect(h).toContain("alias /run/pactus-health/healthz.json;");
+    // Nothing of it goes to the node, and no rate limit: monitors poll it.
+    expect(h).not.toMatch(/proxy_pass|grpc_pass|limit_req/);
+    const body = block("= /.pactus-healthz-503");
+    expect(body).toContain("internal;");
+    expect(body).toContain('add_header Cache-Control "no-store" always;');
+    expect(body).toContain("alias /run/pactus-health/healthz.json;");
   });
 
   test("JSON-RPC: /jsonrpc, /jsonrpc/ and the ping page's /jsonrpc: and /jsonrpc:<port>; nothing longer", () => {
@@ -213,7 +236,7 @@ describe("nginx TLS site", () => {
     // Four API locations, the grpc-web-text error, the two JSON 429 and the three JSON 502 locations.
     expect(
       conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g),
-    ).toHaveLength(10);
+    ).toHaveLength(12);
     expect(conf).toMatch(
       /Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/,
     );
@@ -253,7 +276,14 @@ describe("nginx TLS site", () => {
 
   test("only enabled APIs get a location and an upstream", () => {
     const only = renderNginxTls(cfg({ apis: { grpcWeb: false, jsonrpc: true, http: false } }));
-    expect(locations(only)).toEqual(["= /", "~ ^/status\\.(js|css)$", JSONRPC_LOCATION, "/"]);
+    expect(locations(only)).toEqual([
+      "= /",
+      "~ ^/status\\.(js|css)$",
+      "= /healthz",
+      "= /.pactus-healthz-503",
+      JSONRPC_LOCATION,
+      "/",
+    ]);
     // apis.grpcWeb switches both gRPC locations, their content-type map and the text-mode error.
     expect(only).not.toMatch(
       /pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_(429|502) \{|\/pactus\\\.|grpc-web/,

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The node's health, computed on the host and never per request.
+
+Every PSN_REFRESH_SECONDS it asks the node on loopback with the installed release's own pactus-shell
+(GetNodeInfo, GetNetworkInfo, GetBlockchainInfo), reads the certificate's notAfter with openssl and the
+reboot flag, and writes, each atomically (a temporary file renamed over the old one):
+
+- <PSN_OUT_DIR>/healthz.json, which nginx serves at /healthz, and the flag file <PSN_OUT_DIR>/unhealthy
+  while the node is not healthy (nginx then answers 503 with the same JSON). Order: going unhealthy,
+  the flag comes first; going healthy, the JSON first: a 200 never carries an unhealthy body;
+- PSN_PROM_FILE, the node exporter's textfile: the series of METRICS below (their names are the
+  alert rules' and the README's: change them only together).
+
+Unhealthy: the node does not answer gRPC, its last block is older than PSN_MAX_BLOCK_AGE seconds, or
+the certificate has fewer than PSN_CERT_MIN_DAYS days left (or cannot be read). Peers, clock offset
+and the reboot flag are reported, not judged (alerts decide on them).
+
+Inputs (environment; the health step renders them into the unit's EnvironmentFile from
+components/render/paths.ts): PSN_SHELL, PSN_GRPC_PORT, PSN_OUT_DIR, PSN_PROM_FILE, PSN_CERT_FILE,
+PSN_REBOOT_FLAG, PSN_REFRESH_SECONDS, PSN_MAX_BLOCK_AGE, PSN_CERT_MIN_DAYS, PSN_BLOCK_INTERVAL,
+PSN_NETWORK; optional PSN_AUTH_FILE: a 0600 file with the API user and password on two lines
+(apis.basicAuth), read at every refresh. pactus-shell takes them only as flags, so with basic auth they
+are in the argv of its sub-second calls.
+
+`--once`: one refresh, then exit (the health step's first one, and tests). Without it: a loop, as the
+systemd unit runs it. Every external call has a timeout, so a refresh cannot hang.
+"""
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+# name -> help. Gauges without labels, except pactus_health_info's version and network.
+METRICS = {
+    "pactus_health_up": "1 when the node answers gRPC on loopback, else 0.",
+    "pactus_health_height": "Height of the node's last block.",
+    "pactus_health_last_block_age_seconds": "Seconds since the node's last block.",
+    "pactus_health_blocks_left": "Blocks the node is behind, from the last block's time.",
+    "pactus_health_peers": "Connected peers.",
+    "pactus_health_clock_offset_seconds": "The node's clock offset from its peers (s).",
+    "pactus_health_cert_expiry_seconds": "Seconds until the TLS certificate's notAfter.",
+    "pactus_health_reboot_required": "1 when the host waits for a reboot (security updates).",
+    "pactus_health_healthy": "1 when /healthz answers 200, else 0.",
+    "pactus_health_info": "The running Pactus version and network (value 1).",
+}
+
+
+def env(name):
+    value = os.environ.get(name, "")
+    if not value:
+        sys.exit(f"pactus-health: input {name} is empty")
+    return value
+
+
+def call(shell, port, auth, service, method):
+    """The node's answer as a dict, or None when it does not answer (pactus-shell exits 0 anyway)."""
+    args = [shell, service, method, "-s", f"127.0.0.1:{port}", "--timeout", "5s", "-o", "json", "-f", "-"]
+    if auth:
+        args += ["--auth-username", auth[0], "--auth-password", auth[1]]
+    try:
+        r = subprocess.run(args, input="{}", capture_output=True, text=True, timeout=15)
+        out = json.loads(r.stdout)
+        return out if isinstance(out, dict) else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def read_auth(path):
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    return (lines[0], lines[1]) if len(lines) >= 2 and lines[0] else None
+
+
+def cert_not_after(path):
+    """The certificate's notAfter (unix time), or None."""
+    try:
+        r = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", path],
+                           capture_output=True, text=True, timeout=10)
+        m = re.match(r"notAfter=(.+)", r.stdout.strip())
+        if r.returncode != 0 or not m:
+            return None
+        t = datetime.datetime.strptime(m.group(1).replace(" GMT", ""), "%b %d %H:%M:%S %Y")
+        return int(t.replace(tzinfo=datetime.timezone.utc).timestamp())
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def version_of(agent):
+    m = re.search(r"node-version=v?([0-9]+\.[0-9]+\.[0-9]+)", agent or "")
+    return m.group(1) if m else None
+
+
+def measure(cfg, now):
+    """One look at the node, the certificate and the host: the /healthz document."""
+    auth = read_auth(cfg["auth"])
+    node = call(cfg["shell"], cfg["port"], auth, "network", "get-node-info")
+    chain = call(cfg["shell"], cfg["port"], auth, "blockchain", "get-blockchain-info") if node else None
+    net = call(cfg["shell"], cfg["port"], auth, "network", "get-network-info") if chain else None
+    up = node is not None and chain is not None and net is not None
+    doc = {"healthy": False, "problems": [], "up": up}
+    if up:
+        version = version_of(node.get("agent"))
+        # protojson leaves out zero values and writes 64-bit integers as strings.
+        height = int(chain.get("lastBlockHeight", 0))
+        last = int(chain.get("lastBlockTime", 0))
+        age = max(0, now - last)
+        # blocks_left is the node's own since 1.16 ((now - last block time) / interval); before, ours.
+        if version and tuple(map(int, version.split("."))) >= (1, 16, 0):
+            left = int(chain.get("blocksLeft", 0))
+        else:
+            left = age // cfg["interval"]
+        doc.update({
+            "height": height,
+            "lastBlockTime": last,
+            "lastBlockAgeSeconds": age,
+            "blocksLeft": left,
+            "peers": int(net.get("connectedPeersCount", 0)),
+            "clockOffsetSeconds": round(float(node.get("clockOffset", 0.0)), 6),
+            "version": version or "unknown",
+            "network": node.get("networkName") or cfg["network"],
+        })
+        if age > cfg["max_age"]:
+            doc["problems"].append(f"last block {age} s ago (more than {cfg['max_age']} s): not synced or stalled")
+    else:
+        doc["problems"].append("the node does not answer gRPC on loopback")
+    not_after = cert_not_after(cfg["cert"])
+    if not_after is None:
+        doc["problems"].append("the TLS certificate cannot be read")
+    else:
+        days = (not_after - now) // 86400
+        doc.update({
+            "certificateNotAfter": datetime.datetime.fromtimestamp(not_after, datetime.timezone.utc)
+            .strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "certificateExpirySeconds": not_after - now,
+            "certificateDaysLeft": days,
+        })
+        if not_after - now < cfg["cert_min_days"] * 86400:
+            doc["problems"].append(f"the TLS certificate expires in {days} days (less than {cfg['cert_min_days']})")
+    doc["rebootRequired"] = os.path.exists(cfg["reboot_flag"])
+    doc["healthy"] = not doc["problems"]
+    doc.update({"time": now, "refreshSeconds": cfg["period"], "maxBlockAgeSeconds": cfg["max_age"]})
+    return doc
+
+
+def prometheus(doc):
+    def num(v):
+        return str(int(v)) if isinstance(v, bool) else repr(v) if isinstance(v, float) else str(v)
+
+    values = {
+        "pactus_health_up": doc["up"],
+        "pactus_health_height": doc.get("height"),
+        "pactus_health_last_block_age_seconds": doc.get("lastBlockAgeSeconds"),
+        "pactus_health_blocks_left": doc.get("blocksLeft"),
+        "pactus_health_peers": doc.get("peers"),
+        "pactus_health_clock_offset_seconds": doc.get("clockOffsetSeconds"),
+        "pactus_health_cert_expiry_seconds": doc.get("certificateExpirySeconds"),
+        "pactus_health_reboot_required": doc["rebootRequired"],
+        "pactus_health_healthy": doc["healthy"],
+    }
+    lines = []
+    for name, help_text in METRICS.items():
+        if name == "pactus_health_info":
+            if not doc["up"]:
+                continue
+            sample = f'{name}{{version="{doc["version"]}",network="{doc["network"]}"}} 1'
+        elif values[name] is None:
+            continue  # unknown while the node is down: absent, not a made-up 0
+        else:
+            sample = f"{name} {num(values[name])}"
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", sample]
+    return "\n".join(lines) + "\n"
+
+
+def write_atomic(path, text):
+    d = os.path.dirname(path)
+    os.makedirs(d, exist_ok=True)
+    # A dot name: the node exporter reads only *.prom, nginx only healthz.json.
+    fd, tmp = tempfile.mkstemp(prefix=".psn-", dir=d)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def publish(cfg, doc):
+    out = cfg["out"]
+    flag = os.path.join(out, "unhealthy")
+    body = json.dumps(doc, separators=(",", ":")) + "\n"
+    if not doc["healthy"]:
+        os.makedirs(out, exist_ok=True)
+        with open(flag, "a", encoding="utf-8"):
+            pass
+        os.chmod(flag, 0o644)
+        write_atomic(os.path.join(out, "healthz.json"), body)
+    else:
+        write_atomic(os.path.join(out, "healthz.json"), body)
+        if os.path.exists(flag):
+            os.unlink(flag)
+    write_atomic(cfg["prom"], prometheus(doc))
+
+
+def main():
+    cfg = {
+        "shell": env("PSN_SHELL"),
+        "port": int(env("PSN_GRPC_PORT")),
+        "out": env("PSN_OUT_DIR"),
+        "prom": env("PSN_PROM_FILE"),
+        "cert": env("PSN_CERT_FILE"),
+        "reboot_flag": env("PSN_REBOOT_FLAG"),
+        "period": int(env("PSN_REFRESH_SECONDS")),
+        "max_age": int(env("PSN_MAX_BLOCK_AGE")),
+        "cert_min_days": int(env("PSN_CERT_MIN_DAYS")),
+        "interval": int(env("PSN_BLOCK_INTERVAL")),
+        "network": env("PSN_NETWORK"),
+        "auth": os.environ.get("PSN_AUTH_FILE", ""),
+    }
+    once = "--once" in sys.argv[1:]
+    previous = None
+    while True:
+        started = time.monotonic()
+        doc = measure(cfg, int(time.time()))
+        publish(cfg, doc)
+        # The journal gets a line when the verdict or its reasons change, not every period.
+        if doc["problems"] != previous:
+            state = "healthy" if doc["healthy"] else "unhealthy: " + "; ".join(doc["problems"])
+            print(f"pactus-health: {state}", file=sys.stderr, flush=True)
+            previous = doc["problems"]
+        if once:
+            return
+        time.sleep(max(0.5, cfg["period"] - (time.monotonic() - started)))
+
+
+if __name__ == "__main__":
+    main()
