@@ -29,6 +29,7 @@ import datetime
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -96,10 +97,20 @@ def version_of(agent):
     return m.group(1) if m else None
 
 
+def listening(port):
+    """Whether anything accepts on the node's gRPC port: a stopped node is seen at once, where
+    pactus-shell would keep dialling until its timeout."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def measure(cfg, now):
     """One look at the node, the certificate and the host: the /healthz document."""
     auth = read_auth(cfg["auth"])
-    node = call(cfg["shell"], cfg["port"], auth, "network", "get-node-info")
+    node = call(cfg["shell"], cfg["port"], auth, "network", "get-node-info") if listening(cfg["port"]) else None
     chain = call(cfg["shell"], cfg["port"], auth, "blockchain", "get-blockchain-info") if node else None
     net = call(cfg["shell"], cfg["port"], auth, "network", "get-network-info") if chain else None
     up = node is not None and chain is not None and net is not None
