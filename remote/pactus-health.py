@@ -57,17 +57,29 @@ def env(name):
     return value
 
 
+class CallError(Exception):
+    pass
+
+
 def call(shell, port, auth, service, method):
-    """The node's answer as a dict, or None when it does not answer (pactus-shell exits 0 anyway)."""
+    """The node's answer as a dict; CallError with pactus-shell's message when the call fails
+    (pactus-shell exits 0 anyway, printing the error instead of JSON)."""
     args = [shell, service, method, "-s", f"127.0.0.1:{port}", "--timeout", "5s", "-o", "json", "-f", "-"]
     if auth:
         args += ["--auth-username", auth[0], "--auth-password", auth[1]]
     try:
         r = subprocess.run(args, input="{}", capture_output=True, text=True, timeout=15)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise CallError(f"pactus-shell: {e}") from None
+    try:
         out = json.loads(r.stdout)
-        return out if isinstance(out, dict) else None
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
+        if isinstance(out, dict):
+            return out
+    except ValueError:
+        pass
+    # Its message, e.g. "rpc error: code = Unauthenticated desc = …": no secret, nothing private.
+    text = re.sub(r"\x1b\[[0-9;]*m", "", (r.stdout + r.stderr)).strip().splitlines()
+    raise CallError(text[0][:200] if text else f"pactus-shell exited {r.returncode}")
 
 
 def read_auth(path):
@@ -110,10 +122,17 @@ def listening(port):
 def measure(cfg, now):
     """One look at the node, the certificate and the host: the /healthz document."""
     auth = read_auth(cfg["auth"])
-    node = call(cfg["shell"], cfg["port"], auth, "network", "get-node-info") if listening(cfg["port"]) else None
-    chain = call(cfg["shell"], cfg["port"], auth, "blockchain", "get-blockchain-info") if node else None
-    net = call(cfg["shell"], cfg["port"], auth, "network", "get-network-info") if chain else None
-    up = node is not None and chain is not None and net is not None
+    error = None
+    if listening(cfg["port"]):
+        try:
+            node = call(cfg["shell"], cfg["port"], auth, "network", "get-node-info")
+            chain = call(cfg["shell"], cfg["port"], auth, "blockchain", "get-blockchain-info")
+            net = call(cfg["shell"], cfg["port"], auth, "network", "get-network-info")
+        except CallError as e:
+            error = f"the node's gRPC on loopback fails: {e}"
+    else:
+        error = "the node does not answer gRPC on loopback"
+    up = error is None
     doc = {"healthy": False, "problems": [], "up": up}
     if up:
         version = version_of(node.get("agent"))
@@ -139,7 +158,7 @@ def measure(cfg, now):
         if age > cfg["max_age"]:
             doc["problems"].append(f"last block {age} s ago (more than {cfg['max_age']} s): not synced or stalled")
     else:
-        doc["problems"].append("the node does not answer gRPC on loopback")
+        doc["problems"].append(error)
     not_after = cert_not_after(cfg["cert"])
     if not_after is None:
         doc["problems"].append("the TLS certificate cannot be read")
@@ -152,7 +171,8 @@ def measure(cfg, now):
             "certificateDaysLeft": days,
         })
         if not_after - now < cfg["cert_min_days"] * 86400:
-            doc["problems"].append(f"the TLS certificate expires in {days} days (less than {cfg['cert_min_days']})")
+            unit = "day" if days == 1 else "days"
+            doc["problems"].append(f"the TLS certificate expires in {days} {unit} (less than {cfg['cert_min_days']})")
     doc["rebootRequired"] = os.path.exists(cfg["reboot_flag"])
     doc["healthy"] = not doc["problems"]
     doc.update({"time": now, "refreshSeconds": cfg["period"], "maxBlockAgeSeconds": cfg["max_age"]})
