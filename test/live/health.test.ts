@@ -8,6 +8,8 @@
  * - the daemon stopped: 503 within two refresh periods, the same JSON saying why; restarted: 200 again;
  * - a certificate with less than 14 days left: 503; the reboot flag is reported, not judged;
  * - no refresher output at all: 503 with a short JSON;
+ * - the status page in headless Chromium (its own trust store: the test CA only) reads the health in
+ *   words, green; red while /healthz answers 503 (screenshots of both are kept in a temp dir);
  * - a burst of 2000 /healthz requests never reaches the node (iptables counts what nginx's workers send
  *   to the daemon's ports; a JSON-RPC call through nginx is the positive control).
  */
@@ -225,6 +227,11 @@ cp "$T/cert.pem" "${P.certDir}/cert.pem"
 cat "$T/cert.pem" "$T/ca.pem" >"${P.certDir}/fullchain.pem"
 cp "$T/privkey.pem" "${P.certDir}/"
 mount --bind "$T/hosts" /etc/hosts
+# The status page, where the nginx-tls step puts it.
+mkdir -p /var/www
+mount -t tmpfs psn-test /var/www
+mkdir -p "${P.statusRoot}"
+cp "${ROOT}/nginx/status/"* "${P.statusRoot}/"
 nginx -c "$T/nginx/nginx.conf" </dev/null >"$T/nginx/out.log" 2>&1 &
 echo $! >"$T/nginx.pid"`);
   startDaemon();
@@ -431,4 +438,62 @@ echo $! >"$T/refresher.pid"`);
     );
     sh("rm -f /run/reboot-required");
   });
+
+  test("the status page in headless Chromium: the health in words, green; red while /healthz says 503", async () => {
+    if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium"))
+      throw new Error("chromium is not installed (npm test installs it: tools/setup.sh test)");
+    const shots = fs.mkdtempSync(path.join(os.tmpdir(), "psn-health-shots-"));
+    const look = (name: string) => {
+      const r = nsRun(
+        holder,
+        [
+          process.execPath,
+          path.join(ROOT, "test", "browser", "status-shot.mjs"),
+          DOMAIN,
+          "127.0.0.1",
+          path.join(shots, name),
+        ],
+        { env: { ...process.env, PSN_TRUSTED_CAS: path.join(tmp, "ca.pem") }, timeout: 90_000 },
+      );
+      if (r.status !== 0) throw new Error(`status-shot.mjs: ${r.stderr}`);
+      return JSON.parse(r.stdout) as {
+        health: {
+          state: string;
+          summary: string;
+          lines: Record<string, string>;
+          background: string;
+        };
+        rows: Record<string, string>;
+      };
+    };
+    // After the previous test's reboot flag is gone (a refresh later).
+    await until((x) => x.status === 200 && x.body.rebootRequired === false, 3 * PERIOD);
+    const good = look("healthy.png");
+    expect(good.health).toMatchObject({ state: "ok", summary: "healthy" });
+    expect(good.health.lines).toEqual({
+      sync: expect.stringMatching(/^synced, height \d+, last block \d+ s ago$/),
+      peers: "0 peers",
+      version: expect.stringMatching(/^Pactus 1\.16\.0 \([a-z-]+\), clock offset -?[\d.e-]+ s$/),
+      cert: "certificate expires in 89 days",
+    });
+    expect(good.health.background).toBe("rgb(233, 246, 238)");
+    expect(good.rows).toEqual({ grpcWeb: "ok", jsonrpc: "ok", http: "ok" });
+
+    sh(`cp "$T/short.pem" "${P.certDir}/cert.pem"`);
+    try {
+      await until((x) => x.status === 503, 3 * PERIOD);
+      const bad = look("unhealthy.png");
+      expect(bad.health).toMatchObject({
+        state: "fail",
+        summary: `unhealthy (HTTP 503): the TLS certificate expires in 4 days (less than ${HEALTH_CERT_MIN_DAYS})`,
+        background: "rgb(253, 232, 234)",
+      });
+      expect(bad.health.lines.cert).toBe("certificate expires in 4 days");
+      // The APIs themselves still answer: only the health is red.
+      expect(bad.rows).toEqual({ grpcWeb: "ok", jsonrpc: "ok", http: "ok" });
+    } finally {
+      sh(`cp "$T/cert.pem" "${P.certDir}/cert.pem"`);
+    }
+    console.log(`health: status page screenshots in ${shots}`);
+  }, 240_000);
 });
