@@ -2,7 +2,8 @@
 """The node's health, computed on the host and never per request.
 
 Every PSN_REFRESH_SECONDS it asks the node on loopback with the installed release's own pactus-shell
-(GetNodeInfo, GetNetworkInfo, GetBlockchainInfo), reads the certificate's notAfter with openssl and the
+(GetNodeInfo, GetNetworkInfo, GetBlockchainInfo; with basic auth, the same calls as native gRPC with
+curl, since pactus-shell takes credentials only as flags, i.e. in its argv), reads the certificate's notAfter with openssl and the
 reboot flag, and writes, each atomically (a temporary file renamed over the old one):
 
 - <PSN_OUT_DIR>/healthz.json, which nginx serves at /healthz, and the flag file <PSN_OUT_DIR>/unhealthy
@@ -19,21 +20,32 @@ Inputs (environment; the health step renders them into the unit's EnvironmentFil
 components/render/paths.ts): PSN_SHELL, PSN_GRPC_PORT, PSN_OUT_DIR, PSN_PROM_FILE, PSN_CERT_FILE,
 PSN_REBOOT_FLAG, PSN_REFRESH_SECONDS, PSN_MAX_BLOCK_AGE, PSN_CERT_MIN_DAYS, PSN_BLOCK_INTERVAL,
 PSN_NETWORK; optional PSN_AUTH_FILE: a 0600 file with the API user and password on two lines
-(apis.basicAuth), read at every refresh. pactus-shell takes them only as flags, so with basic auth they
-are in the argv of its sub-second calls.
+(apis.basicAuth), read at every refresh; they reach curl in a 0600 header file, never an argv.
 
 `--once`: one refresh, then exit (the health step's first one, and tests). Without it: a loop, as the
 systemd unit runs it. Every external call has a timeout, so a refresh cannot hang.
 """
+import base64
 import datetime
 import json
 import os
 import re
+import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+# Field numbers of the answers read when calling with curl (basic auth; pactus
+# www/grpc/proto/{network,blockchain}.proto, the same in 1.15 and 1.16), by the protojson names
+# pactus-shell prints, so both ways give the same dicts.
+PROTO_FIELDS = {
+    "GetNodeInfo": {2: "agent", 13: "clockOffset", 17: "networkName"},
+    "GetBlockchainInfo": {1: "lastBlockHeight", 10: "lastBlockTime", 18: "blocksLeft"},
+    "GetNetworkInfo": {1: "networkName", 2: "connectedPeersCount"},
+}
 
 # name -> help. Gauges without labels, except pactus_health_info's version and network.
 METRICS = {
@@ -61,12 +73,10 @@ class CallError(Exception):
     pass
 
 
-def call(shell, port, auth, service, method):
+def call(shell, port, service, method):
     """The node's answer as a dict; CallError with pactus-shell's message when the call fails
     (pactus-shell exits 0 anyway, printing the error instead of JSON)."""
     args = [shell, service, method, "-s", f"127.0.0.1:{port}", "--timeout", "5s", "-o", "json", "-f", "-"]
-    if auth:
-        args += ["--auth-username", auth[0], "--auth-password", auth[1]]
     try:
         r = subprocess.run(args, input="{}", capture_output=True, text=True, timeout=15)
     except (OSError, subprocess.SubprocessError) as e:
@@ -80,6 +90,72 @@ def call(shell, port, auth, service, method):
     # Its message, e.g. "rpc error: code = Unauthenticated desc = …": no secret, nothing private.
     text = re.sub(r"\x1b\[[0-9;]*m", "", (r.stdout + r.stderr)).strip().splitlines()
     raise CallError(text[0][:200] if text else f"pactus-shell exited {r.returncode}")
+
+
+def varint(buf, i):
+    shift = value = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
+def decode(buf, names):
+    """The named fields of a protobuf message (varints, doubles, strings); others skipped."""
+    out, i = {}, 0
+    while i < len(buf):
+        key, i = varint(buf, i)
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = varint(buf, i)
+        elif wire == 1:
+            value, i = struct.unpack_from("<d", buf, i)[0], i + 8
+        elif wire == 2:
+            size, i = varint(buf, i)
+            value, i = buf[i:i + size].decode("utf-8", "replace"), i + size
+        elif wire == 5:
+            i += 4
+            continue
+        else:
+            raise CallError(f"unexpected protobuf wire type {wire}")
+        if num in names:
+            out[names[num]] = value
+    return out
+
+
+def call_curl(port, auth, service, method):
+    """The same call as `call`, as native gRPC over h2c with curl, the credentials in a 0600 header
+    file (`-H @file`): never in any process's argv. Used with basic auth."""
+    d = tempfile.mkdtemp(prefix="psn-health-")
+    try:
+        header = os.path.join(d, "auth.h")
+        with open(os.open(header, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as f:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            f.write(f"Authorization: Basic {token}\n")
+        trailers = os.path.join(d, "h")
+        r = subprocess.run(
+            ["curl", "-sS", "--http2-prior-knowledge", "--max-time", "5", "-H", f"@{header}",
+             "-H", "Content-Type: application/grpc", "-H", "TE: trailers", "--data-binary", "@-",
+             "-D", trailers, "-o", "-", f"http://127.0.0.1:{port}/pactus.{service}/{method}"],
+            input=b"\0\0\0\0\0", capture_output=True, timeout=15)
+        head = open(trailers, encoding="latin-1").read() if os.path.exists(trailers) else ""
+    except (OSError, subprocess.SubprocessError) as e:
+        raise CallError(f"curl: {e}") from None
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    status = re.search(r"^grpc-status: *(\d+)", head, re.M | re.I)
+    if r.returncode != 0 or not status:
+        raise CallError(r.stderr.decode("utf-8", "replace").strip()[:200] or "no gRPC answer")
+    if status.group(1) != "0":
+        message = re.search(r"^grpc-message: *(.*?)\r?$", head, re.M | re.I)
+        raise CallError(f"gRPC status {status.group(1)}: {message.group(1) if message else ''}"[:200])
+    body = r.stdout
+    if len(body) < 5 or body[0] != 0 or len(body) < 5 + int.from_bytes(body[1:5], "big"):
+        raise CallError("no gRPC message in the answer")
+    return decode(body[5:5 + int.from_bytes(body[1:5], "big")], PROTO_FIELDS[method])
 
 
 def read_auth(path):
@@ -125,9 +201,14 @@ def measure(cfg, now):
     error = None
     if listening(cfg["port"]):
         try:
-            node = call(cfg["shell"], cfg["port"], auth, "network", "get-node-info")
-            chain = call(cfg["shell"], cfg["port"], auth, "blockchain", "get-blockchain-info")
-            net = call(cfg["shell"], cfg["port"], auth, "network", "get-network-info")
+            if auth:
+                node = call_curl(cfg["port"], auth, "Network", "GetNodeInfo")
+                chain = call_curl(cfg["port"], auth, "Blockchain", "GetBlockchainInfo")
+                net = call_curl(cfg["port"], auth, "Network", "GetNetworkInfo")
+            else:
+                node = call(cfg["shell"], cfg["port"], "network", "get-node-info")
+                chain = call(cfg["shell"], cfg["port"], "blockchain", "get-blockchain-info")
+                net = call(cfg["shell"], cfg["port"], "network", "get-network-info")
         except CallError as e:
             error = f"the node's gRPC on loopback fails: {e}"
     else:

@@ -399,8 +399,10 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     // As the health step writes it: user and password on two lines, 0600.
     if (withCredentials)
       fs.writeFileSync(path.join(tmp, "health-auth"), `${USER}\n${PASSWORD}\n`, { mode: 0o600 });
+    fs.rmSync(path.join(tmp, "curl-argv.log"), { force: true });
+    // The curl shim logs every argv (the credentials must never be in one).
     sh(
-      `set -a; . "${tmp}/health.env"; set +a; python3 "${ROOT}/remote/pactus-health.py" --once 2>/dev/null`,
+      `set -a; . "${tmp}/health.env"; set +a; PATH="${tmp}/shim:$PATH" python3 "${ROOT}/remote/pactus-health.py" --once 2>/dev/null`,
     );
     return JSON.parse(
       sh(`cat "${hostPaths(DOMAIN, config.pactus.version).healthDir}/healthz.json"`),
@@ -414,7 +416,14 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
       expect.stringMatching(/^the node's gRPC on loopback fails: .*Unauthenticated/),
     );
     const ok = refresh(true);
-    expect(ok).toMatchObject({ up: true, version: "1.16.0" });
+    expect(ok).toMatchObject({ up: true, version: "1.16.0", network: "pactus-localnet", peers: 0 });
+    // Native gRPC over h2c with curl, the credentials from a 0600 header file, in no argv.
+    const argv = fs.readFileSync(path.join(tmp, "curl-argv.log"), "utf8");
+    expect(argv.split("\n").filter(Boolean)).toHaveLength(3);
+    expect(argv).toMatch(/--http2-prior-knowledge .*-H @\/tmp\/psn-health-[^ ]+\/auth\.h /);
+    for (const t of secretTexts()) expect(argv).not.toContain(t);
+    expect(typeof ok.clockOffsetSeconds).toBe("number");
+    expect(ok.lastBlockAgeSeconds).toBeLessThan(60);
     expect(ok.height).toBeGreaterThanOrEqual(1);
     // The test certificate is valid for 2 days: below the 14 days, the one problem.
     expect(ok.problems).toEqual(["the TLS certificate expires in 1 day (less than 14)"]);
