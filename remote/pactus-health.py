@@ -22,8 +22,10 @@ PSN_REBOOT_FLAG, PSN_REFRESH_SECONDS, PSN_MAX_BLOCK_AGE, PSN_CERT_MIN_DAYS, PSN_
 PSN_NETWORK; optional PSN_AUTH_FILE: a 0600 file with the API user and password on two lines
 (apis.basicAuth), read at every refresh; they reach curl in a 0600 header file, never an argv.
 
-`--once`: one refresh, then exit (the health step's first one, and tests). Without it: a loop, as the
-systemd unit runs it. Every external call has a timeout, so a refresh cannot hang.
+`--once`: one refresh, then exit (tests). Without it: a loop, as the systemd unit runs it. Every
+external call has a timeout, so a refresh cannot hang; should the loop stop anyway, systemd's watchdog
+kills it (no WATCHDOG=1 for WatchdogSec) and, as it stops, removes its output dir: /healthz then says
+"no health data" (503) rather than serving figures nobody refreshes.
 """
 import base64
 import datetime
@@ -322,6 +324,22 @@ def publish(cfg, doc):
     write_atomic(cfg["prom"], prometheus(doc))
 
 
+def sd_notify(message):
+    """Tells systemd (Type=notify, WatchdogSec) that a refresh was published: READY after the first,
+    WATCHDOG after each; a refresher that stops publishing is killed and restarted by systemd."""
+    addr = os.environ.get("NOTIFY_SOCKET", "")
+    if not addr:
+        return
+    if addr.startswith("@"):
+        addr = "\0" + addr[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.connect(addr)
+            s.sendall(message.encode())
+    except OSError:
+        pass
+
+
 def main():
     cfg = {
         "shell": env("PSN_SHELL"),
@@ -343,6 +361,7 @@ def main():
         started = time.monotonic()
         doc = measure(cfg, int(time.time()))
         publish(cfg, doc)
+        sd_notify("READY=1\nWATCHDOG=1")
         # The journal gets a line when the verdict or its reasons change, not every period.
         if doc["problems"] != previous:
             state = "healthy" if doc["healthy"] else "unhealthy: " + "; ".join(doc["problems"])

@@ -245,6 +245,9 @@ export function renderHealthEnv(
   );
 }
 
+/** The refresher's watchdog never fires sooner than this (s), whatever health.refreshSeconds says. */
+export const HEALTH_WATCHDOG_MIN_SECONDS = 30;
+
 /**
  * The refresher's unit: a loop (not a timer, which would log two journal lines per run). Its output
  * dir is its RuntimeDirectory, which systemd removes whenever it stops: nginx then answers 503 "no
@@ -256,6 +259,9 @@ export function renderHealthUnit(
 ): string {
   if (!p.healthDir.startsWith("/run/"))
     throw new Error(`renderHealthUnit: ${p.healthDir} is not under /run`);
+  // Three refreshes, but at least 30 s: a refresh of a node that accepts connections and never
+  // answers takes up to ≈ 10 s (probe, one pactus-shell timeout, openssl).
+  const watchdog = Math.max(3 * cfg.health.refreshSeconds, HEALTH_WATCHDOG_MIN_SECONDS);
   return `# Managed by pactus-secure-node (health step); \`pulumi up\` overwrites local edits.
 [Unit]
 Description=Pactus node health refresher (/healthz and the node exporter's textfile)
@@ -263,7 +269,12 @@ After=${SERVICE_UNIT} network-online.target
 StartLimitIntervalSec=0
 
 [Service]
-Type=simple
+# READY after the first refresh, WATCHDOG after each: a refresher that stops refreshing for
+# ${watchdog} s is killed and restarted, and its output dir goes with it (503 "no health data").
+Type=notify
+NotifyAccess=main
+WatchdogSec=${watchdog}
+WatchdogSignal=SIGKILL
 EnvironmentFile=${p.healthEnv}
 ExecStart=/usr/bin/python3 ${p.healthRefresher}
 Restart=always

@@ -4,6 +4,7 @@ import {
   renderAll,
   renderCertbotHook,
   renderNginxHttp,
+  renderHealthUnit,
   renderNginxTls,
   renderPactusConfig,
   renderPactusUnit,
@@ -96,6 +97,17 @@ describe("nginx TLS site", () => {
     expect(body).toContain("internal;");
     expect(body).toContain('add_header Cache-Control "no-store" always;');
     expect(body).toContain("alias /run/pactus-health/healthz.json;");
+  });
+
+  test("the refresher's unit: a watched loop (3 refreshes, at least 30 s) whose output dir goes when it stops", () => {
+    const unit = renderHealthUnit(cfg());
+    expect(unit).toMatch(/^Type=notify$/m);
+    expect(unit).toMatch(/^WatchdogSec=30$/m);
+    expect(unit).toMatch(/^WatchdogSignal=SIGKILL$/m);
+    expect(unit).toMatch(/^Restart=always$/m);
+    expect(unit).toMatch(/^RuntimeDirectory=pactus-health$/m);
+    expect(unit).toMatch(/^ReadWritePaths=\/var\/lib\/prometheus\/node-exporter$/m);
+    expect(renderHealthUnit(cfg({ health: { refreshSeconds: 20 } }))).toMatch(/^WatchdogSec=60$/m);
   });
 
   test("JSON-RPC: /jsonrpc, /jsonrpc/ and the ping page's /jsonrpc: and /jsonrpc:<port>; nothing longer", () => {

@@ -5,7 +5,8 @@
  * - pactus.prom in the node exporter's textfile dir, with exactly the documented series;
  * - `systemctl stop pactus`: 503 within two refresh periods; started again: 200;
  * - the refresher killed: systemd restarts it; stopped: its directory is gone and nginx answers 503 "no
- *   health data"; started: 200.
+ *   health data"; started: 200;
+ * - the refresher frozen (SIGSTOP): systemd's watchdog kills and restarts it, fresh figures again.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -136,6 +137,30 @@ describe("/healthz on a deployed host", () => {
       const again = await until((x) => x.status === 200, 30);
       figures.push(
         `refresher killed: 200 again after ${back.seconds.toFixed(1)} s; stopped: 503 at once; started: 200 after ${again.seconds.toFixed(1)} s`,
+      );
+    },
+    5 * MIN,
+  );
+
+  test(
+    "the refresher frozen (SIGSTOP): the watchdog restarts it within WatchdogSec, fresh figures again",
+    async () => {
+      const pid = onHost(`systemctl show -p MainPID --value ${HEALTH_UNIT}`).trim();
+      const restarts = Number(onHost(`systemctl show -p NRestarts --value ${HEALTH_UNIT}`));
+      const watchdog = onHost(`systemctl show -p WatchdogUSec --value ${HEALTH_UNIT}`).trim();
+      expect(watchdog).toBe("30s");
+      const frozen = Date.now();
+      onHost(`kill -STOP ${pid}`);
+      const fresh = await until(
+        (x) => x.status === 200 && Number(x.body.time) * 1000 > frozen + 1000,
+        60,
+      );
+      expect(onHost(`systemctl show -p MainPID --value ${HEALTH_UNIT}`).trim()).not.toBe(pid);
+      expect(Number(onHost(`systemctl show -p NRestarts --value ${HEALTH_UNIT}`))).toBe(
+        restarts + 1,
+      );
+      figures.push(
+        `refresher frozen: restarted by the watchdog (${watchdog}), fresh 200 after ${fresh.seconds.toFixed(1)} s`,
       );
     },
     5 * MIN,
