@@ -275,9 +275,19 @@ describe("/healthz and pactus.prom from the real refresher, the real daemon and 
   });
 
   test("the refresher in its loop: 200 with the node's state in words a monitor reads", async () => {
+    // systemd's notify socket, played by a datagram socket that records what it gets (bounded: 3
+    // messages or 30 s): the unit is Type=notify with a watchdog.
+    sh(`python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(30)
+with open(sys.argv[2], "w") as out:
+    for _ in range(3):
+        out.write(repr(s.recv(256).decode()) + "\\n"); out.flush()
+' "$T/notify.sock" "$T/notify.log" </dev/null >/dev/null 2>&1 &
+for _ in $(seq 1 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done`);
     // As the unit runs it: its EnvironmentFile's variables, the script itself, a loop.
     sh(`set -a; . "$T/health.env"; set +a
-python3 "${ROOT}/remote/pactus-health.py" </dev/null >>"$T/refresher.log" 2>&1 &
+NOTIFY_SOCKET="$T/notify.sock" python3 "${ROOT}/remote/pactus-health.py" </dev/null >>"$T/refresher.log" 2>&1 &
 echo $! >"$T/refresher.pid"`);
     const { h, seconds } = await until((x) => x.status === 200, 30);
     console.log(`health: first 200 ${seconds.toFixed(1)} s after the refresher started`);
@@ -346,6 +356,11 @@ echo $! >"$T/refresher.pid"`);
       `https://${DOMAIN}/healthz`,
     ]);
     expect(post.stdout).toBe("403");
+    // READY and WATCHDOG after each published refresh, every period.
+    await new Promise((r) => setTimeout(r, (2 * PERIOD + 1) * 1000));
+    expect(fs.readFileSync(path.join(tmp, "notify.log"), "utf8")).toBe(
+      "'READY=1\\nWATCHDOG=1'\n".repeat(3),
+    );
   });
 
   test("pactus.prom: exactly the documented series, gauges, promtool-clean, agreeing with /healthz", () => {
