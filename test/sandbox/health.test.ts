@@ -9,10 +9,9 @@
  * - the refresher frozen (SIGSTOP): systemd's watchdog kills and restarts it, fresh figures again.
  */
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { HEALTH_PROM_FILE, HEALTH_UNIT } from "../../components/render";
-import { ADDR, DOMAIN, ROOT, onHost, sandboxUp } from "../helpers/sandbox";
+import { ADDR, DOMAIN, engineEnv, onHost, sandboxUp } from "../helpers/sandbox";
 
 const MIN = 60_000;
 /** health.refreshSeconds of the sandbox stack (the default). */
@@ -24,8 +23,8 @@ interface Health {
   headers: string;
 }
 function healthz(): Health {
-  const ca = JSON.parse(fs.readFileSync(path.join(ROOT, ".sandbox", "outputs.json"), "utf8"))
-    .caCert as string;
+  // pebble's root (deploy.sh check trusts the same), under SANDBOX_DIR for any host.
+  const ca = path.join(engineEnv().SANDBOX_DIR, "pebble", "root.pem");
   const out = execFileSync(
     "curl",
     [
