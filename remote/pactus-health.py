@@ -262,6 +262,11 @@ def measure(cfg, now):
     return doc
 
 
+def label(value):
+    """A Prometheus label value, escaped (the network name is the node's own string)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def prometheus(doc):
     def num(v):
         return str(int(v)) if isinstance(v, bool) else repr(v) if isinstance(v, float) else str(v)
@@ -282,7 +287,7 @@ def prometheus(doc):
         if name == "pactus_health_info":
             if not doc["up"]:
                 continue
-            sample = f'{name}{{version="{doc["version"]}",network="{doc["network"]}"}} 1'
+            sample = f'{name}{{version="{label(doc["version"])}",network="{label(doc["network"])}"}} 1'
         elif values[name] is None:
             continue  # unknown while the node is down: absent, not a made-up 0
         else:
@@ -359,7 +364,13 @@ def main():
     previous = None
     while True:
         started = time.monotonic()
-        doc = measure(cfg, int(time.time()))
+        now = int(time.time())
+        try:
+            doc = measure(cfg, now)
+        except Exception as e:  # an answer it cannot read: unhealthy, said so, and keep refreshing
+            doc = {"healthy": False, "problems": [f"the health refresher failed: {type(e).__name__}: {e}"[:200]],
+                   "up": False, "rebootRequired": os.path.exists(cfg["reboot_flag"]), "time": now,
+                   "refreshSeconds": cfg["period"], "maxBlockAgeSeconds": cfg["max_age"]}
         publish(cfg, doc)
         sd_notify("READY=1\nWATCHDOG=1")
         # The journal gets a line when the verdict or its reasons change, not every period.
