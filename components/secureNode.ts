@@ -102,14 +102,18 @@ export class SecureNode extends pulumi.ComponentResource {
         hostId: host.instanceId,
         secretStdin: {
           pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth),
+          // With basic auth, the health refresher and the verify step call the node with the credentials.
           ...(auth
-            ? {
-                verify: pulumi.secret(
-                  pulumi
-                    .all([auth.line, auth.password])
-                    .apply(([line, password]) => verifySecrets({ basicAuth: line, password })),
-                ),
-              }
+            ? Object.fromEntries(
+                (["health", "verify"] as const).map((step) => [
+                  step,
+                  pulumi.secret(
+                    pulumi
+                      .all([auth.line, auth.password])
+                      .apply(([line, password]) => verifySecrets({ basicAuth: line, password })),
+                  ),
+                ]),
+              )
             : {}),
         },
         sudo: cfg.host.user !== "root",

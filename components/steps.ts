@@ -10,12 +10,18 @@ import { PING_ORIGIN, StackConfig } from "./validate";
 import {
   DATA_DEVICE_NAME,
   GRPC_PORT,
+  HEALTH_PROM_FILE,
+  HEALTH_UNIT,
+  NODE_EXPORTER_TEXTFILE_DIR,
   P2P_PORTS,
   SERVICE_UNIT,
   SERVICE_USER,
   hostPaths,
   renderCertbotDropIn,
+  healthRefresher,
   renderCertbotHook,
+  renderHealthEnv,
+  renderHealthUnit,
   renderNginxHttp,
   renderNginxTls,
   renderPactusConfig,
@@ -34,6 +40,7 @@ export type StepName =
   | "wait-for-dns"
   | "certificate"
   | "nginx-tls"
+  | "health"
   | "verify";
 
 export interface StepPlan {
@@ -361,11 +368,42 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       deleteEnv: { PSN_SITE_PATH: p.nginxTlsSite, PSN_STATUS_ROOT: p.statusRoot },
       secretStdin: false,
     },
+    {
+      // After the certificate (it reads its expiry) and nginx-tls (which serves its file at /healthz).
+      name: "health",
+      script: loadScript("health.sh"),
+      env: {
+        PSN_REFRESHER: healthRefresher(),
+        PSN_REFRESHER_PATH: p.healthRefresher,
+        PSN_HEALTH_ENV: renderHealthEnv(cfg, p),
+        PSN_HEALTH_ENV_PATH: p.healthEnv,
+        PSN_HEALTH_UNIT: renderHealthUnit(cfg, p),
+        PSN_HEALTH_UNIT_PATH: p.healthUnit,
+        PSN_HEALTH_SERVICE: HEALTH_UNIT,
+        PSN_HEALTH_DIR: p.healthDir,
+        PSN_HEALTH_AUTH_PATH: p.healthAuth,
+        PSN_PROM_DIR: NODE_EXPORTER_TEXTFILE_DIR,
+      },
+      deleteScript: loadScript("health-delete.sh"),
+      deleteEnv: {
+        PSN_HEALTH_SERVICE: HEALTH_UNIT,
+        PSN_HEALTH_UNIT_PATH: p.healthUnit,
+        PSN_REFRESHER_PATH: p.healthRefresher,
+        PSN_HEALTH_ENV_PATH: p.healthEnv,
+        PSN_HEALTH_AUTH_PATH: p.healthAuth,
+        PSN_PROM_FILE: HEALTH_PROM_FILE,
+      },
+      // With basic auth: the API credentials the refresher calls the node with.
+      secretStdin: cfg.apis.basicAuth,
+    },
   ];
   if (cfg.apis.basicAuth && !opts.basicAuthDigest)
     throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
+  // A new basic_auth line re-runs the steps that hold the credentials (pactus; health's password file).
   const secretParts = (s: { name: StepName }) =>
-    s.name === "pactus" && cfg.apis.basicAuth ? [opts.basicAuthDigest] : [];
+    (s.name === "pactus" || s.name === "health") && cfg.apis.basicAuth
+      ? [opts.basicAuthDigest]
+      : [];
   const steps: StepPlan[] = raw.map((s) => ({
     ...s,
     hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...secretParts(s)),

@@ -119,6 +119,11 @@ export interface StackConfig {
   nginx: { rateLimit: number; cache: boolean };
   /** Daily snapshots of the AWS data volume: how many days (snapshots) are kept. */
   backup: { keepDays: number };
+  /**
+   * The host's health refresher (/healthz and the node exporter's textfile): how often it asks the
+   * node, and the age of the last block above which the node counts as unhealthy.
+   */
+  health: { refreshSeconds: number; maxBlockAgeSeconds: number };
 }
 
 /** Secrets, kept apart from StackConfig so nothing that renders files can reach them. */
@@ -143,6 +148,7 @@ export interface RawConfig {
   cors?: unknown;
   nginx?: unknown;
   backup?: unknown;
+  health?: unknown;
   /** Values of secret keys by path (e.g. "pactus.walletPassword"), or OPAQUE_SECRET. */
   secrets: Record<string, RawSecret>;
   /** Secret keys found stored in plaintext. */
@@ -207,6 +213,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   cors: ["origins", "allowAny"],
   nginx: ["rateLimit", "cache"],
   backup: ["keepDays"],
+  health: ["refreshSeconds", "maxBlockAgeSeconds"],
 };
 
 /**
@@ -939,7 +946,7 @@ function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolea
       key: "apis.basicAuthPassword",
       when: "while apis.basicAuth is set",
       fix:
-        "the verify step authenticates with it: " +
+        "the verify step and the health refresher authenticate with it: " +
         "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`",
     });
   }
@@ -1063,6 +1070,28 @@ function parseBackup(raw: unknown, p: Problems): StackConfig["backup"] {
   return { keepDays: int(b, "keepDays", "backup.keepDays", 7, 1, 365, p) };
 }
 
+/** health: the refresher's period and the block age that makes the node unhealthy. */
+function parseHealth(raw: unknown, p: Problems): StackConfig["health"] {
+  const h = group(raw, "health", p);
+  const refreshSeconds = int(h, "refreshSeconds", "health.refreshSeconds", 10, 2, 300, p);
+  const maxBlockAgeSeconds = int(
+    h,
+    "maxBlockAgeSeconds",
+    "health.maxBlockAgeSeconds",
+    120,
+    30,
+    86400,
+    p,
+  );
+  // The age is only seen once per refresh: a bound within two periods would flap between refreshes.
+  if (maxBlockAgeSeconds < 2 * refreshSeconds)
+    p.add(
+      "health.maxBlockAgeSeconds",
+      `${maxBlockAgeSeconds} is less than two refresh periods (health.refreshSeconds ${refreshSeconds}); set at least ${2 * refreshSeconds}, or refresh more often`,
+    );
+  return { refreshSeconds, maxBlockAgeSeconds };
+}
+
 /** The secrets' values, once validated (opaque ones are left out: nothing here can know them). */
 function secretValues(raw: Record<string, RawSecret>): StackSecrets {
   const secrets: StackSecrets = {};
@@ -1110,9 +1139,10 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConf
   const cors = parseCors(raw.cors, p);
   const nginx = parseNginx(raw.nginx, p);
   const backup = parseBackup(raw.backup, p);
+  const health = parseHealth(raw.health, p);
   if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
-    config: { domain, acme, host, dns, pactus, apis, cors, nginx, backup },
+    config: { domain, acme, host, dns, pactus, apis, cors, nginx, backup, health },
     secrets: secretValues(raw.secrets),
     missingSecrets: p.missingSecrets,
   };

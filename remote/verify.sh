@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Step 8: the ping.pactus.org checks over HTTPS from another origin, plus: the served certificate is
+# Step 9: the ping.pactus.org checks over HTTPS from another origin, plus: the served certificate is
 # the one on disk, and the process answering gRPC is the node's systemd unit (not a stray instance).
 # Prints one JSON line with the results. Inputs: PSN_DOMAIN, PSN_APIS ("grpcWeb jsonrpc http"),
 # PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s),
 # PSN_CERT_DIR (certbot's live dir of the domain), PSN_SERVICE (the node's unit), PSN_WORKING_DIR (the
 # node's, whose lock must belong to that unit), PSN_GRPC_PORT (the node's gRPC port on loopback).
+# Also reads /healthz and reports its status, verdict and problems (not judged: see below).
 # With apis.basicAuth, PSN_SECRETS (from the step's secret stdin) holds API_USER=<base64> and
 # API_PASSWORD=<base64>: every check then sends `Authorization: Basic …`, from a 0600 header file so the
 # credentials are never in curl's argv.
@@ -110,6 +111,20 @@ for api in $PSN_APIS; do
   done
   result[$api]=$hash
 done
+# /healthz: the health refresher's file (the health step), as an uptime monitor reads it. Reported, not
+# judged: a mainnet node still syncing is rightly unhealthy (503), and that is no failed deploy. It must
+# be the refresher's JSON with its status (200 healthy, 503 not), never cached.
+health_code=$(curl "${curl_opts[@]}" -D "$tmp/z.h" -o "$tmp/z.b" -w '%{http_code}' "$base/healthz") ||
+  psn_die "GET $base/healthz failed"
+health=$(python3 -c '
+import json, sys
+code, body = int(sys.argv[1]), json.load(open(sys.argv[2]))
+assert "time" in body and (code == 200) == body["healthy"] and code in (200, 503)
+print(json.dumps({"status": code, "healthy": body["healthy"], "problems": body["problems"]}, separators=(",", ":")))
+' "$health_code" "$tmp/z.b" 2>/dev/null) ||
+  psn_die "$base/healthz is not the health refresher's answer (HTTP $health_code): $(head -c 300 "$tmp/z.b" | tr -c '[:print:]' ' ')"
+grep -qi '^cache-control: no-store' "$tmp/z.h" || psn_die "$base/healthz has no 'Cache-Control: no-store'"
+
 first=""
 json="{"
 for api in $PSN_APIS; do
@@ -117,4 +132,4 @@ for api in $PSN_APIS; do
   [ "${result[$api]}" = "$first" ] || psn_die "the APIs disagree on block 1: $(declare -p result)"
   json+="\"$api\":{\"ok\":true,\"blockHash\":\"${result[$api]}\"},"
 done
-printf '%s"domain":"%s"}\n' "$json" "$PSN_DOMAIN"
+printf '%s"health":%s,"domain":"%s"}\n' "$json" "$health" "$PSN_DOMAIN"

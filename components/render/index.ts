@@ -8,11 +8,30 @@ import * as nunjucks from "nunjucks";
 import { stringify as tomlStringify } from "smol-toml";
 import { type ConfigSection, pactusRelease } from "../pactusReleases";
 import type { StackConfig } from "../validate";
-import { HostPaths, PORTS, SERVICE_USER, hostPaths } from "./paths";
+import {
+  BLOCK_INTERVAL_SECONDS,
+  GRPC_PORT,
+  HEALTH_CERT_MIN_DAYS,
+  HEALTH_PROM_FILE,
+  HEALTH_UNIT,
+  HostPaths,
+  NODE_EXPORTER_TEXTFILE_DIR,
+  PORTS,
+  REBOOT_REQUIRED_FLAG,
+  SERVICE_UNIT,
+  SERVICE_USER,
+  hostPaths,
+} from "./paths";
 
 export {
+  BLOCK_INTERVAL_SECONDS,
   DATA_DEVICE_NAME,
   GRPC_PORT,
+  HEALTH_CERT_MIN_DAYS,
+  HEALTH_PROM_FILE,
+  HEALTH_UNIT,
+  NODE_EXPORTER_TEXTFILE_DIR,
+  REBOOT_REQUIRED_FLAG,
   P2P_PORTS,
   PORTS,
   SERVICE_UNIT,
@@ -81,6 +100,7 @@ function ctx(cfg: StackConfig) {
     // Never with basic auth: a cached answer would reach a caller the node would refuse.
     cache: cfg.nginx.cache && cfg.apis.http && !cfg.apis.basicAuth,
     cacheTtl: CACHE_TTL,
+    healthUnit: HEALTH_UNIT,
     serverNamesBucket: serverNamesBucket(cfg.domain),
   };
 }
@@ -199,6 +219,89 @@ Environment=REQUESTS_CA_BUNDLE=${p.acmeCaBundle}
 `;
 }
 
+/** The health refresher (remote/pactus-health.py), installed as it is. */
+export function healthRefresher(): string {
+  return fs.readFileSync(path.join(REPO_ROOT, "remote", "pactus-health.py"), "utf8");
+}
+
+/**
+ * The refresher's settings (its unit's EnvironmentFile): where to ask the node, what to read and where
+ * to write, and the bounds of "healthy". No secret: the API credentials are in p.healthAuth.
+ */
+export function renderHealthEnv(
+  cfg: StackConfig,
+  p: HostPaths = hostPaths(cfg.domain, cfg.pactus.version),
+): string {
+  const vars: Record<string, string | number> = {
+    PSN_SHELL: `${p.pactusInstallDir}/pactus-shell`,
+    PSN_GRPC_PORT: GRPC_PORT,
+    PSN_NETWORK: cfg.pactus.network,
+    PSN_OUT_DIR: p.healthDir,
+    PSN_PROM_FILE: HEALTH_PROM_FILE,
+    PSN_CERT_FILE: `${p.certDir}/cert.pem`,
+    PSN_REBOOT_FLAG: REBOOT_REQUIRED_FLAG,
+    PSN_REFRESH_SECONDS: cfg.health.refreshSeconds,
+    PSN_MAX_BLOCK_AGE: cfg.health.maxBlockAgeSeconds,
+    PSN_CERT_MIN_DAYS: HEALTH_CERT_MIN_DAYS,
+    PSN_BLOCK_INTERVAL: BLOCK_INTERVAL_SECONDS,
+    ...(cfg.apis.basicAuth ? { PSN_AUTH_FILE: p.healthAuth } : {}),
+  };
+  return (
+    "# Managed by pactus-secure-node (health step); `pulumi up` overwrites local edits.\n" +
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join("")
+  );
+}
+
+/** The refresher's watchdog never fires sooner than this (s), whatever health.refreshSeconds says. */
+export const HEALTH_WATCHDOG_MIN_SECONDS = 30;
+
+/**
+ * The refresher's unit: a loop (not a timer, which would log two journal lines per run). Its output
+ * dir is its RuntimeDirectory, which systemd removes whenever it stops: nginx then answers 503 "no
+ * health data" rather than serving a file nobody refreshes.
+ */
+export function renderHealthUnit(
+  cfg: StackConfig,
+  p: HostPaths = hostPaths(cfg.domain, cfg.pactus.version),
+): string {
+  if (!p.healthDir.startsWith("/run/"))
+    throw new Error(`renderHealthUnit: ${p.healthDir} is not under /run`);
+  // Three refreshes, but at least 30 s: a refresh of a node that accepts connections and never
+  // answers takes up to ≈ 10 s (probe, one pactus-shell timeout, openssl).
+  const watchdog = Math.max(3 * cfg.health.refreshSeconds, HEALTH_WATCHDOG_MIN_SECONDS);
+  return `# Managed by pactus-secure-node (health step); \`pulumi up\` overwrites local edits.
+[Unit]
+Description=Pactus node health refresher (/healthz and the node exporter's textfile)
+After=${SERVICE_UNIT} network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+# READY after the first refresh, WATCHDOG after each: a refresher that stops refreshing for
+# ${watchdog} s is killed and restarted, and its output dir goes with it (503 "no health data").
+Type=notify
+NotifyAccess=main
+WatchdogSec=${watchdog}
+WatchdogSignal=SIGKILL
+EnvironmentFile=${p.healthEnv}
+ExecStart=/usr/bin/python3 ${p.healthRefresher}
+Restart=always
+RestartSec=2
+RuntimeDirectory=${p.healthDir.slice("/run/".length)}
+RuntimeDirectoryMode=0755
+UMask=0022
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectSystem=strict
+ProtectHome=yes
+ReadWritePaths=${NODE_EXPORTER_TEXTFILE_DIR}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
 /** The `basic_auth` line of a rendered config.toml, which the pactus step fills in on the host. */
 export const BASIC_AUTH_ANCHOR = '\nbasic_auth = ""\n';
 
@@ -226,11 +329,23 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
     },
     { path: p.unit, content: renderPactusUnit(cfg, p), mode: "0644" },
     { path: p.certbotHook, content: renderCertbotHook(cfg), mode: "0755" },
+    { path: p.healthRefresher, content: healthRefresher(), mode: "0755" },
+    { path: p.healthEnv, content: renderHealthEnv(cfg, p), mode: "0644" },
+    { path: p.healthUnit, content: renderHealthUnit(cfg, p), mode: "0644" },
     {
       path: p.passwordFile,
       content: `${secretPlaceholder("pactus.walletPassword")}\n`,
       mode: "0600",
     },
+    ...(cfg.apis.basicAuth
+      ? [
+          {
+            path: p.healthAuth,
+            content: `${secretPlaceholder("apis.basicAuth")}\n${secretPlaceholder("apis.basicAuthPassword")}\n`,
+            mode: "0600",
+          },
+        ]
+      : []),
   ];
   if (cfg.acme.caBundle) {
     files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });

@@ -30,6 +30,21 @@ export const P2P_PORTS: Readonly<Record<Network, number | undefined>> = {
  */
 export const DATA_DEVICE_NAME = "/dev/sdf";
 
+/**
+ * The node exporter's textfile directory (Debian's prometheus-node-exporter default), where the health
+ * refresher writes HEALTH_PROM_FILE; the metrics side points `--collector.textfile.directory` at it.
+ */
+export const NODE_EXPORTER_TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+export const HEALTH_PROM_FILE = `${NODE_EXPORTER_TEXTFILE_DIR}/pactus.prom`;
+/** The health refresher's systemd unit (a loop, not a timer: no journal line per run). */
+export const HEALTH_UNIT = "pactus-health.service";
+/** /healthz answers 503 when the certificate has fewer days left than this. */
+export const HEALTH_CERT_MIN_DAYS = 14;
+/** Pactus's block interval (s, all networks): blocks left from the last block's time before 1.16. */
+export const BLOCK_INTERVAL_SECONDS = 10;
+/** Debian's and Ubuntu's flag of a pending reboot (unattended-upgrades' and the kernel's hooks). */
+export const REBOOT_REQUIRED_FLAG = "/var/run/reboot-required";
+
 export const SERVICE_USER = "pactus";
 /** The node's systemd unit. */
 export const SERVICE_UNIT = "pactus.service";
@@ -76,6 +91,17 @@ export function hostPaths(domain: string, version: string) {
     diskById: "/dev/disk/by-id",
     /** nginx's cache of hot HTTP API reads (nginx.cache); nginx creates it, in Debian's /var/lib/nginx. */
     nginxCacheDir: "/var/lib/nginx/pactus-cache",
+    /**
+     * The health refresher's output, served by nginx at /healthz: healthz.json, and the flag file
+     * `unhealthy` while it is not. The unit's RuntimeDirectory: removed when the refresher stops.
+     */
+    healthDir: "/run/pactus-health",
+    /** The refresher (remote/pactus-health.py), its settings and its unit. */
+    healthRefresher: "/usr/local/lib/pactus-secure-node/pactus-health.py",
+    healthEnv: "/etc/pactus-secure-node/health.env",
+    healthUnit: `/etc/systemd/system/${HEALTH_UNIT}`,
+    /** With apis.basicAuth: the API user and password the refresher calls the node with (0600, root). */
+    healthAuth: "/etc/pactus-secure-node/health-auth",
     /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
     runDir: "/run/pactus-secure-node",
     /**

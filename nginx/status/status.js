@@ -94,8 +94,68 @@ async function run(id, check) {
   row.querySelector(".latency").textContent = `${Math.round(performance.now() - t0)} ms`;
 }
 
+// /healthz in words a person reads at a glance. The host's refresher writes it every refreshSeconds;
+// nginx answers 200 when healthy, 503 when not (the same JSON, or a short one without data).
+function ago(seconds) {
+  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} days ago`;
+}
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+/** {state, summary, lines} of a /healthz answer; `now` in unix seconds (the browser's clock). */
+function describeHealth(status, h, now) {
+  const lines = {};
+  if (h.up) {
+    lines.sync =
+      h.lastBlockAgeSeconds > h.maxBlockAgeSeconds
+        ? `${plural(h.blocksLeft, "block", "blocks")} behind, height ${h.height}, last block ${ago(h.lastBlockAgeSeconds)}`
+        : `synced, height ${h.height}, last block ${ago(h.lastBlockAgeSeconds)}`;
+    lines.peers = plural(h.peers, "peer", "peers");
+    lines.version = `Pactus ${h.version} (${h.network}), clock offset ${h.clockOffsetSeconds} s`;
+  } else if (h.up === false) {
+    lines.sync = "the node is not answering";
+  }
+  if (typeof h.certificateDaysLeft === "number")
+    lines.cert = `certificate expires in ${plural(h.certificateDaysLeft, "day", "days")}`;
+  if (h.rebootRequired) lines.reboot = "the host needs a reboot (security updates)";
+  const problems = h.problems || [];
+  // Older than three refreshes: the refresher is not keeping it current (or this clock is off).
+  if (typeof h.time === "number" && typeof h.refreshSeconds === "number") {
+    const age = Math.round(now - h.time);
+    if (age > 3 * h.refreshSeconds)
+      return { state: "stale", summary: `stale: figures from ${ago(age)}`, lines };
+  }
+  if (status === 200 && h.healthy) return { state: "ok", summary: "healthy", lines };
+  return {
+    state: "fail",
+    summary: `unhealthy (HTTP ${status}): ${problems.join("; ") || "no details"}`,
+    lines,
+  };
+}
+async function health() {
+  const el = document.getElementById("health");
+  let view;
+  try {
+    const r = await fetch("/healthz", { cache: "no-store" });
+    view = describeHealth(r.status, await r.json(), Date.now() / 1000);
+  } catch (e) {
+    view = { state: "fail", summary: `no answer from /healthz: ${e.message || e}`, lines: {} };
+  }
+  el.dataset.state = view.state;
+  document.getElementById("health-summary").textContent = view.summary;
+  for (const k of ["sync", "peers", "version", "cert", "reboot"]) {
+    const line = document.getElementById(`health-${k}`);
+    line.textContent = view.lines[k] || "";
+    line.hidden = !view.lines[k];
+  }
+}
+
 window.addEventListener("DOMContentLoaded", async () => {
   await Promise.all([
+    health(),
     run("grpcWeb", grpcWebBlockHash),
     run("jsonrpc", jsonrpcBlockHash),
     run("http", httpBlockHash),

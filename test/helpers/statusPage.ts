@@ -18,6 +18,8 @@ export interface Answer {
 export interface StatusView {
   rows: Record<"grpcWeb" | "jsonrpc" | "http", { state: string; result: string; latency: string }>;
   height: { state: string; text: string };
+  /** The /healthz section: its state, its summary and its visible lines by key. */
+  health: { state: string; summary: string; lines: Record<string, string> };
   requests: { url: string; method: string; headers: Record<string, string> }[];
 }
 
@@ -35,6 +37,13 @@ export async function runStatusPage(
   };
   const rows = { grpcWeb: row(), jsonrpc: row(), http: row() };
   const height = { dataset: { state: "pending" } as Record<string, string>, textContent: "…" };
+  // Any other element (the health section's): made on first use.
+  const others: Record<
+    string,
+    { dataset: Record<string, string>; textContent: string; hidden: boolean }
+  > = {};
+  const other = (id: string) =>
+    (others[id] ??= { dataset: { state: "pending" }, textContent: "", hidden: true });
   const requests: StatusView["requests"] = [];
   let ready: (() => Promise<void>) | undefined;
   const context = vm.createContext({
@@ -44,7 +53,8 @@ export async function runStatusPage(
       },
     },
     document: {
-      getElementById: (id: string) => (id === "height" ? height : rows[id as keyof typeof rows]),
+      getElementById: (id: string) =>
+        id === "height" ? height : id in rows ? rows[id as keyof typeof rows] : other(id),
       body: { dataset: {} as Record<string, string> },
     },
     performance,
@@ -79,6 +89,15 @@ export async function runStatusPage(
   return {
     rows: { grpcWeb: view(rows.grpcWeb), jsonrpc: view(rows.jsonrpc), http: view(rows.http) },
     height: { state: height.dataset.state, text: height.textContent },
+    health: {
+      state: other("health").dataset.state,
+      summary: other("health-summary").textContent,
+      lines: Object.fromEntries(
+        Object.entries(others)
+          .filter(([id, e]) => id.startsWith("health-") && id !== "health-summary" && !e.hidden)
+          .map(([id, e]) => [id.slice("health-".length), e.textContent]),
+      ),
+    },
     requests,
   };
 }

@@ -19,7 +19,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { basicAuthDigest } from "../../components/config";
-import { PORTS, renderNginxTls, renderPactusConfig } from "../../components/render";
+import {
+  PORTS,
+  hostPaths,
+  renderHealthEnv,
+  renderNginxTls,
+  renderPactusConfig,
+} from "../../components/render";
 import {
   StepPlan,
   buildCommand,
@@ -165,6 +171,8 @@ ${NETNS_SETUP}
 mkdir -p /etc/letsencrypt /var/log/nginx
 mount -t tmpfs psn-test /etc/letsencrypt
 mount -t tmpfs psn-test /var/log/nginx
+# /run: the health refresher's output dir, which nginx serves at /healthz.
+mount -t tmpfs psn-test /run
 live=$CERT_DIR
 mkdir -p "$live"
 cp "$T/fullchain.pem" "$T/privkey.pem" "$live/"
@@ -379,6 +387,49 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     line.split(":")[1],
   ];
 
+  /** One run of the health refresher (remote/pactus-health.py --once) with the health step's settings. */
+  function refresh(withCredentials: boolean): Record<string, unknown> {
+    const env = renderHealthEnv(config)
+      .replace(/^PSN_SHELL=.*$/m, `PSN_SHELL=${pactusBin()}/pactus-shell`)
+      .replace(/^PSN_PROM_FILE=.*$/m, `PSN_PROM_FILE=${tmp}/textfile/pactus.prom`)
+      .replace(/^PSN_AUTH_FILE=.*$/m, `PSN_AUTH_FILE=${tmp}/health-auth`);
+    expect(env).toContain(`PSN_AUTH_FILE=${tmp}/health-auth\n`);
+    fs.writeFileSync(path.join(tmp, "health.env"), env);
+    fs.rmSync(path.join(tmp, "health-auth"), { force: true });
+    // As the health step writes it: user and password on two lines, 0600.
+    if (withCredentials)
+      fs.writeFileSync(path.join(tmp, "health-auth"), `${USER}\n${PASSWORD}\n`, { mode: 0o600 });
+    fs.rmSync(path.join(tmp, "curl-argv.log"), { force: true });
+    // The curl shim logs every argv (the credentials must never be in one).
+    sh(
+      `set -a; . "${tmp}/health.env"; set +a; PATH="${tmp}/shim:$PATH" python3 "${ROOT}/remote/pactus-health.py" --once 2>/dev/null`,
+    );
+    return JSON.parse(
+      sh(`cat "${hostPaths(DOMAIN, config.pactus.version).healthDir}/healthz.json"`),
+    ) as Record<string, unknown>;
+  }
+
+  test("the health refresher calls the node with the credentials of its 0600 file; without them it reports the refusal", () => {
+    const refused = refresh(false);
+    expect(refused).toMatchObject({ up: false, healthy: false });
+    expect(refused.problems).toContainEqual(
+      expect.stringMatching(/^the node's gRPC on loopback fails: .*Unauthenticated/),
+    );
+    const ok = refresh(true);
+    expect(ok).toMatchObject({ up: true, version: "1.16.0", network: "pactus-localnet", peers: 0 });
+    // Native gRPC over h2c with curl, the credentials from a 0600 header file, in no argv.
+    const argv = fs.readFileSync(path.join(tmp, "curl-argv.log"), "utf8");
+    expect(argv.split("\n").filter(Boolean)).toHaveLength(3);
+    expect(argv).toMatch(/--http2-prior-knowledge .*-H @\/tmp\/psn-health-[^ ]+\/auth\.h /);
+    for (const t of secretTexts()) expect(argv).not.toContain(t);
+    expect(typeof ok.clockOffsetSeconds).toBe("number");
+    expect(ok.lastBlockAgeSeconds).toBeLessThan(60);
+    expect(ok.height).toBeGreaterThanOrEqual(1);
+    // The test certificate is valid for 2 days: below the 14 days, the one problem.
+    expect(ok.problems).toEqual(["the TLS certificate expires in 1 day (less than 14)"]);
+    for (const t of secretTexts()) expect(JSON.stringify(ok)).not.toContain(t);
+  });
+
   test("verify.sh passes with the credentials from its secret stdin, which never reach curl's argv or the output", () => {
     expect(verifyStep.secretStdin).toBe(true);
     const r = runVerify(verifySecrets({ basicAuth: line, password: PASSWORD }));
@@ -391,6 +442,12 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
       grpcWeb: { ok: true, blockHash: hash },
       jsonrpc: { ok: true, blockHash: hash },
       http: { ok: true, blockHash: hash },
+      // /healthz as the refresher left it (previous test): answered, reported, not judged.
+      health: {
+        status: 503,
+        healthy: false,
+        problems: ["the TLS certificate expires in 1 day (less than 14)"],
+      },
       domain: DOMAIN,
     });
     // curl ran (the shim saw it) and took the header from a file.
@@ -467,6 +524,7 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
         https("/http/api/pactus/blockchain/get_blockchain_info"),
         { http2: true },
       ),
+      "/healthz": exchange(https("/healthz"), { http2: true }),
     };
     const view = await runStatusPage((url, body) => {
       const a = answers[url === "/jsonrpc" ? JSON.parse(body!).method : url];

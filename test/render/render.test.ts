@@ -4,6 +4,7 @@ import {
   renderAll,
   renderCertbotHook,
   renderNginxHttp,
+  renderHealthUnit,
   renderNginxTls,
   renderPactusConfig,
   renderPactusUnit,
@@ -67,6 +68,8 @@ describe("nginx TLS site", () => {
     expect(locations(conf)).toEqual([
       "= /",
       "~ ^/status\\.(js|css)$",
+      "= /healthz",
+      "= /.pactus-healthz-503",
       "/grpc-web/",
       GRPC_ROOT_LOCATION,
       JSONRPC_LOCATION,
@@ -76,6 +79,38 @@ describe("nginx TLS site", () => {
       "= /http/api/pactus/blockchain/get_blockchain_info",
       "/",
     ]);
+  });
+
+  test("/healthz: the refresher's file, GET only, never cached, CORS from the map; 503 from its flag or without a file", () => {
+    const block = (name: string) => {
+      const i = conf.indexOf(`location ${name} {`);
+      return conf.slice(i, conf.indexOf("\n    }\n", i));
+    };
+    const h = block("= /healthz");
+    expect(h).toContain("limit_except GET {");
+    expect(h).toContain('add_header Cache-Control "no-store" always;');
+    expect(h).toContain("add_header Access-Control-Allow-Origin $pactus_cors_origin always;");
+    expect(h).toContain("if (!-f /run/pactus-health/healthz.json) {\n            return 503 '{");
+    expect(h).toContain("error_page 503 /.pactus-healthz-503;");
+    expect(h).toContain("if (-f /run/pactus-health/unhealthy) {\n            return 503;");
+    expect(h).toContain("alias /run/pactus-health/healthz.json;");
+    // Nothing of it goes to the node, and no rate limit: monitors poll it.
+    expect(h).not.toMatch(/proxy_pass|grpc_pass|limit_req/);
+    const body = block("= /.pactus-healthz-503");
+    expect(body).toContain("internal;");
+    expect(body).toContain('add_header Cache-Control "no-store" always;');
+    expect(body).toContain("alias /run/pactus-health/healthz.json;");
+  });
+
+  test("the refresher's unit: a watched loop (3 refreshes, at least 30 s) whose output dir goes when it stops", () => {
+    const unit = renderHealthUnit(cfg());
+    expect(unit).toMatch(/^Type=notify$/m);
+    expect(unit).toMatch(/^WatchdogSec=30$/m);
+    expect(unit).toMatch(/^WatchdogSignal=SIGKILL$/m);
+    expect(unit).toMatch(/^Restart=always$/m);
+    expect(unit).toMatch(/^RuntimeDirectory=pactus-health$/m);
+    expect(unit).toMatch(/^ReadWritePaths=\/var\/lib\/prometheus\/node-exporter$/m);
+    expect(renderHealthUnit(cfg({ health: { refreshSeconds: 20 } }))).toMatch(/^WatchdogSec=60$/m);
   });
 
   test("JSON-RPC: /jsonrpc, /jsonrpc/ and the ping page's /jsonrpc: and /jsonrpc:<port>; nothing longer", () => {
@@ -213,11 +248,11 @@ describe("nginx TLS site", () => {
       /map \$http_origin \$pactus_cors_origin \{\s*default "";\s*"https:\/\/ping\.pactus\.org" \$http_origin;\s*"https:\/\/wallet\.pactus\.org" \$http_origin;\s*\}/,
     );
     expect(conf).not.toContain('"*"');
-    // Four API locations and two cached reads, the grpc-web-text error, the two JSON 429 and the three
-    // JSON 502 locations.
+    // Four API locations and two cached reads, /healthz and its 503, the grpc-web-text error, the two
+    // JSON 429 and the three JSON 502 locations.
     expect(
       conf.match(/add_header Access-Control-Allow-Origin \$pactus_cors_origin always;/g),
-    ).toHaveLength(12);
+    ).toHaveLength(14);
     expect(conf).toMatch(
       /Access-Control-Expose-Headers "Grpc-Status, Grpc-Message, Grpc-Status-Details-Bin" always/,
     );
@@ -257,7 +292,14 @@ describe("nginx TLS site", () => {
 
   test("only enabled APIs get a location and an upstream", () => {
     const only = renderNginxTls(cfg({ apis: { grpcWeb: false, jsonrpc: true, http: false } }));
-    expect(locations(only)).toEqual(["= /", "~ ^/status\\.(js|css)$", JSONRPC_LOCATION, "/"]);
+    expect(locations(only)).toEqual([
+      "= /",
+      "~ ^/status\\.(js|css)$",
+      "= /healthz",
+      "= /.pactus-healthz-503",
+      JSONRPC_LOCATION,
+      "/",
+    ]);
     // apis.grpcWeb switches both gRPC locations, their content-type map and the text-mode error.
     expect(only).not.toMatch(
       /pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_(429|502) \{|\/pactus\\\.|grpc-web/,

@@ -183,7 +183,7 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
     expect(half.status).toBe(0);
     expect(half.notes).toContainEqual(
       expect.stringMatching(
-        /^render: note: apis\.basicAuthPassword is not set while apis\.basicAuth is set: no rendered file holds it; pulumi up requires it: the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword/,
+        /^render: note: apis\.basicAuthPassword is not set while apis\.basicAuth is set: <secret: apis\.basicAuthPassword> rendered in \/etc\/pactus-secure-node\/health-auth; pulumi up requires it: the verify step and the health refresher authenticate with it: `pulumi config set --path --secret apis\.basicAuthPassword/,
       ),
     );
     const lineless = render(`${good}  pactus-secure-node:apis:
@@ -193,7 +193,7 @@ ${password === undefined ? "" : `    basicAuthPassword: ${password}\n`}`;
     expect(lineless.status).toBe(0);
     expect(lineless.notes).toContainEqual(
       expect.stringMatching(
-        /^render: note: apis\.basicAuth is not set while apis\.basicAuthPassword is set: <secret: apis\.basicAuth> rendered in \/var\/lib\/pactus\/node\/config\.toml; pulumi up requires it: generate it with `htpasswd -bnB/,
+        /^render: note: apis\.basicAuth is not set while apis\.basicAuthPassword is set: <secret: apis\.basicAuth> rendered in \/var\/lib\/pactus\/node\/config\.toml, \/etc\/pactus-secure-node\/health-auth; pulumi up requires it: generate it with `htpasswd -bnB/,
       ),
     );
     expect(

@@ -170,14 +170,19 @@ describe("upgrades by bumping pactus.version, with automatic rollback", () => {
   );
 
   test(
-    `upgrade ${PREVIOUS} -> ${CURRENT} under load: one restart, same validators, height kept, blocks continue, only the pactus step (and verify) run`,
+    `upgrade ${PREVIOUS} -> ${CURRENT} under load: one restart, same validators, height kept, blocks continue, only the pactus step (and health, whose pactus-shell moves, and verify) run`,
     async () => {
       setConfig("pactus.version", CURRENT);
       const preview = run("pulumi", ["--non-interactive", "preview", "--diff", ...stackArgs]);
-      // The pactus step, and verify (which re-runs after any step changed); nothing else.
-      expect(preview.out).toMatch(/2 to update/);
+      // The pactus step, health (the refresher runs the new release's pactus-shell) and verify (which
+      // re-runs after any step changed); nothing else.
+      expect(preview.out).toMatch(/3 to update/);
       const updated = [...preview.out.matchAll(/::(pactus-steps-[a-z-]+)\]/g)].map((m) => m[1]);
-      expect(updated.sort()).toEqual(["pactus-steps-pactus", "pactus-steps-verify"]);
+      expect(updated.sort()).toEqual([
+        "pactus-steps-health",
+        "pactus-steps-pactus",
+        "pactus-steps-verify",
+      ]);
       expect(preview.out).not.toMatch(/to (create|delete|replace)/);
       const restarts = () => onHost("systemctl show -p NRestarts --value pactus.service");
       const restartsBefore = restarts();

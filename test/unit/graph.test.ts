@@ -193,6 +193,7 @@ const STEP_ORDER = [
   "wait-for-dns",
   "certificate",
   "nginx-tls",
+  "health",
   "verify",
 ];
 
@@ -595,7 +596,14 @@ describe("existing host", () => {
     const withDelete = steps
       .filter((s) => s.inputs.delete)
       .map((s) => s.name.replace("pactus-steps-", ""));
-    expect(withDelete).toEqual(["base", "pactus", "nginx-bootstrap", "certificate", "nginx-tls"]);
+    expect(withDelete).toEqual([
+      "base",
+      "pactus",
+      "nginx-bootstrap",
+      "certificate",
+      "nginx-tls",
+      "health",
+    ]);
   });
 
   test("host.os on an existing host picks the default user (no AMI lookup, no instance)", async () => {
@@ -656,7 +664,7 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
         .map((r) => [r.name.replace("pactus-steps-", ""), r]),
     );
 
-  test("the line travels only in the pactus step's stdin, the credentials only in verify's; both stdins are secret", () => {
+  test("the line travels only in the pactus step's stdin, the credentials only in health's and verify's; those stdins are secret", () => {
     const s = steps(resources);
     expect(isSecretWire(s.pactus.wire.stdin)).toBe(true);
     expect(String(s.pactus.inputs.stdin)).toContain(`BASIC_AUTH=${b64(AUTH_LINE)}\n`);
@@ -666,8 +674,14 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
       `API_USER=${b64("alice")}\nAPI_PASSWORD=${b64(AUTH_PASSWORD)}\n`,
     );
     expect(String(s.verify.inputs.stdin)).not.toContain("BASIC_AUTH=");
+    // The health refresher calls the node with the same credentials, from a 0600 file.
+    expect(isSecretWire(s.health.wire.stdin)).toBe(true);
+    expect(String(s.health.inputs.stdin)).toContain(
+      `API_USER=${b64("alice")}\nAPI_PASSWORD=${b64(AUTH_PASSWORD)}\n`,
+    );
+    expect(String(s.health.inputs.stdin)).not.toContain("BASIC_AUTH=");
     for (const [name, r] of Object.entries(s)) {
-      const secretStdin = name === "pactus" || name === "verify";
+      const secretStdin = name === "pactus" || name === "health" || name === "verify";
       expect(isSecretWire(r.wire.stdin)).toBe(secretStdin);
       // Everything non-secret: command lines, delete commands, the other steps' stdin.
       const plain = JSON.stringify({
@@ -684,11 +698,11 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     expect(isSecretWire(steps(without).verify.wire.stdin)).toBe(false);
   });
 
-  test("the pactus, nginx-tls (no cache with basic auth) and verify command lines change with it (so `up` re-runs them), no other step's does", () => {
+  test("the pactus, nginx-tls (no cache with basic auth), health and verify command lines change with it (so `up` re-runs them), no other step's does", () => {
     const a = steps(without);
     const b = steps(resources);
     const differs = Object.keys(a).filter((k) => a[k].inputs.create !== b[k].inputs.create);
-    expect(differs).toEqual(["pactus", "nginx-tls", "verify"]);
+    expect(differs).toEqual(["pactus", "nginx-tls", "health", "verify"]);
     expect(String(b.pactus.inputs.create)).toMatch(
       /^env PSN_STEP_HASH=[0-9a-f]{64} bash -s psn-pactus$/,
     );
@@ -751,7 +765,7 @@ describe("bad config creates nothing", () => {
         apis: { basicAuth: "alice:$2y$05$EUV12dlTmMkK.FODhQMDguO5V6mZNKIuOYChRj132JIuwfDDqXAp6" },
       },
       ["pactus", "host", "apis"],
-      /apis\.basicAuthPassword: missing while apis\.basicAuth is set; the verify step authenticates with it/,
+      /apis\.basicAuthPassword: missing while apis\.basicAuth is set; the verify step and the health refresher authenticate with it/,
     ],
     [
       "cloudflare:apiToken, for dns.provider cloudflare",

@@ -323,6 +323,18 @@ const KEYS: Record<string, KeySpec> = {
   },
   "backup.keepDays": { kind: "int", valid: "7", raw: awsRaw, reaches: ["cloud API"] },
   "nginx.cache": { kind: "bool", valid: "true", raw: baseRaw, reaches: ["a choice"] },
+  "health.refreshSeconds": {
+    kind: "int",
+    valid: "10",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
+  "health.maxBlockAgeSeconds": {
+    kind: "int",
+    valid: "120",
+    raw: baseRaw,
+    reaches: ["step input", "rendered file"],
+  },
 };
 
 /**
@@ -721,6 +733,7 @@ describe("2. accepted values reach the shell byte-identical through the real bui
       "wait-for-dns",
       "certificate",
       "nginx-tls",
+      "health",
       "verify",
     ]);
     // Secrets are in no step input: only the pactus step's secret stdin carries them.

@@ -49,7 +49,11 @@ describe("a change re-runs exactly the steps it affects (and verify, which re-ch
       { dns: { provider: "none", resolver: "9.9.9.9" } },
       ["wait-for-dns", "verify"],
     ],
-    ["pactus.version", { pactus: { ...BASE_PACTUS, version: "1.16.1" } }, ["pactus", "verify"]],
+    [
+      "pactus.version (the release, and the refresher's pactus-shell)",
+      { pactus: { ...BASE_PACTUS, version: "1.16.1" } },
+      ["pactus", "health", "verify"],
+    ],
     ["pactus.validators", { pactus: { ...BASE_PACTUS, validators: 2 } }, ["pactus", "verify"]],
     [
       "pactus.purgeOnDestroy (its delete command)",
@@ -64,7 +68,17 @@ describe("a change re-runs exactly the steps it affects (and verify, which re-ch
     [
       "pactus.network (P2P port in the firewall, the node's chain)",
       { pactus: { network: "testnet" } },
-      ["base", "pactus", "verify"],
+      ["base", "pactus", "health", "verify"],
+    ],
+    [
+      "health.refreshSeconds (the refresher's settings only)",
+      { health: { refreshSeconds: 5 } },
+      ["health", "verify"],
+    ],
+    [
+      "health.maxBlockAgeSeconds (the refresher's settings only)",
+      { health: { maxBlockAgeSeconds: 600 } },
+      ["health", "verify"],
     ],
   ])("%s", (_what, over, expected) => {
     expect(changed(over)).toEqual(expected);
@@ -137,9 +151,14 @@ describe("a host path or port of components/render/paths.ts re-runs exactly the 
       ["pactus", "verify"],
     ],
     [
-      "certDir (certbot's live dir: certificate, the TLS site, verify)",
+      "certDir (certbot's live dir: certificate, the TLS site, the refresher's expiry, verify)",
       (p) => ({ certDir: p.certDir.replace("/etc/", "/srv/") }),
-      ["certificate", "nginx-tls", "verify"],
+      ["certificate", "nginx-tls", "health", "verify"],
+    ],
+    [
+      "healthDir (the refresher's output, which nginx serves)",
+      () => ({ healthDir: "/run/psn-health" }),
+      ["nginx-tls", "health", "verify"],
     ],
     [
       "nginxTlsSite",
@@ -155,14 +174,14 @@ describe("a host path or port of components/render/paths.ts re-runs exactly the 
     expect(changedWith(over)).toEqual(expected);
   });
 
-  test("GRPC_PORT (config.toml, the gRPC-Web upstream, the listener checks)", () => {
+  test("GRPC_PORT (config.toml, the gRPC-Web upstream, the listener checks, the refresher)", () => {
     const real = jest.requireActual<Paths>("../../components/render/paths");
     expect(
       changedWith(() => ({}), {
         GRPC_PORT: 50999,
         PORTS: { ...real.PORTS, grpc: "127.0.0.1:50999" },
       }),
-    ).toEqual(["pactus", "nginx-tls", "verify"]);
+    ).toEqual(["pactus", "nginx-tls", "health", "verify"]);
   });
 });
 
@@ -184,12 +203,13 @@ describe("apis.basicAuth: the line is secret, its digest decides the pactus step
       ]),
     );
 
-  test("turning it on re-runs pactus (config.toml), nginx-tls (no cache then) and verify (credentials), nothing else", () => {
+  test("turning it on re-runs pactus (config.toml), nginx-tls (no cache then), health and verify (credentials), nothing else", () => {
     const off = plan();
     const on = plan(basicAuthDigest(LINE));
     expect((Object.keys(off) as StepName[]).filter((k) => off[k].hash !== on[k].hash)).toEqual([
       "pactus",
       "nginx-tls",
+      "health",
       "verify",
     ]);
   });

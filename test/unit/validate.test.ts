@@ -108,6 +108,41 @@ describe("valid configuration", () => {
     expect(list[0]).toMatch(fix);
   });
 
+  test("health: refresh every 10 s, unhealthy after 120 s without a block; both settable", () => {
+    expect(parseConfig(awsRaw()).config.health).toEqual({
+      refreshSeconds: 10,
+      maxBlockAgeSeconds: 120,
+    });
+    expect(
+      parseConfig(awsRaw({ health: { refreshSeconds: "5", maxBlockAgeSeconds: 600 } })).config
+        .health,
+    ).toEqual({ refreshSeconds: 5, maxBlockAgeSeconds: 600 });
+  });
+
+  test.each([
+    [{ refreshSeconds: 1 }, /health.refreshSeconds: must be a whole number from 2 to 300, got 1/],
+    [
+      { refreshSeconds: "ten" },
+      /health.refreshSeconds: must be a whole number from 2 to 300, got "ten"/,
+    ],
+    [
+      { maxBlockAgeSeconds: 29 },
+      /health.maxBlockAgeSeconds: must be a whole number from 30 to 86400, got 29/,
+    ],
+    [
+      { refreshSeconds: 60, maxBlockAgeSeconds: 90 },
+      /health.maxBlockAgeSeconds: 90 is less than two refresh periods \(health.refreshSeconds 60\); set at least 120, or refresh more often/,
+    ],
+    [
+      { period: 7 },
+      /health.period: unknown key; known keys of health: refreshSeconds, maxBlockAgeSeconds/,
+    ],
+  ])("health %j is refused with its fix", (health, fix) => {
+    const list = problems(awsRaw({ health }));
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatch(fix);
+  });
+
   test("string forms of booleans and numbers (pulumi config set --path stores strings)", () => {
     const { config } = parseConfig(
       baseRaw({
@@ -713,7 +748,7 @@ describe("apis.basicAuth and apis.basicAuthPassword", () => {
     expectProblem(
       withAuth({ "apis.basicAuth": AUTH_LINE }),
       "apis.basicAuthPassword",
-      /missing while apis\.basicAuth is set; the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword/,
+      /missing while apis\.basicAuth is set; the verify step and the health refresher authenticate with it: `pulumi config set --path --secret apis\.basicAuthPassword/,
     );
     expectProblem(
       withAuth({ "apis.basicAuthPassword": AUTH_PASSWORD }),
@@ -890,7 +925,7 @@ describe("required secrets that are not set: refused for pulumi up, placeholders
       "apis.basicAuthPassword",
       withAuth({ "apis.basicAuth": AUTH_LINE }),
       "while apis.basicAuth is set",
-      /^the verify step authenticates with it: `pulumi config set --path --secret apis\.basicAuthPassword /,
+      /^the verify step and the health refresher authenticate with it: `pulumi config set --path --secret apis\.basicAuthPassword /,
     ],
     [
       "apis.basicAuth",

@@ -105,7 +105,8 @@ cmd_check() {
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand $tmp now
   trap "rm -rf '$tmp'" RETURN
-  local c=(curl -sS --fail --max-time 10 --cacert "$root" --resolve "$d:443:$HOST_ADDR" -H "Origin: https://ping.pactus.org")
+  local c0=(curl -sS --max-time 10 --cacert "$root" --resolve "$d:443:$HOST_ADDR" -H "Origin: https://ping.pactus.org")
+  local c=("${c0[@]}" --fail)
   printf '\000\000\000\000\002\010\001' | "${c[@]}" --http2 -X POST -H 'Content-Type: application/grpc-web+proto' \
     -H 'X-Grpc-Web: 1' --data-binary @- -o "$tmp/g" "https://$d/grpc-web/pactus.Blockchain/GetBlockHash" ||
     die "gRPC-Web GetBlockHash(1) failed"
@@ -121,20 +122,28 @@ cmd_check() {
   if [ "$hash_g" != "$hash_j" ] || [ "$hash_j" != "$hash_h" ]; then
     die "the APIs disagree on block 1: $hash_g $hash_j $hash_h"
   fi
+  # /healthz as an uptime monitor reads it: the sandbox's localnet node makes blocks and pebble's
+  # certificate is fresh, so anything but a 200 with a healthy verdict is a failure.
+  local health_code
+  health_code=$("${c0[@]}" -o "$tmp/z" -w '%{http_code}' "https://$d/healthz") || die "GET /healthz failed"
+  [ "$health_code" = 200 ] || die "/healthz answered $health_code: $(head -c 400 "$tmp/z")"
   pulumis stack output --json --show-secrets=false >"$tmp/stack.json"
-  python3 - "$tmp/stack.json" "$OUTPUTS" "$d" "$HOST_ADDR" "$root" "$hash_g" <<'PY'
+  python3 - "$tmp/stack.json" "$OUTPUTS" "$d" "$HOST_ADDR" "$root" "$hash_g" "$tmp/z" <<'PY'
 import json, sys
-stack, out, domain, address, root, block_hash = sys.argv[1:]
+stack, out, domain, address, root, block_hash, healthz = sys.argv[1:]
+health = json.load(open(healthz))
+assert health["healthy"] is True, health
 outputs = json.load(open(stack))
 result = dict(outputs)
 result.update({
     "domain": domain, "address": address, "caCert": root,
     "urls": outputs.get("urls") or {},
     "pingChecks": {api: {"ok": True, "blockHash": block_hash} for api in ("grpcWeb", "jsonrpc", "http")},
+    "health": health,
 })
 json.dump(result, open(out, "w"), indent=2)
 PY
-  log "ping checks passed from outside the host: block 1 = $hash_g (gRPC-Web, JSON-RPC, HTTP)"
+  log "ping checks passed from outside the host: block 1 = $hash_g (gRPC-Web, JSON-RPC, HTTP); /healthz 200: $(head -c 300 "$tmp/z")"
   log "wrote $OUTPUTS"
 }
 
