@@ -10,6 +10,9 @@ import { PING_ORIGIN, StackConfig } from "./validate";
 import {
   DATA_DEVICE_NAME,
   GRPC_PORT,
+  NGINX_GROUP,
+  NODE_EXPORTER,
+  PORTS,
   P2P_PORTS,
   SERVICE_UNIT,
   SERVICE_USER,
@@ -18,6 +21,7 @@ import {
   renderCertbotHook,
   renderNginxHttp,
   renderNginxTls,
+  renderNodeExporterDefaults,
   renderPactusConfig,
   renderPactusUnit,
 } from "./render";
@@ -30,6 +34,7 @@ export type StepName =
   | "base"
   | "data-disk"
   | "pactus"
+  | "monitoring"
   | "nginx-bootstrap"
   | "wait-for-dns"
   | "certificate"
@@ -45,7 +50,7 @@ export interface StepPlan {
   deleteEnv?: Record<string, string>;
   /**
    * The step reads secrets from its stdin (see `pactusSecrets`, `verifySecrets`), which is then a secret:
-   * always the pactus step, and verify when apis.basicAuth is set.
+   * always the pactus step, verify when apis.basicAuth is set, monitoring when monitoring.basicAuth is.
    */
   secretStdin: boolean;
   /**
@@ -196,6 +201,11 @@ export function verifySecrets(s: { basicAuth: string; password: string }): strin
   return secretLines(apiCredentials(s.basicAuth, s.password));
 }
 
+/** The monitoring step's secret: nginx's htpasswd line for /metrics/ (monitoring.basicAuth). */
+export function monitoringSecrets(line: string): string {
+  return secretLines({ METRICS_HTPASSWD: line });
+}
+
 export function hashOf(...parts: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
@@ -209,6 +219,8 @@ export interface PlanOptions {
    * pactus step's hash so a new line re-runs the step, while the line itself stays in the secret stdin.
    */
   basicAuthDigest?: string;
+  /** `monitoringAuthDigest` of monitoring.basicAuth, required when it is set (as basicAuthDigest). */
+  monitoringAuthDigest?: string;
 }
 
 /** Every host step in order, with the inputs that decide when it re-runs. */
@@ -233,6 +245,14 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
     PSN_UNIT_PATH: p.unit,
     PSN_SERVICE: SERVICE_UNIT,
     PSN_RUN_DIR: p.runDir,
+    ...state,
+  };
+  // What the monitoring step installs and its undo removes.
+  const exporter = {
+    PSN_EXPORTER_PACKAGE: NODE_EXPORTER.package,
+    PSN_EXPORTER_SERVICE: NODE_EXPORTER.service,
+    PSN_EXPORTER_DEFAULTS: p.nodeExporterDefaults,
+    PSN_HTPASSWD: p.metricsHtpasswd,
     ...state,
   };
   const raw: Omit<StepPlan, "hash">[] = [
@@ -298,6 +318,26 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       },
       secretStdin: true,
     },
+    ...(cfg.monitoring.enabled
+      ? [
+          {
+            // Before nginx-tls, whose /metrics/ locations need the exporter and the htpasswd file.
+            name: "monitoring" as const,
+            script: loadScript("monitoring.sh"),
+            env: {
+              ...exporter,
+              PSN_EXPORTER_CONF: renderNodeExporterDefaults(p),
+              PSN_EXPORTER_LISTEN: PORTS.nodeExporter,
+              PSN_TEXTFILE_DIR: p.nodeExporterTextfileDir,
+              PSN_NGINX_GROUP: NGINX_GROUP,
+              PSN_AUTH: String(cfg.monitoring.basicAuth),
+            },
+            deleteScript: loadScript("monitoring-delete.sh"),
+            deleteEnv: exporter,
+            secretStdin: cfg.monitoring.basicAuth,
+          },
+        ]
+      : []),
     {
       name: "nginx-bootstrap",
       script: loadScript("nginx-bootstrap.sh"),
@@ -363,8 +403,14 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   ];
   if (cfg.apis.basicAuth && !opts.basicAuthDigest)
     throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
+  if (cfg.monitoring.enabled && cfg.monitoring.basicAuth && !opts.monitoringAuthDigest)
+    throw new Error("planSteps: monitoring.basicAuth is set but no monitoringAuthDigest was given");
   const secretParts = (s: { name: StepName }) =>
-    s.name === "pactus" && cfg.apis.basicAuth ? [opts.basicAuthDigest] : [];
+    s.name === "pactus" && cfg.apis.basicAuth
+      ? [opts.basicAuthDigest]
+      : s.name === "monitoring" && cfg.monitoring.basicAuth
+        ? [opts.monitoringAuthDigest]
+        : [];
   const steps: StepPlan[] = raw.map((s) => ({
     ...s,
     hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...secretParts(s)),

@@ -8,11 +8,14 @@ import * as nunjucks from "nunjucks";
 import { stringify as tomlStringify } from "smol-toml";
 import { type ConfigSection, pactusRelease } from "../pactusReleases";
 import type { StackConfig } from "../validate";
-import { HostPaths, PORTS, SERVICE_USER, hostPaths } from "./paths";
+import { HostPaths, METRICS_LOCATIONS, PORTS, SERVICE_USER, hostPaths } from "./paths";
 
 export {
   DATA_DEVICE_NAME,
   GRPC_PORT,
+  METRICS_LOCATIONS,
+  NGINX_GROUP,
+  NODE_EXPORTER,
   P2P_PORTS,
   PORTS,
   SERVICE_UNIT,
@@ -72,6 +75,8 @@ function ctx(cfg: StackConfig) {
     paths: hostPaths(cfg.domain, cfg.pactus.version),
     ports: PORTS,
     rateLimit: cfg.nginx.rateLimit,
+    monitoring: cfg.monitoring,
+    metrics: METRICS_LOCATIONS,
     serverNamesBucket: serverNamesBucket(cfg.domain),
   };
 }
@@ -107,7 +112,8 @@ export function renderPactusConfig(cfg: StackConfig): string {
       base_path: "/http",
       enable_cors: origins.length > 0,
     },
-    html: { enable: false, listen: "127.0.0.1:8081", enable_pprof: false },
+    // The HTML server serves /metrics/prometheus, for monitoring only (nginx proxies to it).
+    html: { enable: cfg.monitoring.enabled, listen: PORTS.html, enable_pprof: false },
     zeromq: {
       zmqpubblockinfo: "",
       zmqpubtxinfo: "",
@@ -190,6 +196,17 @@ Environment=REQUESTS_CA_BUNDLE=${p.acmeCaBundle}
 `;
 }
 
+/**
+ * /etc/default/prometheus-node-exporter (monitoring.enabled): the exporter on loopback only (nginx
+ * serves it), reading the textfiles in which the health refresher writes pactus_health_*.
+ */
+export function renderNodeExporterDefaults(p: HostPaths): string {
+  return `# Managed by pactus-secure-node (monitoring step); \`pulumi up\` overwrites local edits.
+# Loopback only: nginx serves the metrics over TLS at /metrics/node to monitoring.* credentials/CIDRs.
+ARGS="--web.listen-address=${PORTS.nodeExporter} --collector.textfile.directory=${p.nodeExporterTextfileDir}"
+`;
+}
+
 /** The `basic_auth` line of a rendered config.toml, which the pactus step fills in on the host. */
 export const BASIC_AUTH_ANCHOR = '\nbasic_auth = ""\n';
 
@@ -223,6 +240,19 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
       mode: "0600",
     },
   ];
+  if (cfg.monitoring.enabled) {
+    files.push({
+      path: p.nodeExporterDefaults,
+      content: renderNodeExporterDefaults(p),
+      mode: "0644",
+    });
+    if (cfg.monitoring.basicAuth)
+      files.push({
+        path: p.metricsHtpasswd,
+        content: `${secretPlaceholder("monitoring.basicAuth")}\n`,
+        mode: "0640",
+      });
+  }
   if (cfg.acme.caBundle) {
     files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });
     files.push({ path: p.certbotDropIn, content: renderCertbotDropIn(p), mode: "0644" });

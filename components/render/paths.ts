@@ -12,6 +12,19 @@ export const PORTS = {
   grpc: `127.0.0.1:${GRPC_PORT}`,
   jsonrpc: "127.0.0.1:8545",
   http: "127.0.0.1:8080",
+  /**
+   * The daemon's HTML server, which serves /metrics/prometheus (enabled only with monitoring.enabled).
+   * Loopback only: with [grpc] basic_auth set it lets any Basic credentials through.
+   */
+  html: "127.0.0.1:8081",
+  /** Prometheus's node exporter (monitoring.enabled), loopback only: nginx serves it over TLS. */
+  nodeExporter: "127.0.0.1:9100",
+} as const;
+
+/** What nginx serves under /metrics/ (monitoring.enabled): public path → loopback URL. */
+export const METRICS_LOCATIONS = {
+  "/metrics/node": `http://${PORTS.nodeExporter}/metrics`,
+  "/metrics/pactus": `http://${PORTS.html}/metrics/prometheus`,
 } as const;
 
 /**
@@ -29,6 +42,14 @@ export const P2P_PORTS: Readonly<Record<Network, number | undefined>> = {
  * show it as /dev/xvdf; Nitro ones as an NVMe disk whose serial is the volume id (the data-disk step).
  */
 export const DATA_DEVICE_NAME = "/dev/sdf";
+
+/** Prometheus's node exporter: the Debian/Ubuntu package and its unit (monitoring.enabled). */
+export const NODE_EXPORTER = {
+  package: "prometheus-node-exporter",
+  service: "prometheus-node-exporter.service",
+} as const;
+/** The group nginx's workers run as on Debian and Ubuntu: they read the metrics htpasswd file. */
+export const NGINX_GROUP = "www-data";
 
 export const SERVICE_USER = "pactus";
 /** The node's systemd unit. */
@@ -74,6 +95,12 @@ export function hostPaths(domain: string, version: string) {
     fstab: "/etc/fstab",
     /** udev's links to disks by id: a Nitro EBS volume is nvme-Amazon_Elastic_Block_Store_vol…. */
     diskById: "/dev/disk/by-id",
+    /** The node exporter's textfile collector dir: *.prom files there become series (pactus_health_*). */
+    nodeExporterTextfileDir: "/var/lib/prometheus/node-exporter",
+    /** The node exporter's options (Debian's and Ubuntu's unit read ARGS from it). */
+    nodeExporterDefaults: "/etc/default/prometheus-node-exporter",
+    /** nginx's htpasswd file for /metrics/ (monitoring.basicAuth), 0640 root:www-data. */
+    metricsHtpasswd: "/etc/nginx/pactus-metrics.htpasswd",
     /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
     runDir: "/run/pactus-secure-node",
   };
