@@ -1,6 +1,6 @@
-import { basicAuthDigest } from "../../components/config";
+import { basicAuthDigest, monitoringAuthDigest } from "../../components/config";
 import { StepName, buildCommand, planSteps } from "../../components/steps";
-import { BASE_PACTUS, baseRaw, cfg } from "../helpers/config";
+import { BASE_PACTUS, METRICS_LINE, baseRaw, cfg, monitoringRaw } from "../helpers/config";
 import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
 
 function hashes(over: Partial<RawConfig> = {}): Record<StepName, string> {
@@ -224,5 +224,41 @@ describe("apis.basicAuth: the line is secret, its digest decides the pactus step
 
   test("a plan with basic auth but without its digest is a bug, refused", () => {
     expect(() => planSteps(cfg(withAuth), { sshPort: 22 })).toThrow(/no basicAuthDigest/);
+  });
+});
+
+describe("monitoring: what turning it on re-runs, and its line's digest", () => {
+  const plan = (raw: RawConfig | undefined, digest?: string) =>
+    Object.fromEntries(
+      planSteps(cfg(raw ?? {}), { sshPort: 22, monitoringAuthDigest: digest }).map((s) => [
+        s.name,
+        s,
+      ]),
+    );
+  const OTHER = `prometheus:$2y$05$${"x".repeat(53)}`;
+
+  test("on: a new monitoring step; pactus (HTML server), nginx-tls (/metrics/) and verify re-run, nothing else", () => {
+    const off = plan(undefined);
+    const on = plan(monitoringRaw(), monitoringAuthDigest(METRICS_LINE));
+    expect(Object.keys(on).filter((k) => !(k in off))).toEqual(["monitoring"]);
+    expect(Object.keys(off).filter((k) => off[k].hash !== on[k].hash)).toEqual([
+      "pactus",
+      "nginx-tls",
+      "verify",
+    ]);
+  });
+
+  test("a new htpasswd line re-runs the monitoring step (and verify), nothing else; CIDRs re-run nginx-tls", () => {
+    const a = plan(monitoringRaw(), monitoringAuthDigest(METRICS_LINE));
+    const b = plan(monitoringRaw(), monitoringAuthDigest(OTHER));
+    expect(Object.keys(a).filter((k) => a[k].hash !== b[k].hash)).toEqual(["monitoring", "verify"]);
+    const c = plan(monitoringRaw({ cidrs: ["10.0.0.0/8"] }), monitoringAuthDigest(METRICS_LINE));
+    expect(Object.keys(a).filter((k) => a[k].hash !== c[k].hash)).toEqual(["nginx-tls", "verify"]);
+  });
+
+  test("a plan with monitoring.basicAuth but without its digest is a bug, refused", () => {
+    expect(() => planSteps(cfg(monitoringRaw()), { sshPort: 22 })).toThrow(
+      /no monitoringAuthDigest/,
+    );
   });
 });
