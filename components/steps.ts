@@ -3,6 +3,7 @@
  * NodeSteps component only turns the plan into remote.Commands, so tests check the plan without Pulumi.
  */
 import { createHash } from "node:crypto";
+import { BlockList, isIP } from "node:net";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { protocolTable } from "./pactusReleases";
@@ -204,6 +205,22 @@ export function verifySecrets(s: { basicAuth: string; password: string }): strin
 /** The monitoring step's secret: nginx's htpasswd line for /metrics/ (monitoring.basicAuth). */
 export function monitoringSecrets(line: string): string {
   return secretLines({ METRICS_HTPASSWD: line });
+}
+
+/**
+ * What the verify step expects /metrics/ to answer a request without credentials made on the host
+ * (from 127.0.0.1): "off" (404), "protected" (401 or 403), or "open" (200) when only CIDRs guard it
+ * and one of them holds 127.0.0.1.
+ */
+export function metricsExpectation(m: StackConfig["monitoring"]): "off" | "protected" | "open" {
+  if (!m.enabled) return "off";
+  if (m.basicAuth) return "protected";
+  const loopback = new BlockList();
+  for (const c of m.allowCidrs) {
+    const [addr, bits] = c.split("/");
+    loopback.addSubnet(addr, Number(bits), isIP(addr) === 6 ? "ipv6" : "ipv4");
+  }
+  return loopback.check("127.0.0.1", "ipv4") ? "open" : "protected";
 }
 
 export function hashOf(...parts: unknown[]): string {
@@ -426,6 +443,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
     PSN_SERVICE: SERVICE_UNIT,
     PSN_WORKING_DIR: p.pactusWorkingDir,
     PSN_GRPC_PORT: String(GRPC_PORT),
+    PSN_METRICS: metricsExpectation(cfg.monitoring),
   };
   const verifyScript = loadScript("verify.sh");
   steps.push({

@@ -27,11 +27,13 @@ import {
   renderPactusConfig,
 } from "../../components/render";
 import {
+  StepPlan,
   buildCommand,
   buildStdin,
   loadScript,
   monitoringSecrets,
   planSteps,
+  verifySecrets,
 } from "../../components/steps";
 import { StackConfig, parseConfig } from "../../components/validate";
 import { baseRaw } from "../helpers/config";
@@ -74,6 +76,9 @@ let tmp: string;
 let holder: ChildProcess;
 let config: StackConfig;
 let htpasswdLine: string;
+let apiLine: string;
+let verifyStep: StepPlan;
+const API_PASSWORD = "api password";
 const ns = (cmd: string[]) => nsRun(holder, cmd);
 const sh = (script: string, env: Record<string, string> = {}) => nsSh(holder, script, env);
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
@@ -157,8 +162,8 @@ beforeAll(async () => {
     encoding: "utf8",
   }).trim();
   expect(htpasswdLine).toMatch(/^prometheus:\$2y\$05\$/);
-  const apiLine = execFileSync("htpasswd", ["-inB", "api"], {
-    input: "api password",
+  apiLine = execFileSync("htpasswd", ["-inB", "api"], {
+    input: API_PASSWORD,
     encoding: "utf8",
   }).trim();
   const raw = baseRaw({ domain: DOMAIN });
@@ -170,7 +175,7 @@ beforeAll(async () => {
       "monitoring.basicAuth": htpasswdLine,
       "monitoring.basicAuthPassword": PASSWORD,
       "apis.basicAuth": apiLine,
-      "apis.basicAuthPassword": "api password",
+      "apis.basicAuthPassword": API_PASSWORD,
     },
   }).config;
   expect(config.monitoring).toEqual({ enabled: true, basicAuth: true, allowCidrs: CIDRS });
@@ -181,6 +186,7 @@ beforeAll(async () => {
     monitoringAuthDigest: monitoringAuthDigest(htpasswdLine),
   });
   const step = plan.find((s) => s.name === "monitoring")!;
+  verifyStep = plan.find((s) => s.name === "verify")!;
   expect(step.secretStdin).toBe(true);
 
   // The node: the rendered config.toml with the basic_auth line in place (as the pactus step writes it).
@@ -283,6 +289,7 @@ printf '127.0.0.1 localhost\\n${INSIDE} ${DOMAIN}\\n' >"$T/hosts"
 mount --bind "$T/hosts" /etc/hosts
 mkdir -p "/etc/letsencrypt/live/${DOMAIN}"
 cp "$T/fullchain.pem" "$T/privkey.pem" "/etc/letsencrypt/live/${DOMAIN}/"
+cp "$T/fullchain.pem" "/etc/letsencrypt/live/${DOMAIN}/cert.pem"
 mkdir -p "$TEXTFILE_DIR"
 printf '%s' "$FIXTURE" >"$TEXTFILE_DIR/pactus.prom"
 `,
@@ -441,6 +448,53 @@ describe("monitoring with real Prometheus, node exporter, nginx and Pactus daemo
         : undefined,
     );
     expect(alerts().filter((a) => a.labels.alertname === "PactusNodeDown")).toEqual([]);
+  });
+
+  test("the verify step (remote/verify.sh as the step runs it) checks /metrics/ is protected, and fails when it is not what it expects", () => {
+    expect(verifyStep.env.PSN_METRICS).toBe("protected");
+    const shim = path.join(tmp, "shim");
+    fs.mkdirSync(shim, { recursive: true });
+    fs.writeFileSync(
+      path.join(shim, "systemctl"),
+      `#!/bin/sh
+[ "$*" = "show -p MainPID --value ${verifyStep.env.PSN_SERVICE}" ] && exec cat ${tmp}/daemon.pid
+echo "systemctl shim: unexpected $*" >&2; exit 1
+`,
+      { mode: 0o755 },
+    );
+    const run = (metrics: string) =>
+      nsRun(
+        holder,
+        [
+          "env",
+          `PATH=${shim}:${process.env.PATH}`,
+          "bash",
+          "-c",
+          buildCommand("verify", verifyStep.hash, false),
+        ],
+        {
+          input: buildStdin(
+            "verify",
+            verifyStep.script,
+            {
+              ...verifyStep.env,
+              PSN_TIMEOUT: "30",
+              PSN_METRICS: metrics,
+              PSN_WORKING_DIR: path.join(tmp, "wd"),
+            },
+            verifySecrets({ basicAuth: apiLine, password: API_PASSWORD }),
+          ),
+          timeout: 60_000,
+        },
+      );
+    const ok = run("protected");
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    const wrong = run("off");
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toContain(
+      `https://${DOMAIN}/metrics/node answered HTTP 401 to a request without credentials; expected for monitoring off: 404`,
+    );
   });
 
   test("stopping the daemon: /metrics/pactus fails, and PactusNodeDown fires", async () => {

@@ -1,7 +1,7 @@
 import { basicAuthDigest, monitoringAuthDigest } from "../../components/config";
-import { StepName, buildCommand, planSteps } from "../../components/steps";
+import { StepName, buildCommand, metricsExpectation, planSteps } from "../../components/steps";
 import { BASE_PACTUS, METRICS_LINE, baseRaw, cfg, monitoringRaw } from "../helpers/config";
-import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
+import { OPAQUE_SECRET, type RawConfig, type StackConfig } from "../../components/validate";
 
 function hashes(over: Partial<RawConfig> = {}): Record<StepName, string> {
   return Object.fromEntries(
@@ -254,6 +254,21 @@ describe("monitoring: what turning it on re-runs, and its line's digest", () => 
     expect(Object.keys(a).filter((k) => a[k].hash !== b[k].hash)).toEqual(["monitoring", "verify"]);
     const c = plan(monitoringRaw({ cidrs: ["10.0.0.0/8"] }), monitoringAuthDigest(METRICS_LINE));
     expect(Object.keys(a).filter((k) => a[k].hash !== c[k].hash)).toEqual(["nginx-tls", "verify"]);
+  });
+
+  test("what verify expects of /metrics/ without credentials from the host: off, protected, or open (loopback listed)", () => {
+    const m = (over: Partial<StackConfig["monitoring"]>) =>
+      metricsExpectation({ enabled: true, basicAuth: false, allowCidrs: [], ...over });
+    expect(metricsExpectation(cfg().monitoring)).toBe("off");
+    expect(m({ basicAuth: true })).toBe("protected");
+    expect(m({ allowCidrs: ["203.0.113.0/24", "2001:db8::/32"] })).toBe("protected");
+    expect(m({ allowCidrs: ["10.0.0.0/8", "127.0.0.1/32"] })).toBe("open");
+    expect(m({ allowCidrs: ["0.0.0.0/1"] })).toBe("open");
+    expect(m({ allowCidrs: ["127.0.0.0/8"], basicAuth: true })).toBe("protected");
+    expect(plan(monitoringRaw(), monitoringAuthDigest(METRICS_LINE)).verify.env.PSN_METRICS).toBe(
+      "protected",
+    );
+    expect(plan(undefined).verify.env.PSN_METRICS).toBe("off");
   });
 
   test("a plan with monitoring.basicAuth but without its digest is a bug, refused", () => {
