@@ -350,7 +350,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
               PSN_AUTH: String(cfg.monitoring.basicAuth),
             },
             deleteScript: loadScript("monitoring-delete.sh"),
-            deleteEnv: exporter,
+            deleteEnv: { ...exporter, PSN_TEXTFILE_DIR: p.nodeExporterTextfileDir },
             secretStdin: cfg.monitoring.basicAuth,
           },
         ]
