@@ -101,6 +101,7 @@ const variants: [string, Partial<RawConfig>][] = [
   ["monitoring: credentials and CIDRs", monitoringRaw()],
   ["monitoring: credentials only", monitoringRaw({ cidrs: [] })],
   ["monitoring: CIDRs only", monitoringRaw({ auth: false, cidrs: ["10.0.0.5/32"] })],
+  ["monitoring, no rate limit", monitoringRaw({}, { nginx: { rateLimit: 0 } })],
 ];
 
 describe("nginx -t accepts every rendered config", () => {

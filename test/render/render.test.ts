@@ -305,6 +305,17 @@ describe("monitoring.*: the /metrics/ locations, the daemon's HTML server, the e
     }
   });
 
+  test("the API rate limit covers the metrics too (each password guess costs a bcrypt comparison)", () => {
+    for (const loc of ["= /metrics/node", "= /metrics/pactus"]) {
+      expect(locationBody(renderNginxTls(both), loc)).toContain(
+        "limit_req zone=pactus_api burst=40 nodelay;",
+      );
+      expect(locationBody(renderNginxTls({ ...both, nginx: { rateLimit: 0 } }), loc)).not.toContain(
+        "limit_req",
+      );
+    }
+  });
+
   test("credentials only: auth_basic, no allow/deny; CIDRs only: allow/deny, no auth_basic", () => {
     const a = locationBody(renderNginxTls(authOnly), "= /metrics/node");
     expect(a).toContain("auth_basic_user_file /etc/nginx/pactus-metrics.htpasswd;");
