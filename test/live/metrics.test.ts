@@ -403,6 +403,8 @@ describe("monitoring with real Prometheus, node exporter, nginx and Pactus daemo
       expect(get(p, { auth: basic(USER, "wrong") })[0]).toBe(401);
       expect(get(p, { auth: basic("someone", PASSWORD) })[0]).toBe(401);
       expect(get(p, { to: OUTSIDE, auth: basic(USER, PASSWORD) })[0]).toBe(403);
+      // Refused before any password is looked at: no bcrypt work for sources outside the CIDRs.
+      expect(get(p, { to: OUTSIDE })[0]).toBe(403);
       const [status, body] = get(p, { auth: basic(USER, PASSWORD) });
       expect(status).toBe(200);
       expect(body).toMatch(
