@@ -2,9 +2,16 @@ import { loadConfig } from "./components/config";
 import { SecureNode } from "./components/secureNode";
 
 // Validates every key before any resource is created; one error lists every problem.
-const { config, walletPassword, mnemonic, privateKey, basicAuth } = loadConfig();
+const { config, walletPassword, mnemonic, privateKey, basicAuth, monitoringAuth } = loadConfig();
 
-const node = new SecureNode("pactus", { config, walletPassword, mnemonic, privateKey, basicAuth });
+const node = new SecureNode("pactus", {
+  config,
+  walletPassword,
+  mnemonic,
+  privateKey,
+  basicAuth,
+  monitoringAuth,
+});
 
 export const fqdn = node.fqdn;
 export const ip = node.ip;

@@ -24,6 +24,8 @@ export interface LoadedConfig {
   privateKey?: pulumi.Output<string>;
   /** apis.basicAuth and apis.basicAuthPassword (both or neither). */
   basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string>; digest: string };
+  /** monitoring.basicAuth: nginx's htpasswd line for /metrics/ and its digest. */
+  monitoringAuth?: { line: pulumi.Output<string>; digest: string };
 }
 
 /**
@@ -32,6 +34,11 @@ export interface LoadedConfig {
  */
 export function basicAuthDigest(line: string): string {
   return createHash("sha256").update(`pactus-secure-node basic_auth\n${line}`).digest("hex");
+}
+
+/** As basicAuthDigest, for the monitoring step's hash: the sha256 of monitoring.basicAuth's line. */
+export function monitoringAuthDigest(line: string): string {
+  return createHash("sha256").update(`pactus-secure-node metrics htpasswd\n${line}`).digest("hex");
 }
 
 /**
@@ -95,6 +102,13 @@ export function loadConfig(): LoadedConfig {
             line: pulumi.secret(secrets.basicAuth),
             password: pulumi.secret(secrets.basicAuthPassword),
             digest: basicAuthDigest(secrets.basicAuth),
+          },
+    monitoringAuth:
+      secrets.monitoringBasicAuth === undefined
+        ? undefined
+        : {
+            line: pulumi.secret(secrets.monitoringBasicAuth),
+            digest: monitoringAuthDigest(secrets.monitoringBasicAuth),
           },
   };
 }

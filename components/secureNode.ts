@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
-import { pactusSecrets, planSteps, verifySecrets } from "./steps";
+import { monitoringSecrets, pactusSecrets, planSteps, verifySecrets } from "./steps";
 import type { StackConfig } from "./validate";
 
 /** Arguments for {@link SecureNode}. */
@@ -17,6 +17,8 @@ export interface SecureNodeArgs {
     password: pulumi.Output<string>;
     digest: string;
   };
+  /** monitoring.basicAuth: nginx's htpasswd line for /metrics/ (secret) and its digest. */
+  readonly monitoringAuth?: { line: pulumi.Output<string>; digest: string };
 }
 
 /**
@@ -83,6 +85,9 @@ export class SecureNode extends pulumi.ComponentResource {
     const auth = args.basicAuth;
     if (cfg.apis.basicAuth !== (auth !== undefined))
       throw new Error("SecureNode: config.apis.basicAuth and args.basicAuth disagree");
+    const metricsAuth = cfg.monitoring.enabled ? args.monitoringAuth : undefined;
+    if (cfg.monitoring.basicAuth !== (args.monitoringAuth !== undefined))
+      throw new Error("SecureNode: config.monitoring.basicAuth and args.monitoringAuth disagree");
     const nodeSteps = new NodeSteps(
       `${name}-steps`,
       {
@@ -90,6 +95,7 @@ export class SecureNode extends pulumi.ComponentResource {
         steps: planSteps(cfg, {
           sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22,
           basicAuthDigest: auth?.digest,
+          monitoringAuthDigest: metricsAuth?.digest,
         }),
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
         // and the data-disk step (aws) finds the node's volume by its id.
@@ -102,6 +108,9 @@ export class SecureNode extends pulumi.ComponentResource {
         hostId: host.instanceId,
         secretStdin: {
           pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth),
+          ...(metricsAuth && cfg.monitoring.basicAuth
+            ? { monitoring: pulumi.secret(metricsAuth.line.apply(monitoringSecrets)) }
+            : {}),
           // With basic auth, the health refresher and the verify step call the node with the credentials.
           ...(auth
             ? Object.fromEntries(

@@ -3,6 +3,7 @@
  * NodeSteps component only turns the plan into remote.Commands, so tests check the plan without Pulumi.
  */
 import { createHash } from "node:crypto";
+import { BlockList, isIP } from "node:net";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { protocolTable } from "./pactusReleases";
@@ -13,6 +14,9 @@ import {
   HEALTH_PROM_FILE,
   HEALTH_UNIT,
   NODE_EXPORTER_TEXTFILE_DIR,
+  NGINX_GROUP,
+  NODE_EXPORTER,
+  PORTS,
   P2P_PORTS,
   SERVICE_UNIT,
   SERVICE_USER,
@@ -24,6 +28,7 @@ import {
   renderHealthUnit,
   renderNginxHttp,
   renderNginxTls,
+  renderNodeExporterDefaults,
   renderPactusConfig,
   renderPactusUnit,
 } from "./render";
@@ -36,6 +41,7 @@ export type StepName =
   | "base"
   | "data-disk"
   | "pactus"
+  | "monitoring"
   | "nginx-bootstrap"
   | "wait-for-dns"
   | "certificate"
@@ -52,7 +58,7 @@ export interface StepPlan {
   deleteEnv?: Record<string, string>;
   /**
    * The step reads secrets from its stdin (see `pactusSecrets`, `verifySecrets`), which is then a secret:
-   * always the pactus step, and verify when apis.basicAuth is set.
+   * always the pactus step, verify when apis.basicAuth is set, monitoring when monitoring.basicAuth is.
    */
   secretStdin: boolean;
   /**
@@ -203,6 +209,27 @@ export function verifySecrets(s: { basicAuth: string; password: string }): strin
   return secretLines(apiCredentials(s.basicAuth, s.password));
 }
 
+/** The monitoring step's secret: nginx's htpasswd line for /metrics/ (monitoring.basicAuth). */
+export function monitoringSecrets(line: string): string {
+  return secretLines({ METRICS_HTPASSWD: line });
+}
+
+/**
+ * What the verify step expects /metrics/ to answer a request without credentials made on the host
+ * (from 127.0.0.1): "off" (404), "protected" (401 or 403), or "open" (200) when only CIDRs guard it
+ * and one of them holds 127.0.0.1.
+ */
+export function metricsExpectation(m: StackConfig["monitoring"]): "off" | "protected" | "open" {
+  if (!m.enabled) return "off";
+  if (m.basicAuth) return "protected";
+  const loopback = new BlockList();
+  for (const c of m.allowCidrs) {
+    const [addr, bits] = c.split("/");
+    loopback.addSubnet(addr, Number(bits), isIP(addr) === 6 ? "ipv6" : "ipv4");
+  }
+  return loopback.check("127.0.0.1", "ipv4") ? "open" : "protected";
+}
+
 export function hashOf(...parts: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
@@ -216,6 +243,8 @@ export interface PlanOptions {
    * pactus step's hash so a new line re-runs the step, while the line itself stays in the secret stdin.
    */
   basicAuthDigest?: string;
+  /** `monitoringAuthDigest` of monitoring.basicAuth, required when it is set (as basicAuthDigest). */
+  monitoringAuthDigest?: string;
 }
 
 /** Every host step in order, with the inputs that decide when it re-runs. */
@@ -240,6 +269,14 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
     PSN_UNIT_PATH: p.unit,
     PSN_SERVICE: SERVICE_UNIT,
     PSN_RUN_DIR: p.runDir,
+    ...state,
+  };
+  // What the monitoring step installs and its undo removes.
+  const exporter = {
+    PSN_EXPORTER_PACKAGE: NODE_EXPORTER.package,
+    PSN_EXPORTER_SERVICE: NODE_EXPORTER.service,
+    PSN_EXPORTER_DEFAULTS: p.nodeExporterDefaults,
+    PSN_HTPASSWD: p.metricsHtpasswd,
     ...state,
   };
   const raw: Omit<StepPlan, "hash">[] = [
@@ -306,6 +343,26 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
       },
       secretStdin: true,
     },
+    ...(cfg.monitoring.enabled
+      ? [
+          {
+            // Before nginx-tls, whose /metrics/ locations need the exporter and the htpasswd file.
+            name: "monitoring" as const,
+            script: loadScript("monitoring.sh"),
+            env: {
+              ...exporter,
+              PSN_EXPORTER_CONF: renderNodeExporterDefaults(p),
+              PSN_EXPORTER_LISTEN: PORTS.nodeExporter,
+              PSN_TEXTFILE_DIR: p.nodeExporterTextfileDir,
+              PSN_NGINX_GROUP: NGINX_GROUP,
+              PSN_AUTH: String(cfg.monitoring.basicAuth),
+            },
+            deleteScript: loadScript("monitoring-delete.sh"),
+            deleteEnv: { ...exporter, PSN_TEXTFILE_DIR: p.nodeExporterTextfileDir },
+            secretStdin: cfg.monitoring.basicAuth,
+          },
+        ]
+      : []),
     {
       name: "nginx-bootstrap",
       script: loadScript("nginx-bootstrap.sh"),
@@ -399,11 +456,16 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   ];
   if (cfg.apis.basicAuth && !opts.basicAuthDigest)
     throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
-  // A new basic_auth line re-runs the steps that hold the credentials (pactus; health's password file).
+  if (cfg.monitoring.enabled && cfg.monitoring.basicAuth && !opts.monitoringAuthDigest)
+    throw new Error("planSteps: monitoring.basicAuth is set but no monitoringAuthDigest was given");
+  // A new line re-runs the steps that hold its credentials: apis.basicAuth the pactus step and the
+  // health refresher's password file, monitoring.basicAuth the monitoring step (nginx's htpasswd file).
   const secretParts = (s: { name: StepName }) =>
     (s.name === "pactus" || s.name === "health") && cfg.apis.basicAuth
       ? [opts.basicAuthDigest]
-      : [];
+      : s.name === "monitoring" && cfg.monitoring.basicAuth
+        ? [opts.monitoringAuthDigest]
+        : [];
   const steps: StepPlan[] = raw.map((s) => ({
     ...s,
     hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...secretParts(s)),
@@ -419,6 +481,7 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
     PSN_SERVICE: SERVICE_UNIT,
     PSN_WORKING_DIR: p.pactusWorkingDir,
     PSN_GRPC_PORT: String(GRPC_PORT),
+    PSN_METRICS: metricsExpectation(cfg.monitoring),
   };
   const verifyScript = loadScript("verify.sh");
   steps.push({

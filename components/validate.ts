@@ -124,6 +124,12 @@ export interface StackConfig {
    * node, and the age of the last block above which the node counts as unhealthy.
    */
   health: { refreshSeconds: number; maxBlockAgeSeconds: number };
+  /**
+   * Metrics for the operator's Prometheus: the node exporter and the daemon's own metrics, both on
+   * loopback, served by nginx under /metrics/ only to monitoring.basicAuth (basicAuth: whether it is
+   * set; the line is a secret) and/or the source CIDRs. With both, a scrape needs both (satisfy all).
+   */
+  monitoring: { enabled: boolean; basicAuth: boolean; allowCidrs: string[] };
 }
 
 /** Secrets, kept apart from StackConfig so nothing that renders files can reach them. */
@@ -135,6 +141,8 @@ export interface StackSecrets {
   basicAuth?: string;
   /** The plaintext password of basicAuth, used only by the verify step (apis.basicAuthPassword). */
   basicAuthPassword?: string;
+  /** nginx's htpasswd line for /metrics/, `user:<bcrypt hash>` (monitoring.basicAuth). */
+  monitoringBasicAuth?: string;
 }
 
 /** Raw values as they come from `pulumi.Config` or from Pulumi.<stack>.yaml. */
@@ -149,6 +157,7 @@ export interface RawConfig {
   nginx?: unknown;
   backup?: unknown;
   health?: unknown;
+  monitoring?: unknown;
   /** Values of secret keys by path (e.g. "pactus.walletPassword"), or OPAQUE_SECRET. */
   secrets: Record<string, RawSecret>;
   /** Secret keys found stored in plaintext. */
@@ -163,6 +172,8 @@ export const SECRET_KEYS = [
   "pactus.mnemonic",
   "apis.basicAuth",
   "apis.basicAuthPassword",
+  "monitoring.basicAuth",
+  "monitoring.basicAuthPassword",
 ] as const;
 
 export class ConfigError extends Error {
@@ -214,6 +225,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   nginx: ["rateLimit", "cache"],
   backup: ["keepDays"],
   health: ["refreshSeconds", "maxBlockAgeSeconds"],
+  monitoring: ["enabled", "basicAuth", "basicAuthPassword", "allowCidrs"],
 };
 
 /**
@@ -920,34 +932,71 @@ export const BASIC_AUTH_USER = /^[A-Za-z0-9._@+-]{1,64}$/;
 export const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 /** The node runs one bcrypt comparison per API call: cost 12 is ≈0.2 s of CPU each, and it doubles per step. */
 export const BCRYPT_COSTS = { min: 4, max: 12 } as const;
-const HTPASSWD_FIX =
+/** How to make and set the htpasswd line of `key` (apis.basicAuth or monitoring.basicAuth). */
+const htpasswdFix = (key: string) =>
   "generate it with `htpasswd -bnB <user> <password>` (apache2-utils) and set the one line it prints with " +
-  "`pulumi config set --path --secret apis.basicAuth '<user>:$2y$05$…'`";
+  `\`pulumi config set --path --secret ${key} '<user>:$2y$05$…'\``;
+
+/** Who checks an htpasswd pair, for its error texts. */
+interface HtpasswdPair {
+  /** The config group: `<group>.basicAuth` and `<group>.basicAuthPassword`. */
+  group: "apis" | "monitoring";
+  /** What checks the bcrypt hash, e.g. "Pactus". */
+  checker: string;
+  /** Where the user name goes, e.g. "config.toml and the Authorization header". */
+  userGoesTo: string;
+  /** What the password is for: "the verify step authenticates with it". */
+  passwordFor: string;
+  /** What a wrong password breaks. */
+  wrongPassword: string;
+}
+
+const API_PAIR: HtpasswdPair = {
+  group: "apis",
+  checker: "Pactus",
+  userGoesTo: "config.toml and the Authorization header",
+  passwordFor: "the verify step and the health refresher authenticate with it",
+  wrongPassword: "the node would refuse the verify step and every client using it",
+};
+const MONITORING_PAIR: HtpasswdPair = {
+  group: "monitoring",
+  checker: "this stack",
+  userGoesTo: "nginx's htpasswd file and your Prometheus's basic_auth",
+  passwordFor: "the stack checks the line against it before anything is created",
+  wrongPassword: "your Prometheus, scraping with it, would get 401",
+};
 
 /**
- * apis.basicAuth (the node's `user:<bcrypt hash>`) and apis.basicAuthPassword (its password, for the
- * verify step): both or neither, an htpasswd bcrypt line, and a password that matches it. Messages never
- * quote the values. Returns whether basic auth is on.
+ * `<group>.basicAuth` (an htpasswd line `user:<bcrypt hash>`) and `<group>.basicAuthPassword` (its
+ * password): both or neither, a bcrypt line, and a password that matches it. Messages never quote the
+ * values. Returns whether the pair is set.
  */
-function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolean {
-  let line = secrets["apis.basicAuth"];
-  const pw = secrets["apis.basicAuthPassword"];
+function parseHtpasswdPair(
+  pair: HtpasswdPair,
+  secrets: Record<string, RawSecret>,
+  p: Problems,
+): boolean {
+  const lineKey = `${pair.group}.basicAuth`;
+  const pwKey = `${pair.group}.basicAuthPassword`;
+  const fix = htpasswdFix(lineKey);
+  let line = secrets[lineKey];
+  const pw = secrets[pwKey];
   if (line === undefined && pw === undefined) return false;
   if (line === undefined) {
     line = p.missingSecret({
-      key: "apis.basicAuth",
-      when: "while apis.basicAuthPassword is set",
-      fix: `${HTPASSWD_FIX}, or unset apis.basicAuthPassword`,
+      key: lineKey,
+      when: `while ${pwKey} is set`,
+      fix: `${fix}, or unset ${pwKey}`,
     });
     if (line === undefined) return false;
   }
   if (pw === undefined) {
     p.missingSecret({
-      key: "apis.basicAuthPassword",
-      when: "while apis.basicAuth is set",
+      key: pwKey,
+      when: `while ${lineKey} is set`,
       fix:
-        "the verify step and the health refresher authenticate with it: " +
-        "`pulumi config set --path --secret apis.basicAuthPassword <the password the hash was made from>`",
+        `${pair.passwordFor}: ` +
+        `\`pulumi config set --path --secret ${pwKey} <the password the hash was made from>\``,
     });
   }
   let hash: string | undefined;
@@ -966,51 +1015,48 @@ function parseBasicAuth(secrets: Record<string, RawSecret>, p: Problems): boolea
           : undefined;
     if (/\s/.test(v))
       p.add(
-        "apis.basicAuth",
-        `must be one line \`<user>:<bcrypt hash>\` without spaces or line breaks; ${HTPASSWD_FIX}`,
+        lineKey,
+        `must be one line \`<user>:<bcrypt hash>\` without spaces or line breaks; ${fix}`,
       );
     else if (colon < 0)
-      p.add(
-        "apis.basicAuth",
-        `is not an htpasswd line \`<user>:<bcrypt hash>\` (it has no ":"); ${HTPASSWD_FIX}`,
-      );
+      p.add(lineKey, `is not an htpasswd line \`<user>:<bcrypt hash>\` (it has no ":"); ${fix}`);
     else if (!BASIC_AUTH_USER.test(user)) {
       p.add(
-        "apis.basicAuth",
-        "its user name must be 1 to 64 characters from A-Z a-z 0-9 . _ @ + - (it goes into config.toml and the Authorization header); " +
-          HTPASSWD_FIX,
+        lineKey,
+        `its user name must be 1 to 64 characters from A-Z a-z 0-9 . _ @ + - (it goes into ${pair.userGoesTo}); ` +
+          fix,
       );
     } else if (!m) {
       p.add(
-        "apis.basicAuth",
-        `${kind ? `holds ${kind} hash` : "has no bcrypt hash after the user"}; Pactus checks bcrypt only ` +
-          `($2a$, $2b$ or $2y$, a two-digit cost, 53 characters): ${HTPASSWD_FIX}`,
+        lineKey,
+        `${kind ? `holds ${kind} hash` : "has no bcrypt hash after the user"}; ${pair.checker} checks bcrypt only ` +
+          `($2a$, $2b$ or $2y$, a two-digit cost, 53 characters): ${fix}`,
       );
     } else if (Number(m[1]) < BCRYPT_COSTS.min || Number(m[1]) > BCRYPT_COSTS.max) {
       p.add(
-        "apis.basicAuth",
-        `has bcrypt cost ${Number(m[1])}; use ${BCRYPT_COSTS.min} to ${BCRYPT_COSTS.max}: the node runs one bcrypt ` +
-          `comparison per API call (cost ${BCRYPT_COSTS.max} is ≈0.2 s of CPU, doubling per step). \`htpasswd -B\` uses 5; \`-C <cost>\` sets it`,
+        lineKey,
+        `has bcrypt cost ${Number(m[1])}; use ${BCRYPT_COSTS.min} to ${BCRYPT_COSTS.max}: ${pair.group === "apis" ? "the node" : "nginx"} runs one bcrypt ` +
+          `comparison per ${pair.group === "apis" ? "API call" : "scrape"} (cost ${BCRYPT_COSTS.max} is ≈0.2 s of CPU, doubling per step). \`htpasswd -B\` uses 5; \`-C <cost>\` sets it`,
       );
     } else hash = h;
   }
   if (typeof pw === "string") {
     if (/[\r\n\0]/.test(pw))
       p.add(
-        "apis.basicAuthPassword",
-        "contains a line break or NUL; choose one without (and generate apis.basicAuth from it)",
+        pwKey,
+        `contains a line break or NUL; choose one without (and generate ${lineKey} from it)`,
       );
     else if (Buffer.byteLength(pw, "utf8") > 72) {
       p.add(
-        "apis.basicAuthPassword",
-        "is longer than 72 bytes, of which bcrypt uses only the first 72; choose a shorter one (and generate apis.basicAuth from it)",
+        pwKey,
+        `is longer than 72 bytes, of which bcrypt uses only the first 72; choose a shorter one (and generate ${lineKey} from it)`,
       );
     } else if (hash !== undefined && !bcryptCompare(pw, hash)) {
       p.add(
-        "apis.basicAuthPassword",
-        "is not the password of apis.basicAuth (the bcrypt comparison fails), so the node would refuse the " +
-          "verify step and every client using it; set the password the hash was generated from, or " +
-          HTPASSWD_FIX.replace("generate it", "generate a new line"),
+        pwKey,
+        `is not the password of ${lineKey} (the bcrypt comparison fails), so ${pair.wrongPassword}; ` +
+          "set the password the hash was generated from, or " +
+          fix.replace("generate it", "generate a new line"),
       );
     }
   }
@@ -1028,7 +1074,7 @@ function parseApis(
     grpcWeb: bool(ap, "grpcWeb", "apis.grpcWeb", true, p),
     jsonrpc: bool(ap, "jsonrpc", "apis.jsonrpc", true, p),
     http: bool(ap, "http", "apis.http", true, p),
-    basicAuth: parseBasicAuth(secrets, p),
+    basicAuth: parseHtpasswdPair(API_PAIR, secrets, p),
   };
   if (!apis.grpcWeb && !apis.jsonrpc && !apis.http)
     p.add(
@@ -1092,6 +1138,46 @@ function parseHealth(raw: unknown, p: Problems): StackConfig["health"] {
   return { refreshSeconds, maxBlockAgeSeconds };
 }
 
+/**
+ * monitoring: off by default. On, it needs a way to tell the operator's Prometheus from the internet:
+ * credentials (monitoring.basicAuth with its password) and/or source CIDRs; with both, nginx demands
+ * both (`satisfy all`). The keys are checked even while it is off, so turning it on holds no surprise.
+ */
+function parseMonitoring(
+  raw: unknown,
+  secrets: Record<string, RawSecret>,
+  p: Problems,
+): StackConfig["monitoring"] {
+  const m = group(raw, "monitoring", p);
+  const enabled = bool(m, "enabled", "monitoring.enabled", false, p);
+  const basicAuth = parseHtpasswdPair(MONITORING_PAIR, secrets, p);
+  const cidrs = list(m, "allowCidrs", "monitoring.allowCidrs", p);
+  // A malformed list is its own problem: then the one below would only repeat it.
+  const cidrsBroken = cidrs === undefined && m.allowCidrs !== undefined && m.allowCidrs !== null;
+  const allowCidrs = cidrs ?? [];
+  for (const c of allowCidrs) {
+    const prob = cidrProblem(c);
+    if (prob) p.add("monitoring.allowCidrs", prob);
+    else if (/\/0$/.test(c) && !basicAuth)
+      p.add(
+        "monitoring.allowCidrs",
+        `${c} lets the whole internet read the metrics; list your Prometheus's addresses, e.g. 203.0.113.7/32, or set monitoring.basicAuth too`,
+      );
+  }
+  // Half a credential pair is its own problem too.
+  const authTried =
+    secrets["monitoring.basicAuth"] !== undefined ||
+    secrets["monitoring.basicAuthPassword"] !== undefined;
+  if (enabled && !basicAuth && allowCidrs.length === 0 && !cidrsBroken && !authTried)
+    p.add(
+      "monitoring.enabled",
+      "true, but nothing says who may read /metrics/: set monitoring.basicAuth and monitoring.basicAuthPassword " +
+        "(`htpasswd -bnB prometheus <password> | pulumi config set --path --secret monitoring.basicAuth`), " +
+        "and/or monitoring.allowCidrs (`pulumi config set --path 'monitoring.allowCidrs[0]' 203.0.113.7/32`)",
+    );
+  return { enabled, basicAuth, allowCidrs };
+}
+
 /** The secrets' values, once validated (opaque ones are left out: nothing here can know them). */
 function secretValues(raw: Record<string, RawSecret>): StackSecrets {
   const secrets: StackSecrets = {};
@@ -1101,12 +1187,17 @@ function secretValues(raw: Record<string, RawSecret>): StackSecrets {
     ["host.privateKey", "privateKey"],
     ["apis.basicAuth", "basicAuth"],
     ["apis.basicAuthPassword", "basicAuthPassword"],
+    ["monitoring.basicAuth", "monitoringBasicAuth"],
   ] as const) {
     const v = raw[k];
     if (typeof v !== "string") continue;
     // htpasswd prints its line with a newline (and a blank line) after it: only the line counts.
     secrets[field] =
-      field === "mnemonic" ? v.trim().split(/\s+/).join(" ") : field === "basicAuth" ? v.trim() : v;
+      field === "mnemonic"
+        ? v.trim().split(/\s+/).join(" ")
+        : field === "basicAuth" || field === "monitoringBasicAuth"
+          ? v.trim()
+          : v;
   }
   return secrets;
 }
@@ -1140,9 +1231,10 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConf
   const nginx = parseNginx(raw.nginx, p);
   const backup = parseBackup(raw.backup, p);
   const health = parseHealth(raw.health, p);
+  const monitoring = parseMonitoring(raw.monitoring, raw.secrets, p);
   if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
-    config: { domain, acme, host, dns, pactus, apis, cors, nginx, backup, health },
+    config: { domain, acme, host, dns, pactus, apis, cors, nginx, backup, health, monitoring },
     secrets: secretValues(raw.secrets),
     missingSecrets: p.missingSecrets,
   };

@@ -4,7 +4,9 @@
 # Prints one JSON line with the results. Inputs: PSN_DOMAIN, PSN_APIS ("grpcWeb jsonrpc http"),
 # PSN_ORIGIN, PSN_TRUSTED (true: verify the chain with the system store), PSN_TIMEOUT (s),
 # PSN_CERT_DIR (certbot's live dir of the domain), PSN_SERVICE (the node's unit), PSN_WORKING_DIR (the
-# node's, whose lock must belong to that unit), PSN_GRPC_PORT (the node's gRPC port on loopback).
+# node's, whose lock must belong to that unit), PSN_GRPC_PORT (the node's gRPC port on loopback),
+# PSN_METRICS (what /metrics/node and /metrics/pactus must answer a request without credentials from
+# this host: off 404, protected 401 or 403, open 200 when monitoring.allowCidrs lists the host itself).
 # Also reads /healthz and reports its status, verdict and problems (not judged: see below).
 # With apis.basicAuth, PSN_SECRETS (from the step's secret stdin) holds API_USER=<base64> and
 # API_PASSWORD=<base64>: every check then sends `Authorization: Basic …`, from a 0600 header file so the
@@ -13,7 +15,8 @@ set -euo pipefail
 PSN_STEP=verify
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT PSN_CERT_DIR PSN_SERVICE PSN_WORKING_DIR PSN_GRPC_PORT
+psn_require_env PSN_DOMAIN PSN_APIS PSN_TRUSTED PSN_TIMEOUT PSN_CERT_DIR PSN_SERVICE PSN_WORKING_DIR PSN_GRPC_PORT \
+  PSN_METRICS
 
 api_user=$(psn_secret API_USER)
 api_password=$(psn_secret API_PASSWORD)
@@ -91,6 +94,20 @@ check_http() {
   cors_ok "$tmp/h.h" || return 1
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$tmp/h.b" 2>/dev/null
 }
+
+# The metrics are never served to a request without credentials from an unlisted source (and not at
+# all with monitoring off). Asked without the API credentials, which nginx would not count anyway.
+metrics_opts=(-sS --max-time 10 --resolve "$PSN_DOMAIN:443:127.0.0.1" -o /dev/null -w '%{http_code}')
+[ "$PSN_TRUSTED" = true ] || metrics_opts+=(--insecure)
+for path in /metrics/node /metrics/pactus; do
+  code=$(curl "${metrics_opts[@]}" "$base$path") || psn_die "$base$path: no answer"
+  case "$PSN_METRICS:$code" in
+    off:404 | protected:401 | protected:403 | open:200) ;;
+    *) psn_die "$base$path answered HTTP $code to a request without credentials; expected for monitoring $PSN_METRICS: $(
+      case "$PSN_METRICS" in off) echo 404 ;; protected) echo '401 or 403' ;; *) echo 200 ;; esac
+    )" ;;
+  esac
+done
 
 declare -A names=([grpcWeb]=check_grpc_web [jsonrpc]=check_jsonrpc [http]=check_http)
 declare -A result

@@ -59,9 +59,18 @@ run prettier prettier --check --log-level warn .
 run tsc tsc --noEmit -p .
 run shellcheck shellcheck -x -S style "${shells[@]}"
 run actionlint actionlint_
+# The alert rules operators load (monitoring/alerts.yml): sub-second, but promtool comes with Debian's
+# prometheus package, which only npm test installs (tools/setup.sh test); test/monitoring runs the same.
+checked="eslint, prettier, tsc, shellcheck on ${#shells[@]} scripts, actionlint"
+if command -v promtool >/dev/null; then
+  run promtool sh -c 'cd monitoring && promtool check rules alerts.yml >/dev/null && promtool test rules alerts.test.yml >/dev/null'
+  checked+=", promtool"
+else
+  log "promtool not installed: monitoring/alerts.yml is checked by npm test (test/monitoring) only"
+fi
 
 if [ "${#failed[@]}" -gt 0 ]; then
   log "failed: ${failed[*]}"
   exit 1
 fi
-log "all clean (eslint, prettier, tsc, shellcheck on ${#shells[@]} scripts, actionlint)"
+log "all clean ($checked)"

@@ -22,9 +22,10 @@ PKG_SANDBOX=(pebble debootstrap systemd-container openssh-client iptables iprout
   ca-certificates python3 util-linux psmisc git)
 # npm test also runs nginx -t, certbot, dig, htpasswd, testssl.sh, headless Chromium with its own NSS
 # trust store (certutil), the pull-request job's steps as an unprivileged user with sudo, and the
-# Python Pactus clients from a venv (tools/clients/venv.sh).
+# Python Pactus clients from a venv (tools/clients/venv.sh), and Prometheus (promtool, and a real server
+# and node exporter run as plain processes) for the metrics and alert rules.
 PKG_TEST=("${PKG_LINT[@]}" "${PKG_SANDBOX[@]}" nginx certbot bind9-dnsutils apache2-utils testssl.sh
-  chromium libnss3-tools sudo python3-venv)
+  chromium libnss3-tools sudo python3-venv prometheus prometheus-node-exporter)
 NODE_MIN=20
 
 # One line, then stop: what is missing and the command that fixes it.

@@ -14,13 +14,14 @@ import {
   HEALTH_CERT_MIN_DAYS,
   HEALTH_PROM_FILE,
   HEALTH_UNIT,
+  hostPaths,
   HostPaths,
+  METRICS_LOCATIONS,
   NODE_EXPORTER_TEXTFILE_DIR,
   PORTS,
   REBOOT_REQUIRED_FLAG,
   SERVICE_UNIT,
   SERVICE_USER,
-  hostPaths,
 } from "./paths";
 
 export {
@@ -32,6 +33,9 @@ export {
   HEALTH_UNIT,
   NODE_EXPORTER_TEXTFILE_DIR,
   REBOOT_REQUIRED_FLAG,
+  METRICS_LOCATIONS,
+  NGINX_GROUP,
+  NODE_EXPORTER,
   P2P_PORTS,
   PORTS,
   SERVICE_UNIT,
@@ -101,6 +105,8 @@ function ctx(cfg: StackConfig) {
     cache: cfg.nginx.cache && cfg.apis.http && !cfg.apis.basicAuth,
     cacheTtl: CACHE_TTL,
     healthUnit: HEALTH_UNIT,
+    monitoring: cfg.monitoring,
+    metrics: METRICS_LOCATIONS,
     serverNamesBucket: serverNamesBucket(cfg.domain),
   };
 }
@@ -136,7 +142,8 @@ export function renderPactusConfig(cfg: StackConfig): string {
       base_path: "/http",
       enable_cors: origins.length > 0,
     },
-    html: { enable: false, listen: "127.0.0.1:8081", enable_pprof: false },
+    // The HTML server serves /metrics/prometheus, for monitoring only (nginx proxies to it).
+    html: { enable: cfg.monitoring.enabled, listen: PORTS.html, enable_pprof: false },
     zeromq: {
       zmqpubblockinfo: "",
       zmqpubtxinfo: "",
@@ -302,6 +309,17 @@ WantedBy=multi-user.target
 `;
 }
 
+/**
+ * /etc/default/prometheus-node-exporter (monitoring.enabled): the exporter on loopback only (nginx
+ * serves it), reading the textfiles in which the health refresher writes pactus_health_*.
+ */
+export function renderNodeExporterDefaults(p: HostPaths): string {
+  return `# Managed by pactus-secure-node (monitoring step); \`pulumi up\` overwrites local edits.
+# Loopback only: nginx serves the metrics over TLS at /metrics/node to monitoring.* credentials/CIDRs.
+ARGS="--web.listen-address=${PORTS.nodeExporter} --collector.textfile.directory=${p.nodeExporterTextfileDir}"
+`;
+}
+
 /** The `basic_auth` line of a rendered config.toml, which the pactus step fills in on the host. */
 export const BASIC_AUTH_ANCHOR = '\nbasic_auth = ""\n';
 
@@ -347,6 +365,19 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
         ]
       : []),
   ];
+  if (cfg.monitoring.enabled) {
+    files.push({
+      path: p.nodeExporterDefaults,
+      content: renderNodeExporterDefaults(p),
+      mode: "0644",
+    });
+    if (cfg.monitoring.basicAuth)
+      files.push({
+        path: p.metricsHtpasswd,
+        content: `${secretPlaceholder("monitoring.basicAuth")}\n`,
+        mode: "0640",
+      });
+  }
   if (cfg.acme.caBundle) {
     files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });
     files.push({ path: p.certbotDropIn, content: renderCertbotDropIn(p), mode: "0644" });

@@ -12,6 +12,19 @@ export const PORTS = {
   grpc: `127.0.0.1:${GRPC_PORT}`,
   jsonrpc: "127.0.0.1:8545",
   http: "127.0.0.1:8080",
+  /**
+   * The daemon's HTML server, which serves /metrics/prometheus (enabled only with monitoring.enabled).
+   * Loopback only: with [grpc] basic_auth set it lets any Basic credentials through.
+   */
+  html: "127.0.0.1:8081",
+  /** Prometheus's node exporter (monitoring.enabled), loopback only: nginx serves it over TLS. */
+  nodeExporter: "127.0.0.1:9100",
+} as const;
+
+/** What nginx serves under /metrics/ (monitoring.enabled): public path → loopback URL. */
+export const METRICS_LOCATIONS = {
+  "/metrics/node": `http://${PORTS.nodeExporter}/metrics`,
+  "/metrics/pactus": `http://${PORTS.html}/metrics/prometheus`,
 } as const;
 
 /**
@@ -44,6 +57,13 @@ export const HEALTH_CERT_MIN_DAYS = 14;
 export const BLOCK_INTERVAL_SECONDS = 10;
 /** Debian's and Ubuntu's flag of a pending reboot (unattended-upgrades' and the kernel's hooks). */
 export const REBOOT_REQUIRED_FLAG = "/var/run/reboot-required";
+/** Prometheus's node exporter: the Debian/Ubuntu package and its unit (monitoring.enabled). */
+export const NODE_EXPORTER = {
+  package: "prometheus-node-exporter",
+  service: "prometheus-node-exporter.service",
+} as const;
+/** The group nginx's workers run as on Debian and Ubuntu: they read the metrics htpasswd file. */
+export const NGINX_GROUP = "www-data";
 
 export const SERVICE_USER = "pactus";
 /** The node's systemd unit. */
@@ -102,6 +122,12 @@ export function hostPaths(domain: string, version: string) {
     healthUnit: `/etc/systemd/system/${HEALTH_UNIT}`,
     /** With apis.basicAuth: the API user and password the refresher calls the node with (0600, root). */
     healthAuth: "/etc/pactus-secure-node/health-auth",
+    /** The node exporter's textfile collector dir: *.prom files there become series (pactus_health_*). */
+    nodeExporterTextfileDir: NODE_EXPORTER_TEXTFILE_DIR,
+    /** The node exporter's options (Debian's and Ubuntu's unit read ARGS from it). */
+    nodeExporterDefaults: "/etc/default/prometheus-node-exporter",
+    /** nginx's htpasswd file for /metrics/ (monitoring.basicAuth), 0640 root:www-data. */
+    metricsHtpasswd: "/etc/nginx/pactus-metrics.htpasswd",
     /** Scratch files of the pactus step (init helper, mnemonic), on tmpfs. */
     runDir: "/run/pactus-secure-node",
     /**

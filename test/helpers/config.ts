@@ -1,3 +1,4 @@
+import { hashSync } from "bcryptjs";
 import { PING_ORIGIN, RawConfig, StackConfig, parseConfig } from "../../components/validate";
 
 /**
@@ -53,4 +54,27 @@ export function problems(raw: RawConfig): string[] {
   } catch (e) {
     return (e as { problems?: string[] }).problems ?? [String(e)];
   }
+}
+
+/** monitoring.basicAuth's password and htpasswd line (bcrypt cost 4: fast) in monitoringRaw. */
+export const METRICS_PASSWORD = "scrape-me-please";
+export const METRICS_LINE = `prometheus:${hashSync(METRICS_PASSWORD, 4)}`;
+
+/** baseRaw with monitoring on: credentials and/or source CIDRs (both by default). */
+export function monitoringRaw(
+  opts: { auth?: boolean; cidrs?: string[] } = {},
+  over: Partial<RawConfig> = {},
+): RawConfig {
+  const raw = baseRaw(over);
+  const auth = opts.auth ?? true;
+  return {
+    ...raw,
+    monitoring: { enabled: true, allowCidrs: opts.cidrs ?? ["203.0.113.0/24", "2001:db8::/32"] },
+    secrets: {
+      ...raw.secrets,
+      ...(auth
+        ? { "monitoring.basicAuth": METRICS_LINE, "monitoring.basicAuthPassword": METRICS_PASSWORD }
+        : {}),
+    },
+  };
 }

@@ -82,20 +82,25 @@ for _ in $(seq 1 60); do
 done
 ss -Hltn > "$WD/../listen.txt"
 curl -sf "http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1" -o "$WD/../http.json" || true
+rm -f "$WD/../metrics.txt"
+curl -sf "http://127.0.0.1:8081/metrics/prometheus" -o "$WD/../metrics.txt" || true
 `;
 
 describe("the rendered config.toml in each supported pactus-daemon", () => {
-  test.each(VERSIONS)(
-    "%s loads it strictly: not moved aside, not rewritten; APIs answer on loopback only",
-    (version) => {
+  test.each(VERSIONS.flatMap((v) => [[v, "off"] as const, [v, "on"] as const]))(
+    "%s loads it strictly (monitoring %s): not moved aside, not rewritten; APIs answer on loopback only",
+    (version, monitoring) => {
       const tmp = dirs[version];
       const wd = path.join(tmp, "wd");
-      const config = renderPactusConfig(
-        cfg({
-          pactus: { ...(baseRaw().pactus as object), version },
-          cors: { origins: ["https://ping.pactus.org"] },
-        }),
-      );
+      const c = cfg({
+        pactus: { ...(baseRaw().pactus as object), version },
+        cors: { origins: ["https://ping.pactus.org"] },
+        ...(monitoring === "on"
+          ? { monitoring: { enabled: true, allowCidrs: ["10.0.0.0/8"] } }
+          : {}),
+      });
+      expect(c.monitoring.enabled).toBe(monitoring === "on");
+      const config = renderPactusConfig(c);
       fs.writeFileSync(path.join(wd, "config.toml"), config);
       const r = spawnSync("unshare", ["--net", "bash", "-c", PROBE], {
         env: { ...process.env, BIN: pactusBinOf(version), WD: wd, PW: path.join(tmp, "pw") },
@@ -119,7 +124,16 @@ describe("the rendered config.toml in each supported pactus-daemon", () => {
         .split("\n")
         .filter(Boolean)
         .map((l) => l.split(/\s+/)[3]);
-      for (const listen of Object.values(PORTS)) expect(listeners).toContain(listen);
+      for (const listen of [PORTS.grpc, PORTS.jsonrpc, PORTS.http])
+        expect(listeners).toContain(listen);
+      // The HTML server (its /metrics/prometheus) only with monitoring, on loopback only.
+      expect(listeners.filter((a) => a.endsWith(":8081"))).toEqual(
+        monitoring === "on" ? [PORTS.html] : [],
+      );
+      const metrics = path.join(tmp, "metrics.txt");
+      expect(
+        fs.existsSync(metrics) && /^go_goroutines /m.test(fs.readFileSync(metrics, "utf8")),
+      ).toBe(monitoring === "on");
       // Localnet's defaults would open gRPC/JSON-RPC/HTTP and the HTML UI on [::]: none of that survives.
       const publicApi = listeners.filter(
         (a) => !a.startsWith("127.0.0.1:") && /:(50051|50052|8545|8080|80|2833\d)$/.test(a),

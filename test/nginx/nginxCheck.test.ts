@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxHttp, renderNginxTls } from "../../components/render";
 import { hostPaths } from "../../components/render/paths";
-import { cfg } from "../helpers/config";
+import { cfg, monitoringRaw } from "../helpers/config";
 import type { RawConfig } from "../../components/validate";
 import { nginxMainConf } from "../helpers/local";
 
@@ -100,6 +100,11 @@ const variants: [string, Partial<RawConfig>][] = [
     { domain: `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(57)}.org` },
   ],
   ["domain of 39 characters (default bucket)", { domain: `${"a".repeat(27)}.example.org` }],
+  // /metrics/ locations: credentials and CIDRs (IPv4 and IPv6), each alone.
+  ["monitoring: credentials and CIDRs", monitoringRaw()],
+  ["monitoring: credentials only", monitoringRaw({ cidrs: [] })],
+  ["monitoring: CIDRs only", monitoringRaw({ auth: false, cidrs: ["10.0.0.5/32"] })],
+  ["monitoring, no rate limit", monitoringRaw({}, { nginx: { rateLimit: 0 } })],
 ];
 
 describe("nginx -t accepts every rendered config", () => {

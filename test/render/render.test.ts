@@ -12,7 +12,7 @@ import {
 import { planSteps } from "../../components/steps";
 import { PACTUS_RELEASES } from "../../components/pactusReleases";
 import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
-import { baseRaw, cfg } from "../helpers/config";
+import { baseRaw, cfg, monitoringRaw } from "../helpers/config";
 
 /** location blocks of a rendered nginx server, by their match. */
 function locations(conf: string): string[] {
@@ -304,6 +304,88 @@ describe("nginx TLS site", () => {
     expect(only).not.toMatch(
       /pactus_grpc|pactus_http\b|grpc_pass|@pactus_http_(429|502) \{|\/pactus\\\.|grpc-web/,
     );
+  });
+});
+
+describe("monitoring.*: the /metrics/ locations, the daemon's HTML server, the exporter's options", () => {
+  const off = cfg();
+  const both = cfg(monitoringRaw());
+  const authOnly = cfg(monitoringRaw({ cidrs: [] }));
+  const cidrsOnly = cfg(monitoringRaw({ auth: false, cidrs: ["10.0.0.5/32"] }));
+
+  test("off (the default): no /metrics location (404 via location /), HTML server off, no exporter file", () => {
+    expect(locations(renderNginxTls(off)).filter((l) => l.includes("metrics"))).toEqual([]);
+    expect(renderNginxTls(off)).not.toContain("metrics");
+    expect(parseToml(renderPactusConfig(off)).html).toMatchObject({ enable: false });
+    expect(renderAll(off).map((f) => f.path)).not.toContain(
+      "/etc/default/prometheus-node-exporter",
+    );
+  });
+
+  test("on: exactly /metrics/node and /metrics/pactus, proxied to loopback; the scraper's credentials stay in nginx", () => {
+    const conf = renderNginxTls(both);
+    expect(conf).toMatchSnapshot();
+    expect(locations(conf).filter((l) => l.includes("metrics"))).toEqual([
+      "= /metrics/node",
+      "= /metrics/pactus",
+    ]);
+    const node = locationBody(conf, "= /metrics/node");
+    const pactus = locationBody(conf, "= /metrics/pactus");
+    expect(node).toContain("proxy_pass http://127.0.0.1:9100/metrics;");
+    expect(pactus).toContain("proxy_pass http://127.0.0.1:8081/metrics/prometheus;");
+    // The exporter gets no Authorization; the daemon (which with [grpc] basic_auth wants *a* Basic
+    // header and checks none) a fixed, meaningless one: never the scraper's.
+    expect(node).toContain('proxy_set_header Authorization "";');
+    expect(pactus).toContain('proxy_set_header Authorization "Basic bWV0cmljczo=";');
+    expect(Buffer.from("bWV0cmljczo=", "base64").toString()).toBe("metrics:");
+    // No new listener: the same two TLS listeners as without monitoring.
+    expect(conf.match(/^\s*listen .*$/gm)).toEqual(renderNginxTls(off).match(/^\s*listen .*$/gm));
+  });
+
+  test("both: satisfy all (a listed source AND the credentials), allow lines then deny all", () => {
+    for (const loc of ["= /metrics/node", "= /metrics/pactus"]) {
+      const body = locationBody(renderNginxTls(both), loc);
+      expect(body).toMatch(
+        /satisfy all;\n\s+allow 203\.0\.113\.0\/24;\n\s+allow 2001:db8::\/32;\n\s+deny all;\n\s+auth_basic "pactus metrics";\n\s+auth_basic_user_file \/etc\/nginx\/pactus-metrics\.htpasswd;/,
+      );
+    }
+  });
+
+  test("the API rate limit covers the metrics too (each password guess costs a bcrypt comparison)", () => {
+    for (const loc of ["= /metrics/node", "= /metrics/pactus"]) {
+      expect(locationBody(renderNginxTls(both), loc)).toContain(
+        "limit_req zone=pactus_api burst=40 nodelay;",
+      );
+      expect(
+        locationBody(renderNginxTls({ ...both, nginx: { ...both.nginx, rateLimit: 0 } }), loc),
+      ).not.toContain("limit_req");
+    }
+  });
+
+  test("credentials only: auth_basic, no allow/deny; CIDRs only: allow/deny, no auth_basic", () => {
+    const a = locationBody(renderNginxTls(authOnly), "= /metrics/node");
+    expect(a).toContain("auth_basic_user_file /etc/nginx/pactus-metrics.htpasswd;");
+    expect(a).not.toMatch(/allow|deny|satisfy/);
+    const c = locationBody(renderNginxTls(cidrsOnly), "= /metrics/pactus");
+    expect(c).toMatch(/allow 10\.0\.0\.5\/32;\n\s+deny all;/);
+    expect(c).not.toMatch(/auth_basic|satisfy/);
+  });
+
+  test("the daemon's HTML server on loopback 8081, pprof off; the exporter on loopback 9100 with the textfile dir", () => {
+    expect(parseToml(renderPactusConfig(both)).html).toEqual({
+      enable: true,
+      listen: "127.0.0.1:8081",
+      enable_pprof: false,
+    });
+    const files = renderAll(both);
+    const defaults = files.find((f) => f.path === "/etc/default/prometheus-node-exporter")!;
+    expect(defaults.content).toContain(
+      'ARGS="--web.listen-address=127.0.0.1:9100 --collector.textfile.directory=/var/lib/prometheus/node-exporter"',
+    );
+    // The htpasswd file is pushed from the secret stdin: render shows a placeholder.
+    const ht = files.find((f) => f.path === "/etc/nginx/pactus-metrics.htpasswd")!;
+    expect(ht).toMatchObject({ content: "<secret: monitoring.basicAuth>\n", mode: "0640" });
+    expect(renderAll(cidrsOnly).map((f) => f.path)).not.toContain(ht.path);
   });
 });
 

@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { basicAuthDigest } from "../../components/config";
+import { basicAuthDigest, monitoringAuthDigest } from "../../components/config";
 import { GRPC_PORT, P2P_PORTS, PORTS, SERVICE_UNIT, hostPaths } from "../../components/render";
 import { loadScript, planSteps } from "../../components/steps";
-import { awsRaw, cfg } from "../helpers/config";
+import { METRICS_LINE, awsRaw, cfg, monitoringRaw } from "../helpers/config";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const scripts = fs
@@ -111,6 +111,11 @@ describe("host paths and ports come from components/render/paths.ts, as the step
     planSteps(cfg({ acme: { email: "ops@example.org", server: "staging", caBundle: PEM } }), {
       sshPort: 22,
       basicAuthDigest: basicAuthDigest("alice:x"),
+    }),
+    // monitoring.enabled: the monitoring step.
+    planSteps(cfg(monitoringRaw()), {
+      sshPort: 22,
+      monitoringAuthDigest: monitoringAuthDigest(METRICS_LINE),
     }),
   ];
   /** Inputs set outside planSteps: the lateEnv of components/secureNode.ts. */

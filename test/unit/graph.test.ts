@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { splitSecrets } from "../../components/config";
 import { hashOf, planSteps } from "../../components/steps";
 import { parseConfig, type StackConfig } from "../../components/validate";
+import { METRICS_LINE, METRICS_PASSWORD } from "../helpers/config";
 
 /** The parsed config of a test stack (its secrets set with --secret), as loadConfig makes it. */
 function configOf(raw: Record<string, unknown>): StackConfig {
@@ -721,6 +722,89 @@ describe("basic auth (apis.basicAuth + apis.basicAuthPassword)", () => {
     );
     expect(String(error)).toMatch(/apis\.basicAuthPassword: is stored in plaintext/);
     expect(String(error)).not.toContain(AUTH_PASSWORD);
+    expect(created).toEqual([]);
+  });
+});
+
+describe("monitoring (monitoring.enabled, basicAuth, allowCidrs)", () => {
+  const b64 = (v: string) => Buffer.from(v).toString("base64");
+  const withMonitoring = {
+    ...existing,
+    monitoring: {
+      enabled: true,
+      allowCidrs: ["203.0.113.0/24"],
+      basicAuth: METRICS_LINE,
+      basicAuthPassword: METRICS_PASSWORD,
+    },
+  };
+  const cidrsOnly = { ...existing, monitoring: { enabled: true, allowCidrs: ["203.0.113.0/24"] } };
+  let resources: Registered[];
+  let outputs: Record<string, unknown>;
+  let without: Registered[];
+  let plainCidrs: Registered[];
+  beforeAll(async () => {
+    ({ resources, outputs } = await run(withMonitoring, ["pactus", "host", "monitoring"]));
+    ({ resources: without } = await run(existing));
+    ({ resources: plainCidrs } = await run(cidrsOnly));
+  });
+  const steps = (rs: Registered[]) =>
+    Object.fromEntries(
+      rs
+        .filter((r) => r.type === "command:remote:Command")
+        .map((r) => [r.name.replace("pactus-steps-", ""), r]),
+    );
+
+  test("a monitoring step after pactus, before nginx-bootstrap, with an undo; none when off", () => {
+    const names = Object.keys(steps(resources));
+    expect(names.indexOf("monitoring")).toBe(names.indexOf("pactus") + 1);
+    expect(names[names.indexOf("monitoring") + 1]).toBe("nginx-bootstrap");
+    expect(String(steps(resources).monitoring.inputs.delete)).toContain("psn-monitoring-delete");
+    expect(Object.keys(steps(without))).not.toContain("monitoring");
+  });
+
+  test("the htpasswd line travels only in the monitoring step's stdin, which is secret; the password nowhere", () => {
+    const s = steps(resources);
+    expect(isSecretWire(s.monitoring.wire.stdin)).toBe(true);
+    expect(String(s.monitoring.inputs.stdin)).toContain(`METRICS_HTPASSWD=${b64(METRICS_LINE)}\n`);
+    for (const [name, r] of Object.entries(s)) {
+      const secretStdin = name === "pactus" || name === "monitoring";
+      expect({ name, secret: isSecretWire(r.wire.stdin) }).toEqual({ name, secret: secretStdin });
+      const plain = JSON.stringify({
+        ...r.wire,
+        stdin: secretStdin ? undefined : r.wire.stdin,
+        connection: undefined,
+      });
+      for (const t of [METRICS_LINE, METRICS_LINE.split(":")[1], b64(METRICS_LINE)])
+        expect(plain).not.toContain(t);
+    }
+    const all = JSON.stringify(resources.map((r) => r.inputs));
+    expect(all).not.toContain(METRICS_PASSWORD);
+    expect(all).not.toContain(b64(METRICS_PASSWORD));
+    expect(JSON.stringify(outputs)).not.toContain(METRICS_LINE.split(":")[1]);
+  });
+
+  test("CIDRs only: the monitoring step's stdin stays readable (nothing secret in it)", () => {
+    expect(isSecretWire(steps(plainCidrs).monitoring.wire.stdin)).toBe(false);
+  });
+
+  test("turning it on changes pactus (HTML server), nginx-tls (/metrics/) and verify, and adds monitoring", () => {
+    const a = steps(without);
+    const b = steps(resources);
+    const differs = Object.keys(b).filter((k) => a[k]?.inputs.create !== b[k].inputs.create);
+    expect(differs).toEqual(["pactus", "monitoring", "nginx-tls", "verify"]);
+  });
+
+  test("stored in plaintext (set without --secret): refused before any resource exists", async () => {
+    let error: unknown;
+    let created: Registered[] = [];
+    try {
+      ({ resources: created } = await run(withMonitoring, ["pactus", "host"]));
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(/monitoring\.basicAuth: is stored in plaintext/);
+    expect(String(error)).toMatch(/monitoring\.basicAuthPassword: is stored in plaintext/);
+    expect(String(error)).not.toContain(METRICS_PASSWORD);
     expect(created).toEqual([]);
   });
 });

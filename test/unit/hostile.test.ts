@@ -48,7 +48,7 @@ import {
   StackSecrets,
   parseConfig,
 } from "../../components/validate";
-import { awsRaw, baseRaw } from "../helpers/config";
+import { METRICS_LINE, METRICS_PASSWORD, awsRaw, baseRaw, monitoringRaw } from "../helpers/config";
 
 // ---------------------------------------------------------------------------------------------
 // Payloads and keys
@@ -335,6 +335,35 @@ const KEYS: Record<string, KeySpec> = {
     raw: baseRaw,
     reaches: ["step input", "rendered file"],
   },
+  // Read with source CIDRs only, so the plan needs no credentials' digest.
+  "monitoring.enabled": {
+    kind: "bool",
+    valid: "true",
+    raw: () => monitoringRaw({ auth: false }),
+    reaches: ["a choice"],
+  },
+  // nginx's allow lines (the nginx-tls step's input and the rendered site).
+  "monitoring.allowCidrs": {
+    kind: "list",
+    valid: "203.0.113.0/24",
+    marker: "198.51.100.77/32",
+    raw: () => monitoringRaw({ auth: false }),
+    reaches: ["step input", "rendered file"],
+  },
+  // As apis.basicAuth: the line goes to the monitoring step's secret stdin (nginx's htpasswd file);
+  // its password is only compared with it.
+  "monitoring.basicAuth": {
+    kind: "secret",
+    valid: METRICS_LINE,
+    raw: () => monitoringRaw(),
+    reaches: ["secret stdin"],
+  },
+  "monitoring.basicAuthPassword": {
+    kind: "secret",
+    valid: METRICS_PASSWORD,
+    raw: () => monitoringRaw(),
+    reaches: ["a choice"],
+  },
 };
 
 /**
@@ -358,6 +387,8 @@ const ACCEPTED: Record<string, Record<string, At[]>> = {
   // htpasswd prints the line with a newline: surrounding whitespace is trimmed. A user may start with
   // "-": it only ever reaches config.toml (a quoted TOML string) and a base64 Authorization header.
   "apis.basicAuth": { ...around(WHITESPACE, ["prefix", "suffix"]), leadingDash: ["prefix"] },
+  // The same for nginx's htpasswd line: "-user" is only ever a line of that file.
+  "monitoring.basicAuth": { ...around(WHITESPACE, ["prefix", "suffix"]), leadingDash: ["prefix"] },
   "pactus.walletPassword": around(
     STRING_PAYLOADS.filter((p) => !["newline", "carriageReturn", "tab", "nul", "long"].includes(p)),
     ["prefix", "suffix"],

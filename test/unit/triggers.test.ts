@@ -1,7 +1,7 @@
-import { basicAuthDigest } from "../../components/config";
-import { StepName, buildCommand, planSteps } from "../../components/steps";
-import { BASE_PACTUS, baseRaw, cfg } from "../helpers/config";
-import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
+import { basicAuthDigest, monitoringAuthDigest } from "../../components/config";
+import { StepName, buildCommand, metricsExpectation, planSteps } from "../../components/steps";
+import { BASE_PACTUS, METRICS_LINE, baseRaw, cfg, monitoringRaw } from "../helpers/config";
+import { OPAQUE_SECRET, type RawConfig, type StackConfig } from "../../components/validate";
 
 function hashes(over: Partial<RawConfig> = {}): Record<StepName, string> {
   return Object.fromEntries(
@@ -245,5 +245,56 @@ describe("apis.basicAuth: the line is secret, its digest decides the pactus step
 
   test("a plan with basic auth but without its digest is a bug, refused", () => {
     expect(() => planSteps(cfg(withAuth), { sshPort: 22 })).toThrow(/no basicAuthDigest/);
+  });
+});
+
+describe("monitoring: what turning it on re-runs, and its line's digest", () => {
+  const plan = (raw: RawConfig | undefined, digest?: string) =>
+    Object.fromEntries(
+      planSteps(cfg(raw ?? {}), { sshPort: 22, monitoringAuthDigest: digest }).map((s) => [
+        s.name,
+        s,
+      ]),
+    );
+  const OTHER = `prometheus:$2y$05$${"x".repeat(53)}`;
+
+  test("on: a new monitoring step; pactus (HTML server), nginx-tls (/metrics/) and verify re-run, nothing else", () => {
+    const off = plan(undefined);
+    const on = plan(monitoringRaw(), monitoringAuthDigest(METRICS_LINE));
+    expect(Object.keys(on).filter((k) => !(k in off))).toEqual(["monitoring"]);
+    expect(Object.keys(off).filter((k) => off[k].hash !== on[k].hash)).toEqual([
+      "pactus",
+      "nginx-tls",
+      "verify",
+    ]);
+  });
+
+  test("a new htpasswd line re-runs the monitoring step (and verify), nothing else; CIDRs re-run nginx-tls", () => {
+    const a = plan(monitoringRaw(), monitoringAuthDigest(METRICS_LINE));
+    const b = plan(monitoringRaw(), monitoringAuthDigest(OTHER));
+    expect(Object.keys(a).filter((k) => a[k].hash !== b[k].hash)).toEqual(["monitoring", "verify"]);
+    const c = plan(monitoringRaw({ cidrs: ["10.0.0.0/8"] }), monitoringAuthDigest(METRICS_LINE));
+    expect(Object.keys(a).filter((k) => a[k].hash !== c[k].hash)).toEqual(["nginx-tls", "verify"]);
+  });
+
+  test("what verify expects of /metrics/ without credentials from the host: off, protected, or open (loopback listed)", () => {
+    const m = (over: Partial<StackConfig["monitoring"]>) =>
+      metricsExpectation({ enabled: true, basicAuth: false, allowCidrs: [], ...over });
+    expect(metricsExpectation(cfg().monitoring)).toBe("off");
+    expect(m({ basicAuth: true })).toBe("protected");
+    expect(m({ allowCidrs: ["203.0.113.0/24", "2001:db8::/32"] })).toBe("protected");
+    expect(m({ allowCidrs: ["10.0.0.0/8", "127.0.0.1/32"] })).toBe("open");
+    expect(m({ allowCidrs: ["0.0.0.0/1"] })).toBe("open");
+    expect(m({ allowCidrs: ["127.0.0.0/8"], basicAuth: true })).toBe("protected");
+    expect(plan(monitoringRaw(), monitoringAuthDigest(METRICS_LINE)).verify.env.PSN_METRICS).toBe(
+      "protected",
+    );
+    expect(plan(undefined).verify.env.PSN_METRICS).toBe("off");
+  });
+
+  test("a plan with monitoring.basicAuth but without its digest is a bug, refused", () => {
+    expect(() => planSteps(cfg(monitoringRaw()), { sshPort: 22 })).toThrow(
+      /no monitoringAuthDigest/,
+    );
   });
 });

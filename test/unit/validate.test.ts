@@ -9,7 +9,15 @@ import {
   instanceArch,
   parseConfig,
 } from "../../components/validate";
-import { BASE_PACTUS, awsRaw, baseRaw, problems } from "../helpers/config";
+import {
+  BASE_PACTUS,
+  METRICS_LINE,
+  METRICS_PASSWORD,
+  awsRaw,
+  baseRaw,
+  monitoringRaw,
+  problems,
+} from "../helpers/config";
 
 /** Asserts exactly one problem, on `key`, whose text matches `fix`. */
 function expectProblem(raw: ReturnType<typeof baseRaw>, key: string, fix: RegExp) {
@@ -1204,5 +1212,142 @@ describe("instanceArch: the CPU architecture of an instance type", () => {
     ["", undefined],
   ])("%s → %s", (t, arch) => {
     expect(instanceArch(t)).toBe(arch);
+  });
+});
+
+describe("monitoring.*: metrics for the operator's Prometheus", () => {
+  const withMonitoring = (m: Record<string, unknown>, secrets: Record<string, string> = {}) => {
+    const raw = baseRaw();
+    return { ...raw, monitoring: m, secrets: { ...raw.secrets, ...secrets } };
+  };
+  const AUTH = {
+    "monitoring.basicAuth": METRICS_LINE,
+    "monitoring.basicAuthPassword": METRICS_PASSWORD,
+  };
+
+  test("off by default: no credentials, no CIDRs", () => {
+    const { config, secrets } = parseConfig(baseRaw());
+    expect(config.monitoring).toEqual({ enabled: false, basicAuth: false, allowCidrs: [] });
+    expect(secrets.monitoringBasicAuth).toBeUndefined();
+  });
+
+  test("on with credentials, with CIDRs, or with both; the line stays out of the config", () => {
+    const both = parseConfig(monitoringRaw());
+    expect(both.config.monitoring).toEqual({
+      enabled: true,
+      basicAuth: true,
+      allowCidrs: ["203.0.113.0/24", "2001:db8::/32"],
+    });
+    expect(both.secrets.monitoringBasicAuth).toBe(METRICS_LINE);
+    expect(JSON.stringify(both.config)).not.toContain(METRICS_LINE.split(":")[1]);
+    expect(JSON.stringify(both.config)).not.toContain(METRICS_PASSWORD);
+    expect(parseConfig(monitoringRaw({ cidrs: [] })).config.monitoring).toMatchObject({
+      basicAuth: true,
+      allowCidrs: [],
+    });
+    expect(parseConfig(monitoringRaw({ auth: false })).config.monitoring.basicAuth).toBe(false);
+    // htpasswd's own output, newline included, is trimmed to the line.
+    const trimmed = parseConfig(
+      withMonitoring(
+        { enabled: "true" },
+        { ...AUTH, "monitoring.basicAuth": `${METRICS_LINE}\n\n` },
+      ),
+    );
+    expect(trimmed.secrets.monitoringBasicAuth).toBe(METRICS_LINE);
+  });
+
+  test("on without credentials or CIDRs: refused, naming both ways", () => {
+    expectProblem(
+      withMonitoring({ enabled: true }),
+      "monitoring.enabled",
+      /nothing says who may read \/metrics\/: set monitoring\.basicAuth and monitoring\.basicAuthPassword .*and\/or monitoring\.allowCidrs/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: true, allowCidrs: [] }),
+      "monitoring.enabled",
+      /monitoring\.allowCidrs/,
+    );
+  });
+
+  test("CIDRs are checked; /0 only with credentials too", () => {
+    expectProblem(
+      withMonitoring({ enabled: true, allowCidrs: ["203.0.113.7"] }),
+      "monitoring.allowCidrs",
+      /is not a CIDR/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: true, allowCidrs: ["10.0.0.0/33"] }),
+      "monitoring.allowCidrs",
+      /prefix length out of range/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: true, allowCidrs: "10.0.0.0/8" }),
+      "monitoring.allowCidrs",
+      /must be a list of strings/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: true, allowCidrs: ["0.0.0.0/0"] }),
+      "monitoring.allowCidrs",
+      /0\.0\.0\.0\/0 lets the whole internet read the metrics; .*or set monitoring\.basicAuth too/,
+    );
+    expect(
+      parseConfig(withMonitoring({ enabled: true, allowCidrs: ["::/0"] }, AUTH)).config.monitoring
+        .allowCidrs,
+    ).toEqual(["::/0"]);
+  });
+
+  test("the htpasswd pair as for apis.basicAuth: both or neither, bcrypt only, the password matches", () => {
+    expectProblem(
+      withMonitoring({ enabled: true }, { "monitoring.basicAuth": METRICS_LINE }),
+      "monitoring.basicAuthPassword",
+      /missing while monitoring\.basicAuth is set; .*pulumi config set --path --secret monitoring\.basicAuthPassword/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: true }, { "monitoring.basicAuthPassword": METRICS_PASSWORD }),
+      "monitoring.basicAuth",
+      /missing while monitoring\.basicAuthPassword is set; generate it with `htpasswd -bnB/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: true }, { ...AUTH, "monitoring.basicAuthPassword": "wrong one" }),
+      "monitoring.basicAuthPassword",
+      /is not the password of monitoring\.basicAuth \(the bcrypt comparison fails\), so your Prometheus, scraping with it, would get 401/,
+    );
+    expectProblem(
+      withMonitoring(
+        { enabled: true },
+        { ...AUTH, "monitoring.basicAuth": "prometheus:$apr1$abc$0123456789abcdefghijkl" },
+      ),
+      "monitoring.basicAuth",
+      /holds an MD5 \(\$apr1\$\) hash; this stack checks bcrypt only .*--secret monitoring\.basicAuth/,
+    );
+    // A broken line is checked while monitoring is off too: turning it on holds no surprise.
+    expectProblem(
+      withMonitoring({}, { ...AUTH, "monitoring.basicAuth": "no colon here" }),
+      "monitoring.basicAuth",
+      /without spaces or line breaks/,
+    );
+  });
+
+  test("unknown keys and non-booleans are named", () => {
+    expectProblem(
+      withMonitoring({ enabled: true, allowCidrs: ["10.0.0.0/8"], port: 9100 }),
+      "monitoring.port",
+      /unknown key; known keys of monitoring: enabled, basicAuth, basicAuthPassword, allowCidrs/,
+    );
+    expectProblem(
+      withMonitoring({ enabled: "yes", allowCidrs: ["10.0.0.0/8"] }),
+      "monitoring.enabled",
+      /must be true or false/,
+    );
+  });
+
+  test("secrets in plaintext are refused (splitSecrets)", () => {
+    const raw = splitSecrets(
+      { monitoring: { enabled: true, basicAuth: METRICS_LINE, basicAuthPassword: "x" } },
+      () => false,
+    );
+    expect(raw.plaintextSecrets).toEqual(["monitoring.basicAuth", "monitoring.basicAuthPassword"]);
+    expect(raw.secrets["monitoring.basicAuth"]).toBe(METRICS_LINE);
+    expect(raw.monitoring).toEqual({ enabled: true });
   });
 });
