@@ -23,6 +23,7 @@ import {
   PORTS,
   hostPaths,
   renderNginxTls,
+  renderHealthEnv,
   renderNodeExporterDefaults,
   renderPactusConfig,
 } from "../../components/render";
@@ -283,6 +284,8 @@ mkdir -p /etc/letsencrypt /var/log/nginx /var/lib/prometheus
 mount -t tmpfs psn-test /etc/letsencrypt
 mount -t tmpfs psn-test /var/log/nginx
 mount -t tmpfs psn-test /var/lib/prometheus
+# /run: the health refresher's output dir, which nginx serves at /healthz (verify reads it).
+mount -t tmpfs psn-test /run
 cp -a /etc/nginx "$T/etc-nginx"
 mount --bind "$T/etc-nginx" /etc/nginx
 printf '127.0.0.1 localhost\\n${INSIDE} ${DOMAIN}\\n' >"$T/hosts"
@@ -489,6 +492,17 @@ echo "systemctl shim: unexpected $*" >&2; exit 1
           timeout: 60_000,
         },
       );
+    // /healthz as the health step leaves it: one run of the real refresher with its settings (the API
+    // credentials in its 0600 file), writing its textfile beside the exporter's fixture.
+    const env = renderHealthEnv(config)
+      .replace(/^PSN_SHELL=.*$/m, `PSN_SHELL=${pactusBin()}/pactus-shell`)
+      .replace(/^PSN_PROM_FILE=.*$/m, `PSN_PROM_FILE=${tmp}/refresher.prom`)
+      .replace(/^PSN_AUTH_FILE=.*$/m, `PSN_AUTH_FILE=${tmp}/health-auth`);
+    fs.writeFileSync(path.join(tmp, "health.env"), env);
+    fs.writeFileSync(path.join(tmp, "health-auth"), `api\n${API_PASSWORD}\n`, { mode: 0o600 });
+    sh(
+      `set -a; . "${tmp}/health.env"; set +a; python3 "${ROOT}/remote/pactus-health.py" --once 2>/dev/null`,
+    );
     const ok = run("protected");
     expect(ok.stderr).toBe("");
     expect(ok.status).toBe(0);
