@@ -131,3 +131,19 @@ ip link add psn-a type veth peer name psn-b
 ip addr add 10.239.0.1/24 dev psn-a
 ip link set psn-a up
 ip link set psn-b up`;
+
+/**
+ * A throw-away self-signed P-256 certificate for `domain` (valid two days), as certbot names its files:
+ * `dir`/privkey.pem and `dir`/fullchain.pem.
+ */
+export function throwAwayCert(dir: string, domain: string): void {
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+      ...["-days", "2", "-subj", `/CN=${domain}`, "-addext", `subjectAltName=DNS:${domain}`],
+      ...["-keyout", path.join(dir, "privkey.pem"), "-out", path.join(dir, "fullchain.pem")],
+    ],
+    { stdio: "ignore" },
+  );
+}

@@ -45,6 +45,7 @@ import {
   nginxMainConf,
   pactusBin,
   pactusProtoDir,
+  throwAwayCert,
 } from "../helpers/local";
 import { NsOptions, nsGrpcGetBlockHash, nsRun, nsSh } from "../helpers/netns";
 
@@ -114,29 +115,7 @@ beforeAll(async () => {
   // nginx: the rendered TLS site, a throw-away certificate at certbot's paths.
   const ng = path.join(tmp, "nginx");
   fs.mkdirSync(path.join(ng, "sites"), { recursive: true });
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${DOMAIN}`,
-      "-addext",
-      `subjectAltName=DNS:${DOMAIN}`,
-      "-keyout",
-      path.join(tmp, "privkey.pem"),
-      "-out",
-      path.join(tmp, "fullchain.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  throwAwayCert(tmp, DOMAIN);
   fs.writeFileSync(path.join(ng, "sites", "pactus.conf"), renderNginxTls(config));
   fs.writeFileSync(path.join(ng, "nginx.conf"), nginxMainConf(ng, { extra: "daemon off;" }));
 

@@ -8,7 +8,7 @@
  *   POSTs always reach the node.
  */
 import { hashSync } from "bcryptjs";
-import { ChildProcess, execFileSync, spawnSync } from "node:child_process";
+import { ChildProcess, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,6 +22,7 @@ import {
   namespaceHolder,
   nginxMainConf,
   pactusBin,
+  throwAwayCert,
 } from "../helpers/local";
 import { nsRun, nsSh } from "../helpers/netns";
 
@@ -42,15 +43,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(tmp, "wd", "config.toml"), renderPactusConfig(config));
   const ng = path.join(tmp, "nginx");
   fs.mkdirSync(path.join(ng, "sites"), { recursive: true });
-  execFileSync(
-    "openssl",
-    [
-      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
-      ...["-days", "2", "-subj", `/CN=${DOMAIN}`, "-addext", `subjectAltName=DNS:${DOMAIN}`],
-      ...["-keyout", path.join(tmp, "privkey.pem"), "-out", path.join(tmp, "fullchain.pem")],
-    ],
-    { stdio: "ignore" },
-  );
+  throwAwayCert(tmp, DOMAIN);
   fs.writeFileSync(path.join(ng, "sites", "pactus.conf"), renderNginxTls(config));
   fs.writeFileSync(path.join(ng, "nginx.conf"), nginxMainConf(ng, { extra: "daemon off;" }));
   holder = await namespaceHolder();

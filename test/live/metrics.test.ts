@@ -44,6 +44,7 @@ import {
   namespaceHolder,
   nginxMainConf,
   pactusBin,
+  throwAwayCert,
 } from "../helpers/local";
 import { nsRun, nsSh } from "../helpers/netns";
 
@@ -201,29 +202,7 @@ beforeAll(async () => {
   // nginx: the rendered site, a throw-away certificate for the name (its own CA), Debian's worker user.
   const ng = path.join(tmp, "nginx");
   fs.mkdirSync(path.join(ng, "sites"), { recursive: true });
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${DOMAIN}`,
-      "-addext",
-      `subjectAltName=DNS:${DOMAIN}`,
-      "-keyout",
-      path.join(tmp, "privkey.pem"),
-      "-out",
-      path.join(tmp, "fullchain.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  throwAwayCert(tmp, DOMAIN);
   fs.writeFileSync(path.join(ng, "sites", "pactus.conf"), renderNginxTls(config));
   fs.writeFileSync(
     path.join(ng, "nginx.conf"),
