@@ -422,7 +422,11 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
         PSN_STATUS_FILES: statusBundle(),
       },
       deleteScript: loadScript("nginx-tls-delete.sh"),
-      deleteEnv: { PSN_SITE_PATH: p.nginxTlsSite, PSN_STATUS_ROOT: p.statusRoot },
+      deleteEnv: {
+        PSN_SITE_PATH: p.nginxTlsSite,
+        PSN_STATUS_ROOT: p.statusRoot,
+        PSN_CACHE_DIR: p.nginxCacheDir,
+      },
       secretStdin: false,
     },
     {

@@ -150,7 +150,7 @@ describe(`wallet backup and restore, unattended security updates (sandbox host $
   );
 
   test(
-    "destroy with purgeOnDestroy removes the working dir, the apt policy and the packages",
+    "destroy with purgeOnDestroy removes the working dir, the apt policy, the packages and nginx's cache",
     () => {
       const r = pulumi(
         "destroy",
@@ -162,9 +162,11 @@ describe(`wallet backup and restore, unattended security updates (sandbox host $
         RUN_CONFIG,
       );
       figures.push(`destroy (purge): ${r.seconds.toFixed(1)} s`);
+      // nginx.cache's files go too: a new localnet chain on this host would otherwise get the old
+      // chain's block hashes from them (nginx reloads its cache from disk).
       expect(
         onHost(
-          "ls -d /var/lib/pactus /etc/apt/apt.conf.d/52pactus-secure-node 2>/dev/null || true",
+          "ls -d /var/lib/pactus /etc/apt/apt.conf.d/52pactus-secure-node /var/lib/nginx/pactus-cache 2>/dev/null || true",
         ),
       ).toBe("");
       expect(
