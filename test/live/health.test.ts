@@ -35,6 +35,7 @@ import {
   nginxMainConf,
   pactusBin,
 } from "../helpers/local";
+import { HEALTH_SERIES } from "../helpers/health";
 import { nsRun, nsSh } from "../helpers/netns";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -47,19 +48,6 @@ const config = cfg({
 });
 const P = hostPaths(DOMAIN, config.pactus.version);
 const UPSTREAMS = Object.values(PORTS).map((a) => a.split(":")[1]);
-/** The series the refresher writes (remote/pactus-health.py METRICS), as the alert rules name them. */
-const SERIES = [
-  "pactus_health_up",
-  "pactus_health_height",
-  "pactus_health_last_block_age_seconds",
-  "pactus_health_blocks_left",
-  "pactus_health_peers",
-  "pactus_health_clock_offset_seconds",
-  "pactus_health_cert_expiry_seconds",
-  "pactus_health_reboot_required",
-  "pactus_health_healthy",
-  "pactus_health_info",
-];
 
 let tmp: string;
 let holder: ChildProcess;
@@ -366,8 +354,8 @@ echo $! >"$T/refresher.pid"`);
   test("pactus.prom: exactly the documented series, gauges, promtool-clean, agreeing with /healthz", () => {
     const text = fs.readFileSync(path.join(tmp, "textfile", "pactus.prom"), "utf8");
     const samples = text.split("\n").filter((l) => l && !l.startsWith("#"));
-    expect(samples.map((l) => l.split(/[ {]/)[0])).toEqual(SERIES);
-    for (const name of SERIES) expect(text).toContain(`# TYPE ${name} gauge\n`);
+    expect(samples.map((l) => l.split(/[ {]/)[0])).toEqual(HEALTH_SERIES);
+    for (const name of HEALTH_SERIES) expect(text).toContain(`# TYPE ${name} gauge\n`);
     const value = (name: string) =>
       Number(samples.find((l) => l.startsWith(`${name} `))!.split(" ")[1]);
     expect(value("pactus_health_up")).toBe(1);

@@ -9,21 +9,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { HEALTH_SERIES } from "../helpers/health";
 
 const DIR = path.resolve(__dirname, "..", "..", "monitoring");
-/** The gauges the health refresher writes into the exporter's textfile dir (the interface). */
-const HEALTH_GAUGES = [
-  "pactus_health_up",
-  "pactus_health_height",
-  "pactus_health_last_block_age_seconds",
-  "pactus_health_blocks_left",
-  "pactus_health_peers",
-  "pactus_health_clock_offset_seconds",
-  "pactus_health_cert_expiry_seconds",
-  "pactus_health_reboot_required",
-  "pactus_health_healthy",
-  "pactus_health_info",
-];
 
 interface Rule {
   alert: string;
@@ -74,7 +62,7 @@ describe("monitoring/alerts.yml", () => {
       ]),
     );
     const used = new Set(rules.flatMap((r) => r.expr.match(/\bpactus_health_[a-z_]+/g) ?? []));
-    for (const name of used) expect(HEALTH_GAUGES).toContain(name);
+    for (const name of used) expect(HEALTH_SERIES).toContain(name);
     expect([...used].sort()).toEqual(
       [
         "pactus_health_up",

@@ -11,6 +11,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { HEALTH_PROM_FILE, HEALTH_UNIT } from "../../components/render";
+import { HEALTH_SERIES } from "../helpers/health";
 import { ADDR, DOMAIN, engineEnv, onHost, sandboxUp } from "../helpers/sandbox";
 
 const MIN = 60_000;
@@ -88,18 +89,7 @@ describe("/healthz on a deployed host", () => {
         .split("\n")
         .filter((l) => l && !l.startsWith("#"))
         .map((l) => l.split(/[ {]/)[0]),
-    ).toEqual([
-      "pactus_health_up",
-      "pactus_health_height",
-      "pactus_health_last_block_age_seconds",
-      "pactus_health_blocks_left",
-      "pactus_health_peers",
-      "pactus_health_clock_offset_seconds",
-      "pactus_health_cert_expiry_seconds",
-      "pactus_health_reboot_required",
-      "pactus_health_healthy",
-      "pactus_health_info",
-    ]);
+    ).toEqual(HEALTH_SERIES);
     expect(text).toMatch(/^pactus_health_up 1$/m);
     expect(text).toMatch(/^pactus_health_info\{version="1\.16\.0",network="[a-z-]+"\} 1$/m);
   });
