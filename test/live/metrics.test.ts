@@ -47,6 +47,7 @@ import {
   throwAwayCert,
 } from "../helpers/local";
 import { nsRun, nsSh } from "../helpers/netns";
+import { prometheusApi, waitFor } from "../helpers/prometheus";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOMAIN = "node.example.org";
@@ -108,36 +109,12 @@ function get(p: string, opts: { to?: string; auth?: string } = {}): [number, str
   return [Number(r.stdout), fs.readFileSync(out, "utf8")];
 }
 
-/** A Prometheus HTTP API answer's data, from inside the namespace. */
-function prom<T>(apiPath: string): T {
+/** The Prometheus inside the namespace. */
+const { query, targets, alerts, rules } = prometheusApi((apiPath) => {
   const r = ns(["curl", "-sf", "--max-time", "5", `http://${PROM}${apiPath}`]);
   if (r.status !== 0) throw new Error(`prometheus ${apiPath}: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { data: T }).data;
-}
-type Sample = { metric: Record<string, string>; value: [number, string] };
-const query = (q: string) =>
-  prom<{ result: Sample[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`).result;
-type Target = { labels: Record<string, string>; health: string; lastError: string };
-const targets = () => prom<{ activeTargets: Target[] }>("/api/v1/targets").activeTargets;
-type Alert = { labels: Record<string, string>; state: string };
-const alerts = () => prom<{ alerts: Alert[] }>("/api/v1/alerts").alerts;
-
-/** Polls `check` (bounded) until it returns a value; throws with the last `why`. */
-async function waitFor<T>(what: string, seconds: number, check: () => T | undefined): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < seconds * 4; i++) {
-    try {
-      const v = check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(
-    `${what}: not within ${seconds} s (${last instanceof Error ? last.message : "no error"})`,
-  );
-}
+  return r.stdout;
+});
 
 beforeAll(async () => {
   for (const tool of [
@@ -418,9 +395,7 @@ describe("monitoring with real Prometheus, node exporter, nginx and Pactus daemo
   test("other paths stay 404; the alert rules load clean; a textfile-fed alert fires (certificate under 14 days)", async () => {
     for (const p of ["/metrics", "/metrics/", "/metrics/nodex", "/metrics/pactus/x"])
       expect({ p, status: get(p, { auth: basic(USER, PASSWORD) })[0] }).toEqual({ p, status: 404 });
-    const groups = prom<{ groups: { rules: { health: string; name: string }[] }[] }>(
-      "/api/v1/rules",
-    ).groups;
+    const groups = rules();
     const loaded = groups.flatMap((g) => g.rules);
     expect(loaded).toHaveLength(9);
     expect(loaded.filter((r) => r.health === "err")).toEqual([]);
