@@ -5,7 +5,9 @@
  * - the chain tip is kept about a second: a new block shows within the bound, and a burst of identical
  *   requests after it expired makes one call to the node (the rest wait for it or get the fresh copy);
  * - an error answer (a height the node does not have) is never kept, nor anything else: other routes and
- *   POSTs always reach the node.
+ *   POSTs always reach the node;
+ * - JSON-RPC is never kept: the node answers its errors with HTTP 200, which nginx cannot tell from a
+ *   result.
  */
 import { hashSync } from "bcryptjs";
 import { ChildProcess, spawnSync } from "node:child_process";
@@ -177,6 +179,36 @@ describe("nginx.cache: hot HTTP API reads without the node", () => {
     // it is refreshing (UPDATING) or the fresh one (HIT).
     const calls = statuses.filter((s) => s === "MISS" || s === "EXPIRED");
     expect({ calls: calls.length, statuses }).toEqual({ calls: 1, statuses });
+  });
+
+  test("JSON-RPC is never kept: the node answers an error with HTTP 200 (the error in the body), so nginx could not tell it from a result", () => {
+    const call = (height: number, direct: boolean) => {
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "pactus.blockchain.get_block_hash",
+        params: { height },
+      });
+      const url = direct ? `http://${PORTS.jsonrpc}/` : `https://${DOMAIN}/jsonrpc`;
+      const r = nsRun(holder, [
+        ...["curl", "-s", "--max-time", "10", "-k", "--resolve", `${DOMAIN}:443:127.0.0.1`],
+        ...["-H", "Content-Type: application/json", "-d", body, "-D", "-", url],
+      ]);
+      const [head, ...rest] = r.stdout.split(/\r?\n\r?\n/);
+      return { status: Number(head.split(" ")[1]), head, body: rest.join("\n\n") };
+    };
+    // Why: a block that does not exist yet is a 200 whose body is an error. Were it cached, the error
+    // would outlive the block's arrival: nginx decides from the status and headers, not the body.
+    const missing = call(987654, true);
+    expect(missing.status).toBe(200);
+    expect(JSON.parse(missing.body)).toHaveProperty("error");
+    for (const h of [1, 987654]) {
+      const a = call(h, false);
+      const b = call(h, false);
+      expect(a.head).not.toMatch(/x-cache-status/i);
+      expect(b.head).not.toMatch(/x-cache-status/i);
+      expect(b.body).toBe(call(h, true).body);
+    }
   });
 
   test("POSTs and other routes (a transaction, an account) are never kept: no cache at all there", () => {

