@@ -5,7 +5,8 @@
  *   loads that file strictly;
  * - gRPC (grpc-js, direct and through /grpc-web over TLS), JSON-RPC and the HTTP API refuse calls without
  *   credentials or with a wrong password (gRPC 16 UNAUTHENTICATED, JSON-RPC error, HTTP 401) and answer
- *   with the right `Authorization: Basic`, through all three nginx locations;
+ *   with the right `Authorization: Basic`, through all three nginx locations; the hot reads nginx.cache
+ *   would keep are refused without credentials right after an authorised caller read them;
  * - remote/verify.sh, run exactly as the verify step runs it (command line + secret stdin), passes with
  *   the credentials, fails at once naming the key without or with wrong ones, and never puts them in a
  *   process's argv or its output;
@@ -317,6 +318,21 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
       expect(JSON.parse(ok.text).hash).toBe(hash);
     },
   );
+
+  test("nginx.cache cannot let a caller past basic auth: reads the right credentials just made are refused without them, and nothing is kept", () => {
+    expect(config.nginx.cache).toBe(true); // the operator left it on (the default)
+    for (const p of [
+      "/http/api/pactus/blockchain/get_block_hash?height=1",
+      "/http/api/pactus/blockchain/get_block?height=1&verbosity=1",
+      "/http/api/pactus/blockchain/get_blockchain_info",
+    ]) {
+      const ok = [1, 2].map(() => httpApi(https(p), basic(USER, PASSWORD)));
+      expect(ok.map((r) => r.status)).toEqual([200, 200]);
+      const refused = httpApi(https(p));
+      expect(refused.status).toBe(401);
+      for (const r of [...ok, refused]) expect(r.headers["x-cache-status"]).toBeUndefined();
+    }
+  });
 
   test.each([
     "/grpc-web/pactus.Blockchain/GetBlockHash",
