@@ -1,5 +1,5 @@
 /** Shared by the tests that run real programs on this machine (test/live, test/render). */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -40,6 +40,27 @@ export function initLocalnetWallet(dir: string, bin = pactusBin()): void {
     ],
     { stdio: "pipe" },
   );
+}
+
+/**
+ * A live suite's teardown: SIGTERM to each process whose pid is in `dir`/<file> of `pidFiles`, in that
+ * order (no file: it was not started, or already stopped), SIGKILL to the namespace holder, then `dir`
+ * removed a second later (kept with PSN_KEEP).
+ */
+export function stopLiveSuite(
+  dir: string | undefined,
+  holder: ChildProcess | undefined,
+  pidFiles: string[],
+): void {
+  for (const f of dir ? pidFiles : []) {
+    try {
+      process.kill(Number(fs.readFileSync(path.join(dir!, f), "utf8")), "SIGTERM");
+    } catch {
+      /* not started, or already stopped */
+    }
+  }
+  holder?.kill("SIGKILL");
+  if (dir && !process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${dir}"`]);
 }
 
 /**

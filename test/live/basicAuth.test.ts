@@ -47,6 +47,7 @@ import {
   pactusBin,
   pactusProtoDir,
   throwAwayCert,
+  stopLiveSuite,
 } from "../helpers/local";
 import { NsOptions, nsGrpcGetBlockHash, nsRun, nsSh } from "../helpers/netns";
 
@@ -177,17 +178,7 @@ echo "no block 1 with credentials, or no nginx: $(tail -n 5 "$T/daemon.log" "$T/
   );
 }, 120_000);
 
-afterAll(() => {
-  for (const f of ["daemon.pid", "nginx.pid"]) {
-    try {
-      process.kill(Number(fs.readFileSync(path.join(tmp, f), "utf8")), "SIGTERM");
-    } catch {
-      /* not started */
-    }
-  }
-  holder?.kill("SIGKILL");
-  if (!process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${tmp}"`]);
-});
+afterAll(() => stopLiveSuite(tmp, holder, ["daemon.pid", "nginx.pid"]));
 
 const https = (p: string) => `https://${DOMAIN}${p}`;
 const CURL = ["curl", "-s", "--max-time", "10", "-k", "--resolve", `${DOMAIN}:443:127.0.0.1`];

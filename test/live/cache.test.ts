@@ -10,7 +10,7 @@
  *   result.
  */
 import { hashSync } from "bcryptjs";
-import { ChildProcess, spawnSync } from "node:child_process";
+import { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -25,6 +25,7 @@ import {
   nginxMainConf,
   pactusBin,
   throwAwayCert,
+  stopLiveSuite,
 } from "../helpers/local";
 import { nsRun, nsSh } from "../helpers/netns";
 
@@ -75,17 +76,7 @@ echo "no block 2 or no nginx: $(tail -n 5 "$T/daemon.log" "$T/nginx/error.log" "
   );
 }, 120_000);
 
-afterAll(() => {
-  for (const f of ["daemon.pid", "nginx.pid"]) {
-    try {
-      process.kill(Number(fs.readFileSync(path.join(tmp, f), "utf8")), "SIGTERM");
-    } catch {
-      /* not started */
-    }
-  }
-  holder?.kill("SIGKILL");
-  if (!process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${tmp}"`]);
-});
+afterAll(() => stopLiveSuite(tmp, holder, ["daemon.pid", "nginx.pid"]));
 
 interface Reply {
   status: number;

@@ -35,6 +35,7 @@ import {
   nginxMainConf,
   pactusBin,
   pactusProtoDir,
+  stopLiveSuite,
 } from "../helpers/local";
 import { GrpcCase, NsOptions, nsGrpcGetBlockHash, nsRun, nsSh } from "../helpers/netns";
 
@@ -275,17 +276,7 @@ echo "no block 1, or no nginx: $(tail -n 5 "$T/daemon.log" "$T/nginx/error.log" 
   }
 }, 420_000);
 
-afterAll(() => {
-  for (const f of ["daemon.pid", "nginx.pid"]) {
-    try {
-      process.kill(Number(fs.readFileSync(path.join(tmp, f), "utf8")), "SIGTERM");
-    } catch {
-      /* not started */
-    }
-  }
-  holder?.kill("SIGKILL");
-  if (tmp && !process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${tmp}"`]);
-});
+afterAll(() => stopLiveSuite(tmp, holder, ["daemon.pid", "nginx.pid"]));
 
 describe("official Pactus clients through the rendered nginx, against the real daemon", () => {
   test("the reference: the daemon's own JSON-RPC and gRPC on loopback agree on block 1", () => {

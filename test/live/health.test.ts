@@ -34,6 +34,7 @@ import {
   namespaceHolder,
   nginxMainConf,
   pactusBin,
+  stopLiveSuite,
 } from "../helpers/local";
 import { HEALTH_SERIES } from "../helpers/health";
 import { nsRun, nsSh } from "../helpers/netns";
@@ -238,17 +239,7 @@ echo "no block 1, or no nginx: $(tail -n 5 "$T/daemon.log" "$T/nginx/error.log")
     );
 }, 420_000);
 
-afterAll(() => {
-  for (const f of ["refresher.pid", "daemon.pid", "nginx.pid"]) {
-    try {
-      process.kill(Number(fs.readFileSync(path.join(tmp, f), "utf8")), "SIGTERM");
-    } catch {
-      /* not started, or already stopped */
-    }
-  }
-  holder?.kill("SIGKILL");
-  if (tmp && !process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${tmp}"`]);
-});
+afterAll(() => stopLiveSuite(tmp, holder, ["refresher.pid", "daemon.pid", "nginx.pid"]));
 
 describe("/healthz and pactus.prom from the real refresher, the real daemon and the rendered nginx", () => {
   test("without the refresher's file: 503 with a short JSON (the refresher is not running)", () => {

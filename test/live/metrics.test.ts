@@ -45,6 +45,7 @@ import {
   nginxMainConf,
   pactusBin,
   throwAwayCert,
+  stopLiveSuite,
 } from "../helpers/local";
 import { nsRun, nsSh } from "../helpers/netns";
 import { prometheusApi, waitFor } from "../helpers/prometheus";
@@ -293,17 +294,7 @@ echo $! >"$T/prom.pid"
   );
 }, 120_000);
 
-afterAll(() => {
-  for (const f of ["prom.pid", "nginx.pid", "exporter.pid", "daemon.pid"]) {
-    try {
-      process.kill(Number(fs.readFileSync(path.join(tmp, f), "utf8")), "SIGTERM");
-    } catch {
-      /* not started, or already stopped */
-    }
-  }
-  holder?.kill("SIGKILL");
-  if (!process.env.PSN_KEEP) spawnSync("bash", ["-c", `sleep 1; rm -rf "${tmp}"`]);
-});
+afterAll(() => stopLiveSuite(tmp, holder, ["prom.pid", "nginx.pid", "exporter.pid", "daemon.pid"]));
 
 describe("monitoring with real Prometheus, node exporter, nginx and Pactus daemon", () => {
   test("loopback only: the exporter and the daemon's HTML server listen on 127.0.0.1, nginx adds no listener", () => {
