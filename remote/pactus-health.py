@@ -187,6 +187,15 @@ def version_of(agent):
     return m.group(1) if m else None
 
 
+NOT_ANSWERING = "the node does not answer gRPC on loopback"
+# How pactus-shell (grpc-go), curl and subprocess say that nothing answered in time or at all.
+NO_ANSWER = re.compile(
+    r"code = (Unavailable|DeadlineExceeded|Canceled)|deadline exceeded|connection refused|"
+    r"connection reset|error while dialing|dial tcp|timed out|empty reply|failed to connect|"
+    r"couldn't connect|recv failure|broken pipe|no gRPC answer|gRPC status (4|14):",
+    re.IGNORECASE)
+
+
 def listening(port):
     """Whether anything accepts on the node's gRPC port: a stopped node is seen at once, where
     pactus-shell would keep dialling until its timeout."""
@@ -212,9 +221,14 @@ def measure(cfg, now):
                 chain = call(cfg["shell"], cfg["port"], "blockchain", "get-blockchain-info")
                 net = call(cfg["shell"], cfg["port"], "network", "get-network-info")
         except CallError as e:
-            error = f"the node's gRPC on loopback fails: {e}"
+            # A daemon that stops, restarts or hangs between the port check and the call is still one
+            # that does not answer, however the dial fails (refused, reset, timed out, unavailable).
+            if not listening(cfg["port"]) or NO_ANSWER.search(str(e)):
+                error = NOT_ANSWERING
+            else:
+                error = f"the node's gRPC on loopback fails: {e}"
     else:
-        error = "the node does not answer gRPC on loopback"
+        error = NOT_ANSWERING
     up = error is None
     doc = {"healthy": False, "problems": [], "up": up}
     if up:

@@ -10,10 +10,31 @@ export const DEPLOY = path.join(ROOT, "tools", "sandbox", "deploy.sh");
 export const SANDBOX_DIR = process.env.SANDBOX_DIR ?? path.join(ROOT, ".sandbox");
 /** The sandbox host the suites run on: PSN_SANDBOX_HOST (default 1), which deploy.sh reads too. */
 export const HOST_INDEX = process.env.PSN_SANDBOX_HOST ?? "1";
-/** Host N's name, domain and address, as deploy.sh's for_host names them. */
-export const HOST_NAME = HOST_INDEX === "1" ? "node" : `node${HOST_INDEX}`;
-export const DOMAIN = `${HOST_NAME}.pactus.test`;
-export const ADDR = `10.231.${HOST_INDEX}.2`;
+/** Host N's name, domain, address, stack, run config and outputs file, as deploy.sh's for_host names them. */
+export function sandboxHost(index: string) {
+  const name = index === "1" ? "node" : `node${index}`;
+  const stack = index === "1" ? "sandbox" : `sandbox${index}`;
+  return {
+    name,
+    domain: `${name}.pactus.test`,
+    addr: `10.231.${index}.2`,
+    stack,
+    runConfig: path.join(SANDBOX_DIR, `Pulumi.${stack}.yaml`),
+    outputs: path.join(SANDBOX_DIR, index === "1" ? "outputs.json" : `outputs.${stack}.json`),
+  };
+}
+const THIS_HOST = sandboxHost(HOST_INDEX);
+export const HOST_NAME = THIS_HOST.name;
+export const DOMAIN = THIS_HOST.domain;
+export const ADDR = THIS_HOST.addr;
+export const STACK = THIS_HOST.stack;
+export const RUN_CONFIG = THIS_HOST.runConfig;
+export const OUTPUTS = THIS_HOST.outputs;
+export const SERVICES_SH = path.join(ROOT, "tools", "sandbox", "services.sh");
+/** What deploy.sh wrote to this host's outputs file after its checks. */
+export function readOutputs(): Record<string, unknown> & { caCert: string } {
+  return JSON.parse(fs.readFileSync(OUTPUTS, "utf8"));
+}
 
 /** `npm run sandbox` (idempotent); throws with the tail of its output when it fails. */
 export function sandboxUp(): void {
@@ -23,6 +44,15 @@ export function sandboxUp(): void {
 
 export function sandboxDown(): void {
   spawnSync("bash", [DEPLOY, "down"]);
+}
+
+/**
+ * The end of a suite that only read the deployed host: with PSN_SHARED_HOST=1 (set by npm test's
+ * runner for a lane of such suites) the host stays up for the next suite of the lane, and the runner
+ * takes it down after the last; otherwise it goes down now, as `sandboxDown`.
+ */
+export function sandboxDone(): void {
+  if (process.env.PSN_SHARED_HOST !== "1") sandboxDown();
 }
 
 export const HOST_SH = path.join(ROOT, "tools", "sandbox", "host.sh");
@@ -39,9 +69,9 @@ function onHostArgs(script: string): string[] {
   ];
 }
 
-/** Runs a bash script as root on the sandbox host over SSH and returns its stdout. */
+/** Runs a bash script as root on the sandbox host over SSH and returns its stdout, trimmed. */
 export function onHost(script: string): string {
-  return execFileSync("bash", onHostArgs(script), { encoding: "utf8" });
+  return execFileSync("bash", onHostArgs(script), { encoding: "utf8" }).trim();
 }
 
 let cachedEnv: Record<string, string> | undefined;

@@ -413,6 +413,25 @@ echo $! >"$T/refresher.pid"`);
     expect(up.h.body).toMatchObject({ healthy: true, up: true });
   });
 
+  test("a frozen daemon (SIGSTOP: the port accepts, the call times out) is the same problem: does not answer", async () => {
+    const pid = Number(fs.readFileSync(path.join(tmp, "daemon.pid"), "utf8"));
+    process.kill(pid, "SIGSTOP");
+    try {
+      // pactus-shell dials with a 5 s deadline, so the first refresh after the freeze takes that long.
+      const down = await until((x) => x.status === 503, 3 * PERIOD + 10);
+      console.log(`health: 503 ${down.seconds.toFixed(1)} s after the daemon was frozen`);
+      expect(down.h.body).toMatchObject({
+        healthy: false,
+        up: false,
+        problems: ["the node does not answer gRPC on loopback"],
+      });
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const up = await until((x) => x.status === 200, 60);
+    expect(up.h.body).toMatchObject({ healthy: true, up: true });
+  });
+
   test(`a certificate with fewer than ${HEALTH_CERT_MIN_DAYS} days left: 503; the reboot flag is reported, not judged`, async () => {
     sh(`cp "$T/short.pem" "${P.certDir}/cert.pem"; touch /run/reboot-required`);
     const bad = await until((x) => x.status === 503, 3 * PERIOD);

@@ -23,9 +23,16 @@ describe("host scripts", () => {
   });
 
   test("pactus-init.py compiles with the target hosts' python3", () => {
-    execFileSync("python3", ["-m", "py_compile", path.join(ROOT, "remote", "pactus-init.py")], {
-      env: { ...process.env, PYTHONPYCACHEPREFIX: os.tmpdir() },
-    });
+    // The bytecode goes under a directory of this test's own, removed after: never the shared tmpdir.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "psn-pycache-"));
+    try {
+      execFileSync("python3", ["-m", "py_compile", path.join(ROOT, "remote", "pactus-init.py")], {
+        env: { ...process.env, PYTHONPYCACHEPREFIX: cache },
+      });
+      expect(fs.readdirSync(cache)).not.toHaveLength(0);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   test.each([

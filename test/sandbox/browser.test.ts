@@ -11,9 +11,10 @@ import {
   DOMAIN,
   ROOT,
   onHost,
-  sandboxDown,
+  sandboxDone,
   sandboxUp,
   SANDBOX_DIR,
+  readOutputs,
 } from "../helpers/sandbox";
 
 const MIN = 60_000;
@@ -87,8 +88,7 @@ beforeAll(() => {
       "-out",
       `${tmp}/cert.pem`,
     );
-    const acmeRoot = JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, "outputs.json"), "utf8"))
-      .caCert as string;
+    const acmeRoot = readOutputs().caCert;
     const out = execFileSync(
       process.execPath,
       [
@@ -120,7 +120,7 @@ beforeAll(() => {
     "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
   );
 }, 20 * MIN);
-afterAll(sandboxDown, 5 * MIN);
+afterAll(sandboxDone, 5 * MIN);
 
 describe("the ping.pactus.org checks in a real browser", () => {
   test("from https://ping.pactus.org (listed): gRPC-Web, JSON-RPC and HTTP agree with the daemon", () => {

@@ -17,9 +17,9 @@ import {
   DOMAIN,
   ROOT,
   onHost,
-  sandboxDown,
+  sandboxDone,
   sandboxUp,
-  SANDBOX_DIR,
+  readOutputs,
 } from "../helpers/sandbox";
 
 const MIN = 60_000;
@@ -29,8 +29,7 @@ let tmp: string;
 
 beforeAll(() => {
   sandboxUp();
-  root = JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, "outputs.json"), "utf8"))
-    .caCert as string;
+  root = readOutputs().caCert;
   direct = (
     JSON.parse(
       onHost("curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'"),
@@ -40,7 +39,7 @@ beforeAll(() => {
 }, 20 * MIN);
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  sandboxDown();
+  sandboxDone();
 }, 5 * MIN);
 
 test("the daemon's own answer is a block hash", () => {

@@ -12,11 +12,17 @@ import * as zlib from "node:zlib";
 
 import { describeCounts, type LoadCounts, underLoad } from "../helpers/load";
 import {
+  ADDR,
   DEPLOY,
   DOMAIN,
+  HOST_INDEX,
+  HOST_NAME,
   HOST_SH,
+  OUTPUTS,
+  RUN_CONFIG,
+  STACK,
   engineEnv,
-  onHost as onHostRaw,
+  onHost,
   psSampler,
   pulumi,
   run,
@@ -27,11 +33,6 @@ const MIN = 60_000;
 const IMAGE = process.env.PSN_E2E_IMAGE ?? "debian-13";
 
 const env = engineEnv();
-const RUN_CONFIG = env.PSN_RUN_CONFIG;
-const ADDR = env.PSN_HOST_ADDR;
-
-/** A command on the sandbox host, as root over SSH. */
-const onHost = (script: string) => onHostRaw(script).trim();
 const figures: string[] = [];
 const caFile = () => path.join(env.SANDBOX_DIR, "pebble", "root.pem");
 /** Every request answered, on both APIs; the reload was seen (the old workers' connections closed). */
@@ -106,7 +107,7 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
     "npm run sandbox: up, then the three checks from outside the host",
     async () => {
       // The host first, so the argv of every process on both sides can be sampled for the whole deploy.
-      const boot = run("bash", [HOST_SH, "up", "node", "1", "--image", IMAGE]);
+      const boot = run("bash", [HOST_SH, "up", HOST_NAME, HOST_INDEX, "--image", IMAGE]);
       expect(onHost(". /etc/os-release && echo $ID-$VERSION_ID")).toBe(IMAGE);
       // A cloud image: root cannot log in over SSH; the admin can, and becomes root only through sudo.
       expect(onHost("sshd -T | grep -i '^permitrootlogin'")).toBe("permitrootlogin no");
@@ -118,8 +119,8 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
       figures.push(
         `npm run sandbox on a booted host (pulumi up from nothing + checks): ${r.seconds.toFixed(1)} s`,
       );
-      const out = JSON.parse(fs.readFileSync(path.join(env.SANDBOX_DIR, "outputs.json"), "utf8"));
-      expect(out).toMatchObject({ domain: DOMAIN, address: ADDR, fqdn: DOMAIN, ip: "10.231.1.2" });
+      const out = JSON.parse(fs.readFileSync(OUTPUTS, "utf8"));
+      expect(out).toMatchObject({ domain: DOMAIN, address: ADDR, fqdn: DOMAIN, ip: ADDR });
       expect(fs.existsSync(out.caCert)).toBe(true);
       expect(out.urls).toEqual({
         grpcWeb: `https://${DOMAIN}/grpc-web`,
@@ -182,7 +183,7 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
       const sources: Record<string, string> = {
         "pulumi stack export": pulumi("stack", "export").out,
         "pulumi stack output": pulumi("stack", "output", "--json").out,
-        "outputs.json": fs.readFileSync(path.join(env.SANDBOX_DIR, "outputs.json"), "utf8"),
+        "outputs.json": fs.readFileSync(OUTPUTS, "utf8"),
         "engine output of up": upOutput,
         [`pulumi logs (${logs.length} files)`]: logs.join("\n"),
         "host journal": onHost("journalctl --no-pager -o cat"),
@@ -375,7 +376,7 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
         "render",
         "--",
         "--stack",
-        "sandbox",
+        STACK,
         "--project-dir",
         path.dirname(RUN_CONFIG),
         "--out",
@@ -397,7 +398,7 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
       const r = pulumi("destroy", "--yes", "--skip-preview", "--config-file", RUN_CONFIG);
       figures.push(`destroy: ${r.seconds.toFixed(1)} s`);
       const left = onHost(
-        "ls -d /etc/nginx/sites-*/pactus* /etc/systemd/system/pactus.service /etc/letsencrypt/live/node.pactus.test /opt/pactus /etc/pactus 2>/dev/null || true",
+        `ls -d /etc/nginx/sites-*/pactus* /etc/systemd/system/pactus.service /etc/letsencrypt/live/${DOMAIN} /opt/pactus /etc/pactus 2>/dev/null || true`,
       );
       expect(left).toBe("");
       expect(onHost("test -d /var/lib/pactus/node/wallets/default_wallet && echo kept")).toBe(
@@ -411,14 +412,14 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
   test(
     "bad config through the real engine: one clear error per key, nothing created",
     () => {
-      const bad = path.join(env.SANDBOX_DIR, "Pulumi.bad.yaml");
+      const bad = path.join(env.SANDBOX_DIR, `Pulumi.${STACK}-bad.yaml`);
       fs.writeFileSync(
         bad,
         fs
           .readFileSync(RUN_CONFIG, "utf8")
           .replace(
-            "pactus-secure-node:domain: node.pactus.test",
-            "pactus-secure-node:domain: https://node.pactus.test",
+            `pactus-secure-node:domain: ${DOMAIN}`,
+            `pactus-secure-node:domain: https://${DOMAIN}`,
           )
           .replace("network: localnet", "network: devnet"),
       );
@@ -430,7 +431,7 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
         );
         expect(r.status).not.toBe(0);
         expect(r.out).toContain(
-          'domain: "https://node.pactus.test" has a scheme; set the bare name, e.g. node.example.org',
+          `domain: "https://${DOMAIN}" has a scheme; set the bare name, e.g. node.example.org`,
         );
         expect(r.out).toContain(
           'pactus.network: unknown value "devnet"; use one of: mainnet, testnet, localnet',

@@ -19,7 +19,12 @@ import {
   engineEnv,
   expectFailed,
   expectUp,
-  onHost as onHostRaw,
+  HOST_INDEX,
+  HOST_NAME,
+  RUN_CONFIG,
+  SERVICES_SH,
+  STACK,
+  onHost,
   onHostInBackground,
   run,
   runInBackground,
@@ -29,8 +34,6 @@ import { versionPins } from "../helpers/local";
 
 const MIN = 60_000;
 const env = engineEnv();
-const RUN_CONFIG = env.PSN_RUN_CONFIG;
-const SERVICES_SH = path.join(ROOT, "tools", "sandbox", "services.sh");
 // The deployed release is the toolchain's daemon (the sandbox release server publishes it).
 const VERSION = versionPins().PACTUS_VERSION;
 const FAKE_VERSION = "1.16.1";
@@ -54,14 +57,13 @@ const ACME_RULE = [
 const figures: string[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const onHost = (script: string) => onHostRaw(script).trim();
 const upArgs = (...extra: string[]) => [
   "--non-interactive",
   "up",
   "--yes",
   "--skip-preview",
   "-s",
-  "sandbox",
+  STACK,
   "--config-file",
   RUN_CONFIG,
   ...extra,
@@ -74,22 +76,12 @@ const destroy = () =>
     "--yes",
     "--skip-preview",
     "-s",
-    "sandbox",
+    STACK,
     "--config-file",
     RUN_CONFIG,
   ]);
 const setConfig = (key: string, value: string) =>
-  run("pulumi", [
-    "config",
-    "set",
-    "-s",
-    "sandbox",
-    "--config-file",
-    RUN_CONFIG,
-    "--path",
-    key,
-    value,
-  ]);
+  run("pulumi", ["config", "set", "-s", STACK, "--config-file", RUN_CONFIG, "--path", key, value]);
 /** The three checks from outside the host (deploy.sh check); throws when one fails. */
 const checks = () => run("bash", [DEPLOY, "check"]);
 
@@ -99,7 +91,7 @@ const upInBackground = (opts: { cwd?: string; extra?: string[] } = {}) =>
 
 const mainPid = () => onHost("systemctl show -p MainPID --value pactus.service");
 const stepUrn = (step: string) => {
-  const state = JSON.parse(run("pulumi", ["stack", "export", "-s", "sandbox"]).out);
+  const state = JSON.parse(run("pulumi", ["stack", "export", "-s", STACK]).out);
   return (state.deployment.resources as { urn: string }[])
     .map((r) => r.urn)
     .find((u) => u.endsWith(`::pactus-steps-${step}`)) as string;
@@ -127,7 +119,7 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
     async () => {
       const pending = upInBackground();
       await sleep(30_000);
-      run("bash", [HOST_SH, "up", "node", "1"]);
+      run("bash", [HOST_SH, "up", HOST_NAME, HOST_INDEX]);
       const r = await pending;
       expectUp(r);
       expect(r.seconds).toBeGreaterThan(30);
@@ -143,9 +135,9 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
     "the admin's key appears 30 s after sshd answers (first boot still running): up waits, then succeeds",
     async () => {
       destroy();
-      run("bash", [HOST_SH, "down", "node"]);
+      run("bash", [HOST_SH, "down", HOST_NAME]);
       // A fresh cloud-like host: sshd answers at once, the first-boot service installs the key 30 s later.
-      run("bash", [HOST_SH, "up", "node", "1", "--key-delay", "30", "--no-wait"]);
+      run("bash", [HOST_SH, "up", HOST_NAME, HOST_INDEX, "--key-delay", "30", "--no-wait"]);
       const r = await upInBackground();
       expectUp(r);
       expect(r.seconds).toBeGreaterThan(20);
@@ -165,8 +157,8 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
     "sudo asks the admin for a password: the first step fails at once naming host.user and the sudoers line",
     () => {
       destroy();
-      run("bash", [HOST_SH, "down", "node"]);
-      run("bash", [HOST_SH, "up", "node", "1", "--sudo-password"]);
+      run("bash", [HOST_SH, "down", HOST_NAME]);
+      run("bash", [HOST_SH, "up", HOST_NAME, HOST_INDEX, "--sudo-password"]);
       const r = up();
       expectFailed(
         r,
@@ -195,9 +187,9 @@ describe("faults: each ends well, and a plain re-run of pulumi up succeeds", () 
     "apt's lock is held on first boot (unattended-upgrades) and the lists are stale: base waits, then succeeds",
     () => {
       destroy();
-      run("bash", [HOST_SH, "down", "node"]);
+      run("bash", [HOST_SH, "down", HOST_NAME]);
       // The image has no apt lists at all; the first-boot service holds dpkg's lock for 45 s.
-      run("bash", [HOST_SH, "up", "node", "1", "--apt-busy", "45"]);
+      run("bash", [HOST_SH, "up", HOST_NAME, HOST_INDEX, "--apt-busy", "45"]);
       expect(onHost("systemctl is-active psn-apt-busy.service || true")).toBe("active");
       const r = up();
       expectUp(r);

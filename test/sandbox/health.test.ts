@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { HEALTH_PROM_FILE, HEALTH_UNIT } from "../../components/render";
 import { HEALTH_SERIES } from "../helpers/health";
-import { ADDR, DOMAIN, engineEnv, onHost, sandboxUp } from "../helpers/sandbox";
+import { ADDR, DOMAIN, engineEnv, onHost, sandboxDone, sandboxUp } from "../helpers/sandbox";
 
 const MIN = 60_000;
 /** health.refreshSeconds of the sandbox stack (the default). */
@@ -62,7 +62,8 @@ afterAll(() => {
   // Leave the node and the refresher running, whatever failed.
   onHost(`systemctl start pactus.service ${HEALTH_UNIT}`);
   console.log(`health on the sandbox host:\n  ${figures.join("\n  ")}`);
-});
+  sandboxDone();
+}, 5 * MIN);
 
 describe("/healthz on a deployed host", () => {
   test("healthy: 200 from outside with the node's figures; the refresher is a running unit", async () => {

@@ -1,47 +1,60 @@
 /**
- * Numbered sandbox hosts: host 2 (Debian 12) is deployed beside host 1 (Debian 13), each with its own
- * name, address, network namespace, domain, stack and outputs; both serve at once, and taking host 2
- * down leaves host 1 and the shared services running.
+ * Numbered sandbox hosts: a second host (Debian 12, number HOST_INDEX + 100) is deployed beside this
+ * suite's host (Debian 13), each with its own name, address, network namespace, domain, stack and
+ * outputs; both serve at once, and taking the second down leaves the first and the shared services
+ * running.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEPLOY, ROOT, run, sandboxDown, sandboxUp, SANDBOX_DIR } from "../helpers/sandbox";
+import {
+  DEPLOY,
+  HOST_INDEX,
+  ROOT,
+  run,
+  sandboxDone,
+  sandboxHost,
+  sandboxUp,
+} from "../helpers/sandbox";
 
 const MIN = 60_000;
+const ONE = sandboxHost(HOST_INDEX);
+const SECOND = String(Number(HOST_INDEX) + 100);
+const TWO = sandboxHost(SECOND);
 const outputs = (file: string) =>
-  JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, file), "utf8")) as {
+  JSON.parse(fs.readFileSync(file, "utf8")) as {
     domain: string;
     address: string;
     pingChecks: Record<string, { ok: boolean; blockHash: string }>;
   };
+const esc = (s: string) => s.replace(/\./g, "\\.");
 
 beforeAll(() => sandboxUp(), 20 * MIN);
 afterAll(() => {
-  run("bash", [DEPLOY, "down", "--host", "2"], { allowFail: true });
-  sandboxDown();
+  run("bash", [DEPLOY, "down", "--host", SECOND], { allowFail: true });
+  sandboxDone();
 }, 10 * MIN);
 
 test(
-  "host 2 (debian-12) comes up beside host 1 (debian-13); both pass the checks; host 2 goes down alone",
+  `host ${SECOND} (debian-12) comes up beside host ${HOST_INDEX} (debian-13); both pass the checks; host ${SECOND} goes down alone`,
   () => {
-    const up2 = run("bash", [DEPLOY, "up", "--host", "2", "--image", "debian-12"]);
+    const up2 = run("bash", [DEPLOY, "up", "--host", SECOND, "--image", "debian-12"]);
     expect(up2.out).toMatch(/sandbox: image: debian-12/);
-    const one = outputs("outputs.json");
-    const two = outputs("outputs.sandbox2.json");
-    expect(one).toMatchObject({ domain: "node.pactus.test", address: "10.231.1.2" });
-    expect(two).toMatchObject({ domain: "node2.pactus.test", address: "10.231.2.2" });
+    const one = outputs(ONE.outputs);
+    const two = outputs(TWO.outputs);
+    expect(one).toMatchObject({ domain: ONE.domain, address: ONE.addr });
+    expect(two).toMatchObject({ domain: TWO.domain, address: TWO.addr });
     // Each is its own chain (its own wallet, its own localnet): both answer, independently.
     expect(two.pingChecks.jsonrpc.blockHash).toMatch(/^[0-9a-f]{64}$/);
     const status = run("bash", [path.join(ROOT, "tools/sandbox/host.sh"), "status"]).out;
-    expect(status).toMatch(/^node\s+10\.231\.1\.2\s+debian-13\s/m);
-    expect(status).toMatch(/^node2\s+10\.231\.2\.2\s+debian-12\s/m);
-    // Both at once: the checks of host 1 still pass while host 2 runs.
+    expect(status).toMatch(new RegExp(`^${ONE.name}\\s+${esc(ONE.addr)}\\s+debian-13\\s`, "m"));
+    expect(status).toMatch(new RegExp(`^${TWO.name}\\s+${esc(TWO.addr)}\\s+debian-12\\s`, "m"));
+    // Both at once: the checks of this suite's host still pass while the second runs.
     run("bash", [DEPLOY, "check"]);
-    run("bash", [DEPLOY, "check", "--host", "2"]);
+    run("bash", [DEPLOY, "check", "--host", SECOND]);
 
-    const down2 = run("bash", [DEPLOY, "down", "--host", "2"]);
+    const down2 = run("bash", [DEPLOY, "down", "--host", SECOND]);
     expect(down2.out).toMatch(/other sandbox hosts still run: services kept/);
-    expect(fs.existsSync(path.join(SANDBOX_DIR, "outputs.sandbox2.json"))).toBe(false);
+    expect(fs.existsSync(TWO.outputs)).toBe(false);
     run("bash", [DEPLOY, "check"]);
   },
   15 * MIN,

@@ -21,8 +21,11 @@ import {
   HOST_NAME,
   HOST_SH,
   ROOT,
+  RUN_CONFIG,
+  SERVICES_SH,
+  STACK,
   engineEnv,
-  onHost as onHostRaw,
+  onHost,
   pulumi,
   run,
 } from "../helpers/sandbox";
@@ -30,13 +33,10 @@ import { prometheusApi, waitFor as waitForEvery } from "../helpers/prometheus";
 
 const MIN = 60_000;
 const env = engineEnv();
-const RUN_CONFIG = env.PSN_RUN_CONFIG;
-const STACK = env.PSN_STACK;
-const onHost = (script: string) => onHostRaw(script).trim();
 const config = (args: string[], input?: string) =>
   run("pulumi", ["config", ...args, "--stack", STACK, "--config-file", RUN_CONFIG], { input });
 const up = () =>
-  run("bash", [path.join(ROOT, "tools", "sandbox", "services.sh"), "add-a", DOMAIN, ADDR]) &&
+  run("bash", [SERVICES_SH, "add-a", DOMAIN, ADDR]) &&
   pulumi("up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", RUN_CONFIG);
 const figures: string[] = [];
 

@@ -19,9 +19,9 @@ import {
   onHost,
   pulumi,
   run,
-  sandboxDown,
+  sandboxDone,
   sandboxUp,
-  SANDBOX_DIR,
+  readOutputs,
 } from "../helpers/sandbox";
 import { pactusProtoDir } from "../helpers/local";
 const ADDR6 = "fd00:231:1::2";
@@ -91,9 +91,9 @@ const rpc = (method: string, params: object = {}) => ({ jsonrpc: "2.0", id: 1, m
 
 beforeAll(() => {
   sandboxUp();
-  root = JSON.parse(fs.readFileSync(path.join(SANDBOX_DIR, "outputs.json"), "utf8")).caCert;
+  root = readOutputs().caCert;
 }, 20 * MIN);
-afterAll(sandboxDown, 5 * MIN);
+afterAll(sandboxDone, 5 * MIN);
 
 describe("seed parity", () => {
   test("http:// on the domain redirects to https:// with the path; other names on :80 get nothing proxied", () => {

@@ -13,20 +13,22 @@ import { versionPins } from "../helpers/local";
 import {
   DEPLOY,
   HOST_SH,
-  ROOT,
   type RunResult,
   engineEnv,
   expectFailed,
   expectUp,
-  onHost as onHostRaw,
+  HOST_INDEX,
+  HOST_NAME,
+  RUN_CONFIG,
+  SERVICES_SH,
+  STACK,
+  onHost,
   run,
   sandboxDown,
 } from "../helpers/sandbox";
 
 const MIN = 60_000;
 const env = engineEnv();
-const RUN_CONFIG = env.PSN_RUN_CONFIG;
-const SERVICES_SH = path.join(ROOT, "tools", "sandbox", "services.sh");
 const pins = versionPins();
 const PREVIOUS = pins.PACTUS_PREVIOUS_VERSION;
 const CURRENT = pins.PACTUS_VERSION;
@@ -38,8 +40,7 @@ const figures: string[] = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "psn-upgrade-"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const onHost = (script: string) => onHostRaw(script).trim();
-const stackArgs = ["-s", "sandbox", "--config-file", RUN_CONFIG];
+const stackArgs = ["-s", STACK, "--config-file", RUN_CONFIG];
 const up = (...extra: string[]) =>
   run("pulumi", ["--non-interactive", "up", "--yes", "--skip-preview", ...stackArgs, ...extra], {
     allowFail: true,
@@ -140,7 +141,7 @@ beforeAll(() => {
   setConfig("nginx.rateLimit", "0");
   publishBroken(CRASHES, "crash");
   publishBroken(SILENT, "silent");
-  run("bash", [HOST_SH, "up", "node", "1"]);
+  run("bash", [HOST_SH, "up", HOST_NAME, HOST_INDEX]);
 }, 15 * MIN);
 
 afterAll(() => {

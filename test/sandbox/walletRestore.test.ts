@@ -15,23 +15,22 @@ import {
   HOST_INDEX,
   HOST_NAME,
   HOST_SH,
-  ROOT,
   engineEnv,
-  onHost as onHostRaw,
+  RUN_CONFIG,
+  SERVICES_SH,
+  STACK,
+  onHost,
   pulumi,
   run,
 } from "../helpers/sandbox";
 
 const MIN = 60_000;
 const env = engineEnv();
-const RUN_CONFIG = env.PSN_RUN_CONFIG;
-const STACK = env.PSN_STACK;
-const onHost = (script: string) => onHostRaw(script).trim();
 const config = (...args: string[]) =>
   run("pulumi", ["config", ...args, "--stack", STACK, "--config-file", RUN_CONFIG]);
 // The DNS services are shared by every sandbox host: make sure this host's record is there.
 const up = (...extra: string[]) =>
-  run("bash", [path.join(ROOT, "tools", "sandbox", "services.sh"), "add-a", DOMAIN, ADDR]) &&
+  run("bash", [SERVICES_SH, "add-a", DOMAIN, ADDR]) &&
   pulumi("up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", RUN_CONFIG, ...extra);
 const figures: string[] = [];
 

@@ -5,7 +5,8 @@
 #         default debian-13; PSN_IMAGE works too), `pulumi up --yes` the sandbox stack as its admin
 #         user, run the three ping.pactus.org checks from outside the host, write .sandbox/outputs.json.
 #         On a running sandbox it is an `up` that changes nothing (the running host keeps its image).
-#   down  `pulumi destroy`, then stop the host and the services (by PID) and remove their namespaces.
+#   down  `pulumi destroy`, then stop the host and the services (by PID) and remove their namespaces;
+#         the services only when no other host runs and PSN_KEEP_SERVICES is not 1.
 #   env   print the environment the pulumi commands run with (for tests: `eval "$(deploy.sh env)"`).
 #   check run the three checks again and rewrite outputs.json.
 #   prepare  everything `up` does before the host starts and the engine runs (tests start a late host).
@@ -72,6 +73,9 @@ cmd_env() {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PSN_BIN_DIR SANDBOX_DIR; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
+  # PULUMI_STACK: a pulumi command run with this environment acts on this host's stack, whichever
+  # stack the shared workspace has selected (several hosts may run at once).
+  printf 'export PULUMI_STACK=%q\n' "$STACK"
   printf 'export PSN_RUN_CONFIG=%q\nexport PSN_STACK=%q\nexport PSN_HOST_ADDR=%q\nexport PSN_HOST_NAME=%q\nexport PSN_DOMAIN=%q\n' \
     "$RUN_CONFIG" "$STACK" "$HOST_ADDR" "$HOST_NAME" "$(domain)"
 }
@@ -211,6 +215,9 @@ cmd_down() {
   # The services are shared: they stop with the last host.
   if bash "$SB/host.sh" status 2>/dev/null | grep -q 'nspawn pid'; then
     log "other sandbox hosts still run: services kept"
+  elif [ "${PSN_KEEP_SERVICES:-}" = 1 ]; then
+    # npm test's lanes: a host of another lane may be about to start; the runner stops them at the end.
+    log "PSN_KEEP_SERVICES=1: services kept"
   else
     bash "$SB/services.sh" down
   fi

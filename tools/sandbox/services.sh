@@ -106,6 +106,9 @@ cmd_up() {
   local t0
   t0=$(now)
   mkdir -p "$SVC" "$REL"
+  # Several hosts may start at once: one of them starts the services, the others find them running.
+  exec 6>"$SVC/.lock"
+  flock 6
   ensure_if
 
   if ! running challtestsrv pebble-challtes; then
@@ -232,6 +235,17 @@ cmd_release() {
   top=pactus-cli_$v
   out=$REL/v$v
   mkdir -p "$out"
+  # Hosts of several lanes may download it while another prepares: one packer at a time, and the same
+  # binaries are not packed again (a new tarball would have a new checksum under a running download).
+  exec 7>"$REL/.lock"
+  flock 7
+  local sums
+  sums=$(cd "$bin" && sha256sum pactus-daemon pactus-wallet pactus-shell)
+  if [ -s "$out/${top}_linux_amd64.tar.gz" ] && [ -s "$out/SHA256SUMS" ] &&
+    [ "$(cat "$out/.binaries" 2>/dev/null)" = "$sums" ]; then
+    echo "$out/${top}_linux_amd64.tar.gz"
+    return 0
+  fi
   stage=$(mktemp -d "$REL/.stage.XXXXXX")
   # shellcheck disable=SC2064 # expand $stage now
   trap "rm -rf '$stage'" EXIT
@@ -241,6 +255,7 @@ cmd_release() {
   (cd "$stage" && sha256sum "${top}_linux_amd64.tar.gz" >SHA256SUMS)
   mv "$stage/${top}_linux_amd64.tar.gz" "$out/"
   mv "$stage/SHA256SUMS" "$out/SHA256SUMS"
+  printf '%s\n' "$sums" >"$out/.binaries"
   echo "$out/${top}_linux_amd64.tar.gz"
 }
 
