@@ -191,7 +191,7 @@ NOT_ANSWERING = "the node does not answer gRPC on loopback"
 # How pactus-shell (grpc-go), curl and subprocess say that nothing answered in time or at all.
 NO_ANSWER = re.compile(
     r"code = (Unavailable|DeadlineExceeded|Canceled)|deadline exceeded|connection refused|"
-    r"connection reset|error while dialing|dial tcp|timed out|empty reply|failed to connect|"
+    r"connection reset|error while dialing|dialing server|dial tcp|timed out|\btimeout\b|empty reply|failed to connect|"
     r"couldn't connect|recv failure|broken pipe|no gRPC answer|gRPC status (4|14):",
     re.IGNORECASE)
 

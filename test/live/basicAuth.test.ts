@@ -406,7 +406,8 @@ describe("basic auth in the real daemon, behind the rendered nginx", () => {
     // Native gRPC over h2c with curl, the credentials from a 0600 header file, in no argv.
     const argv = fs.readFileSync(path.join(tmp, "curl-argv.log"), "utf8");
     expect(argv.split("\n").filter(Boolean)).toHaveLength(3);
-    expect(argv).toMatch(/--http2-prior-knowledge .*-H @\/tmp\/psn-health-[^ ]+\/auth\.h /);
+    // In the refresher's temporary directory ($TMPDIR, /tmp on the host).
+    expect(argv).toMatch(/--http2-prior-knowledge .*-H @\/\S*\/psn-health-[^ ]+\/auth\.h /);
     for (const t of secretTexts()) expect(argv).not.toContain(t);
     expect(typeof ok.clockOffsetSeconds).toBe("number");
     expect(ok.lastBlockAgeSeconds).toBeLessThan(60);

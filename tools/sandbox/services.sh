@@ -114,7 +114,7 @@ cmd_up() {
   if ! running challtestsrv pebble-challtes; then
     pebble-challtestsrv -dns01 "$SVC_ADDR:8053" -management "$SVC_ADDR:8055" \
       -http01 "" -https01 "" -tlsalpn01 "" -defaultIPv4 "" -defaultIPv6 "" \
-      </dev/null >"$SVC/challtestsrv.log" 2>&1 &
+      </dev/null >"$SVC/challtestsrv.log" 2>&1 6>&- &
     echo $! >"$SVC/challtestsrv.pid"
   fi
   wait_for challtestsrv "$SVC/challtestsrv.log" challtestsrv pebble-challtes \
@@ -137,7 +137,7 @@ EOF
     rm -f "$PEB/root.pem"
     PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
       pebble -config "$PEB/pebble-config.json" -dnsserver "$SVC_ADDR:8053" \
-      </dev/null >"$SVC/pebble.log" 2>&1 &
+      </dev/null >"$SVC/pebble.log" 2>&1 6>&- &
     echo $! >"$SVC/pebble.pid"
   fi
   wait_for pebble "$SVC/pebble.log" pebble pebble \
@@ -145,7 +145,7 @@ EOF
   save_root
 
   if ! running release "$PY_COMM"; then
-    "$PY" -m http.server --bind "$SVC_ADDR" --directory "$REL" 8099 </dev/null >"$SVC/release.log" 2>&1 &
+    "$PY" -m http.server --bind "$SVC_ADDR" --directory "$REL" 8099 </dev/null >"$SVC/release.log" 2>&1 6>&- &
     echo $! >"$SVC/release.pid"
   fi
   wait_for "release server" "$SVC/release.log" release "$PY_COMM" \
