@@ -3,7 +3,7 @@ import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
 import { monitoringSecrets, pactusSecrets, planSteps, verifySecrets } from "./steps";
-import type { StackConfig } from "./validate";
+import type { StackConfig } from "./config";
 
 /** Arguments for {@link SecureNode}. */
 export interface SecureNodeArgs {

@@ -7,7 +7,8 @@ import { BlockList, isIP } from "node:net";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { protocolTable } from "./pactusReleases";
-import { PING_ORIGIN, StackConfig } from "./validate";
+import { PING_ORIGIN } from "./config/apis";
+import type { StackConfig } from "./config/types";
 import {
   DATA_DEVICE_NAME,
   GRPC_PORT,
@@ -239,7 +240,7 @@ export interface PlanOptions {
   /** Pactus init helper script (remote/pactus-init.py). */
   initPy?: string;
   /**
-   * `basicAuthDigest` of apis.basicAuth (components/config.ts), required when it is set: mixed into the
+   * `basicAuthDigest` of apis.basicAuth (components/config/secrets.ts), required when it is set: mixed into the
    * pactus step's hash so a new line re-runs the step, while the line itself stays in the secret stdin.
    */
   basicAuthDigest?: string;
