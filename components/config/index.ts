@@ -20,13 +20,15 @@ import { GROUPS } from "./keys";
 import { parseMonitoring } from "./monitoring";
 import { parseNginx } from "./nginx";
 import { parsePactus } from "./pactus";
-import { basicAuthDigest, monitoringAuthDigest, secretValues, splitSecrets } from "./secrets";
+import { SECRET_DIGESTS, secretValues, splitSecrets } from "./secrets";
 import {
   PROJECT,
   type ParseOptions,
   type ParsedConfig,
   type RawConfig,
+  type SecretName,
   type StackConfig,
+  type StackSecrets,
 } from "./types";
 
 export * from "./types";
@@ -75,15 +77,34 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConf
   };
 }
 
+/** Each secret that is set, as a secret Output. */
+export type SecretOutputs = { readonly [K in SecretName]?: pulumi.Output<string> };
+
+/**
+ * The stack's secrets as one typed bundle: each StackSecrets field that is set, as a secret Output,
+ * and the digests (SECRET_DIGESTS) through which step hashes follow a secret without holding it. The
+ * host reads privateKey; each step's plan names the fields it reads on its stdin (StepPlan.secrets).
+ */
+export interface NodeSecrets extends SecretOutputs {
+  readonly digests: { readonly [K in SecretName]?: string };
+}
+
+/** The bundle of validated secrets (parseConfig's `secrets`). */
+export function nodeSecrets(secrets: StackSecrets): NodeSecrets {
+  const values: { [K in SecretName]?: pulumi.Output<string> } = {};
+  const digests: { [K in SecretName]?: string } = {};
+  for (const [name, value] of Object.entries(secrets) as [SecretName, string | undefined][]) {
+    if (value === undefined) continue;
+    values[name] = pulumi.secret(value);
+    const digest = SECRET_DIGESTS[name];
+    if (digest) digests[name] = digest(value);
+  }
+  return { ...values, digests };
+}
+
 export interface LoadedConfig {
   config: StackConfig;
-  walletPassword: pulumi.Output<string>;
-  mnemonic?: pulumi.Output<string>;
-  privateKey?: pulumi.Output<string>;
-  /** apis.basicAuth and apis.basicAuthPassword (both or neither). */
-  basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string>; digest: string };
-  /** monitoring.basicAuth: nginx's htpasswd line for /metrics/ and its digest. */
-  monitoringAuth?: { line: pulumi.Output<string>; digest: string };
+  secrets: NodeSecrets;
 }
 
 /** Whether the engine holds `key` encrypted (a group containing a `--secret --path` value is). */
@@ -105,25 +126,5 @@ export function loadConfig(): LoadedConfig {
     new pulumi.Config("cloudflare").get("apiToken") !== undefined ||
     !!process.env.CLOUDFLARE_API_TOKEN;
   const { config, secrets } = parseConfig({ ...raw, cloudflareToken });
-  return {
-    config,
-    walletPassword: pulumi.secret(secrets.walletPassword!),
-    mnemonic: secrets.mnemonic === undefined ? undefined : pulumi.secret(secrets.mnemonic),
-    privateKey: secrets.privateKey === undefined ? undefined : pulumi.secret(secrets.privateKey),
-    basicAuth:
-      secrets.basicAuth === undefined || secrets.basicAuthPassword === undefined
-        ? undefined
-        : {
-            line: pulumi.secret(secrets.basicAuth),
-            password: pulumi.secret(secrets.basicAuthPassword),
-            digest: basicAuthDigest(secrets.basicAuth),
-          },
-    monitoringAuth:
-      secrets.monitoringBasicAuth === undefined
-        ? undefined
-        : {
-            line: pulumi.secret(secrets.monitoringBasicAuth),
-            digest: monitoringAuthDigest(secrets.monitoringBasicAuth),
-          },
-  };
+  return { config, secrets: nodeSecrets(secrets) };
 }

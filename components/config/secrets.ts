@@ -4,7 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import { SECRET_KEYS } from "./keys";
-import { OPAQUE_SECRET, type RawConfig, type RawSecret, type StackSecrets } from "./types";
+import {
+  OPAQUE_SECRET,
+  type RawConfig,
+  type RawSecret,
+  type SecretName,
+  type StackSecrets,
+} from "./types";
 
 /**
  * Splits the secret fields out of the groups so validation sees them apart from plain values.
@@ -72,3 +78,12 @@ export function basicAuthDigest(line: string): string {
 export function monitoringAuthDigest(line: string): string {
   return createHash("sha256").update(`pactus-secure-node metrics htpasswd\n${line}`).digest("hex");
 }
+
+/**
+ * The secrets whose change must re-run the steps that read them, and how their digest is made: the
+ * htpasswd lines (their password follows the line, which must match it).
+ */
+export const SECRET_DIGESTS: { readonly [K in SecretName]?: (value: string) => string } = {
+  basicAuth: basicAuthDigest,
+  monitoringBasicAuth: monitoringAuthDigest,
+};

@@ -114,6 +114,9 @@ export interface StackSecrets {
   monitoringBasicAuth?: string;
 }
 
+/** One secret by name: a field of StackSecrets, and of the NodeSecrets bundle (components/config). */
+export type SecretName = keyof StackSecrets;
+
 /** Raw values as they come from `pulumi.Config` or from Pulumi.<stack>.yaml. */
 export interface RawConfig {
   domain?: unknown;

@@ -11,7 +11,6 @@ export function waitForDnsStep({ cfg }: StepContext): StepDraft {
       PSN_RESOLVER: cfg.dns.resolver,
       PSN_TIMEOUT: String(cfg.dns.waitSeconds),
     },
-    secretStdin: false,
   };
 }
 
@@ -47,6 +46,5 @@ export function certificateStep({ cfg, p }: StepContext): StepDraft {
         ? { PSN_CA_BUNDLE_PATH: p.acmeCaBundle, PSN_DROPIN_PATH: p.certbotDropIn }
         : {}),
     },
-    secretStdin: false,
   };
 }

@@ -8,6 +8,7 @@ import {
   renderHealthUnit,
 } from "../render";
 import { StepContext, StepDraft, loadScript } from "./plan";
+import { API_CREDENTIALS } from "./secrets";
 
 /** After the certificate (it reads its expiry) and nginx-tls (which serves its file at /healthz). */
 export function healthStep({ cfg, opts, p }: StepContext): StepDraft {
@@ -37,7 +38,7 @@ export function healthStep({ cfg, opts, p }: StepContext): StepDraft {
     },
     // With basic auth: the API credentials the refresher calls the node with; a new line re-runs the
     // step (it writes the refresher's password file).
-    secretStdin: cfg.apis.basicAuth,
+    ...(cfg.apis.basicAuth ? API_CREDENTIALS : {}),
     hashSecrets: cfg.apis.basicAuth ? [opts.basicAuthDigest] : [],
   };
 }

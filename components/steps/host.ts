@@ -3,7 +3,7 @@ import { DATA_DEVICE_NAME, P2P_PORTS } from "../render";
 import { StepContext, StepDraft, loadScript } from "./plan";
 
 export function waitForSshStep(): StepDraft {
-  return { name: "wait-for-ssh", script: loadScript("wait-ssh.sh"), env: {}, secretStdin: false };
+  return { name: "wait-for-ssh", script: loadScript("wait-ssh.sh"), env: {} };
 }
 
 export function baseStep({ cfg, opts, p, state }: StepContext): StepDraft {
@@ -18,7 +18,6 @@ export function baseStep({ cfg, opts, p, state }: StepContext): StepDraft {
     },
     deleteScript: loadScript("base-delete.sh"),
     deleteEnv: { PSN_APT_CONF: p.aptUpgradesConf, ...state },
-    secretStdin: false,
   };
 }
 
@@ -37,6 +36,5 @@ export function dataDiskStep({ cfg, p }: StepContext): StepDraft | undefined {
       PSN_WAIT_SECONDS: "300",
     },
     lateInputs: ["PSN_VOLUME_ID"],
-    secretStdin: false,
   };
 }

@@ -41,8 +41,10 @@ export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
     throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
   if (cfg.monitoring.enabled && cfg.monitoring.basicAuth && !opts.monitoringAuthDigest)
     throw new Error("planSteps: monitoring.basicAuth is set but no monitoringAuthDigest was given");
-  const steps = drafts.map(({ hashSecrets, ...s }): StepPlan => ({
+  const steps = drafts.map(({ hashSecrets, secrets = [], ...s }): StepPlan => ({
     ...s,
+    secrets,
+    secretStdin: secrets.length > 0,
     hash: hashOf(s.script, s.env, s.deleteScript ?? "", s.deleteEnv ?? {}, ...(hashSecrets ?? [])),
   }));
   return [...steps, verifyStep(ctx, steps)];

@@ -1,6 +1,7 @@
 /** monitoring.enabled: the node exporter and the htpasswd file of nginx's /metrics/ locations. */
 import { NGINX_GROUP, NODE_EXPORTER, PORTS, renderNodeExporterDefaults } from "../render";
-import { StepContext, StepDraft, loadScript } from "./plan";
+import { SecretValues, StepContext, StepDraft, loadScript } from "./plan";
+import { monitoringSecrets } from "./secrets";
 
 /** Before nginx-tls, whose /metrics/ locations need the exporter and the htpasswd file. */
 export function monitoringStep({ cfg, opts, p, state }: StepContext): StepDraft | undefined {
@@ -26,7 +27,12 @@ export function monitoringStep({ cfg, opts, p, state }: StepContext): StepDraft 
     },
     deleteScript: loadScript("monitoring-delete.sh"),
     deleteEnv: { ...exporter, PSN_TEXTFILE_DIR: p.nodeExporterTextfileDir },
-    secretStdin: cfg.monitoring.basicAuth,
+    ...(cfg.monitoring.basicAuth
+      ? {
+          secrets: ["monitoringBasicAuth"] as const,
+          formatSecrets: (v: SecretValues) => monitoringSecrets(v.monitoringBasicAuth ?? ""),
+        }
+      : {}),
     // A new htpasswd line re-runs the step (it writes nginx's htpasswd file).
     hashSecrets: cfg.monitoring.basicAuth ? [opts.monitoringAuthDigest] : [],
   };

@@ -35,7 +35,6 @@ export function nginxBootstrapStep({ cfg, p, state }: StepContext): StepDraft {
     },
     deleteScript: loadScript("nginx-bootstrap-delete.sh"),
     deleteEnv: { PSN_SITE_PATH: p.nginxHttpSite, PSN_WEBROOT: p.acmeWebroot, ...state },
-    secretStdin: false,
   };
 }
 
@@ -57,6 +56,5 @@ export function nginxTlsStep({ cfg, p }: StepContext): StepDraft {
       PSN_STATUS_ROOT: p.statusRoot,
       PSN_CACHE_DIR: p.nginxCacheDir,
     },
-    secretStdin: false,
   };
 }

@@ -10,6 +10,7 @@ import {
   renderPactusUnit,
 } from "../render";
 import { REMOTE_DIR, StepContext, StepDraft, loadScript } from "./plan";
+import { pactusSecrets } from "./secrets";
 
 export function pactusStep({ cfg, opts, p, state }: StepContext): StepDraft {
   const initPy = opts.initPy ?? fs.readFileSync(path.join(REMOTE_DIR, "pactus-init.py"), "utf8");
@@ -51,7 +52,20 @@ export function pactusStep({ cfg, opts, p, state }: StepContext): StepDraft {
       ...node,
       PSN_INSTALL_ROOT: p.pactusInstallRoot,
     },
-    secretStdin: true,
+    // The wallet's secrets; with basic auth, the basic_auth line and the credentials its health checks
+    // call the node with.
+    secrets: [
+      "walletPassword",
+      "mnemonic",
+      ...(cfg.apis.basicAuth ? (["basicAuth", "basicAuthPassword"] as const) : []),
+    ],
+    formatSecrets: (v) =>
+      pactusSecrets({
+        walletPassword: v.walletPassword ?? "",
+        mnemonic: v.mnemonic,
+        basicAuth: v.basicAuth,
+        basicAuthPassword: v.basicAuthPassword,
+      }),
     // A new basic_auth line re-runs the step (the line is in config.toml).
     hashSecrets: cfg.apis.basicAuth ? [opts.basicAuthDigest] : [],
   };

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackConfig } from "../config/types";
+import type { SecretName, StackConfig } from "../config/types";
 import { hostPaths, type HostPaths } from "../render";
 
 export const REMOTE_DIR = path.resolve(__dirname, "..", "..", "remote");
@@ -32,10 +32,14 @@ export interface StepPlan {
   deleteScript?: string;
   deleteEnv?: Record<string, string>;
   /**
-   * The step reads secrets from its stdin (see `pactusSecrets`, `verifySecrets`), which is then a secret:
-   * always the pactus step, verify when apis.basicAuth is set, monitoring when monitoring.basicAuth is.
+   * The NodeSecrets fields the step reads on its stdin (NodeSteps gives it their values): the pactus
+   * step always, health and verify with apis.basicAuth, monitoring with monitoring.basicAuth.
    */
+  secrets: readonly SecretName[];
+  /** Whether the step's stdin holds secrets (`secrets` is not empty), and so is a secret as a whole. */
   secretStdin: boolean;
+  /** Its stdin's secret lines from the values of `secrets` (see `pactusSecrets`); with `secrets` only. */
+  formatSecrets?: (values: SecretValues) => string;
   /**
    * Inputs known only once other resources exist (a volume's id), which NodeSteps' `lateEnv` must give;
    * their values enter the step's hash there.
@@ -49,7 +53,13 @@ export interface StepPlan {
  * A step as its planner returns it: the plan without its hash, and `hashSecrets`, digests of the
  * secrets it holds (never the secrets), which enter the hash so a new secret re-runs the step.
  */
-export type StepDraft = Omit<StepPlan, "hash"> & { hashSecrets?: unknown[] };
+export type StepDraft = Omit<StepPlan, "hash" | "secrets" | "secretStdin"> & {
+  secrets?: readonly SecretName[];
+  hashSecrets?: unknown[];
+};
+
+/** The values of the secrets a step reads, those that are set. */
+export type SecretValues = { readonly [K in SecretName]?: string };
 
 export interface PlanOptions {
   sshPort: number;

@@ -1,4 +1,7 @@
-/** KEY=<base64> lines, as `psn_secret` in remote/lib.sh reads them: the secret stdin formats of the steps. */
+/** The secret stdin formats of the steps, and what the steps that call the node read. */
+import type { SecretValues } from "./plan";
+
+/** KEY=<base64> lines, as `psn_secret` in remote/lib.sh reads them. */
 function secretLines(values: Record<string, string | undefined>): string {
   return Object.entries(values)
     .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== "")
@@ -38,3 +41,10 @@ export function verifySecrets(s: { basicAuth: string; password: string }): strin
 export function monitoringSecrets(line: string): string {
   return secretLines({ METRICS_HTPASSWD: line });
 }
+
+/** What a step that calls the node with basic auth reads (health, verify): API_USER and API_PASSWORD. */
+export const API_CREDENTIALS = {
+  secrets: ["basicAuth", "basicAuthPassword"] as const,
+  formatSecrets: (v: SecretValues): string =>
+    verifySecrets({ basicAuth: v.basicAuth ?? "", password: v.basicAuthPassword ?? "" }),
+};

@@ -4,6 +4,7 @@ import { PING_ORIGIN } from "../config/apis";
 import type { StackConfig } from "../config/types";
 import { GRPC_PORT, SERVICE_UNIT } from "../render";
 import { StepContext, StepPlan, hashOf, loadScript } from "./plan";
+import { API_CREDENTIALS } from "./secrets";
 
 /**
  * What the verify step expects /metrics/ to answer a request without credentials made on the host
@@ -42,7 +43,9 @@ export function verifyStep({ cfg, p }: StepContext, before: StepPlan[]): StepPla
     script,
     env,
     // With basic auth: the API credentials it calls the node with.
-    secretStdin: cfg.apis.basicAuth,
+    ...(cfg.apis.basicAuth
+      ? { ...API_CREDENTIALS, secretStdin: true }
+      : { secrets: [], secretStdin: false }),
     hash: hashOf(
       script,
       env,
