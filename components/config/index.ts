@@ -125,6 +125,14 @@ export function loadConfig(): LoadedConfig {
   const cloudflareToken =
     new pulumi.Config("cloudflare").get("apiToken") !== undefined ||
     !!process.env.CLOUDFLARE_API_TOKEN;
-  const { config, secrets } = parseConfig({ ...raw, cloudflareToken });
-  return { config, secrets: nodeSecrets(secrets) };
+  let parsed: ParsedConfig;
+  try {
+    parsed = parseConfig({ ...raw, cloudflareToken });
+  } catch (e) {
+    // A RunError is what Pulumi prints as the program's own error: `error:` and the problems, without
+    // the "unhandled exception" stack trace (and the error's fields) it prints for any other throw.
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+  return { config: parsed.config, secrets: nodeSecrets(parsed.secrets) };
 }
