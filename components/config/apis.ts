@@ -1,31 +1,19 @@
-import { Problems, bool, group, list, safeUrl } from "./fields";
-import { HtpasswdPair, parseHtpasswdPair } from "./htpasswd";
-import type { RawSecret, StackConfig } from "./types";
+import { Problems, SecretGroupParser, bool, group, list, safeUrl } from "./fields";
+import { parseHtpasswdPair } from "./htpasswd";
+import type { StackConfig } from "./types";
 
 /** The public checker (ping.pactus.org): the default CORS origin, and the Origin the verify step sends. */
 export const PING_ORIGIN = "https://ping.pactus.org";
 export const DEFAULT_CORS_ORIGINS = [PING_ORIGIN];
 
-const API_PAIR: HtpasswdPair = {
-  group: "apis",
-  checker: "Pactus",
-  userGoesTo: "config.toml and the Authorization header",
-  passwordFor: "the verify step and the health refresher authenticate with it",
-  wrongPassword: "the node would refuse the verify step and every client using it",
-};
-
 /** apis: which APIs get a public location, and the basic auth every one of them then requires. */
-export function parseApis(
-  raw: unknown,
-  secrets: Record<string, RawSecret>,
-  p: Problems,
-): StackConfig["apis"] {
+export const parseApis: SecretGroupParser<"apis"> = (raw, secrets, p) => {
   const ap = group(raw, "apis", p);
   const apis = {
     grpcWeb: bool(ap, "grpcWeb", "apis.grpcWeb", true, p),
     jsonrpc: bool(ap, "jsonrpc", "apis.jsonrpc", true, p),
     http: bool(ap, "http", "apis.http", true, p),
-    basicAuth: parseHtpasswdPair(API_PAIR, secrets, p),
+    basicAuth: parseHtpasswdPair("apis", secrets, p),
   };
   if (!apis.grpcWeb && !apis.jsonrpc && !apis.http)
     p.add(
@@ -33,7 +21,7 @@ export function parseApis(
       "all of grpcWeb, jsonrpc and http are off; enable at least one (e.g. apis.jsonrpc: true)",
     );
   return apis;
-}
+};
 
 /** cors: the browser origins allowed to call the APIs. */
 export function parseCors(raw: unknown, p: Problems): StackConfig["cors"] {

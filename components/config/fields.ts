@@ -5,7 +5,7 @@
  */
 import { isIP } from "node:net";
 import { KNOWN_KEYS, RETIRED_KEYS } from "./keys";
-import { MissingSecret, OPAQUE_SECRET, ParseOptions, RawSecret } from "./types";
+import { MissingSecret, OPAQUE_SECRET, ParseOptions, RawSecret, type StackConfig } from "./types";
 
 export class ConfigError extends Error {
   constructor(
@@ -39,6 +39,13 @@ export class Problems {
     return undefined;
   }
 }
+
+/** The parser of a group that holds secrets: its raw object, the secrets by key, the problems. */
+export type SecretGroupParser<K extends keyof StackConfig> = (
+  raw: unknown,
+  secrets: Record<string, RawSecret>,
+  p: Problems,
+) => StackConfig[K];
 
 export function group(raw: unknown, name: string, p: Problems): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};

@@ -14,7 +14,7 @@ export const htpasswdFix = (key: string) =>
   `\`pulumi config set --path --secret ${key} '<user>:$2y$05$…'\``;
 
 /** Who checks an htpasswd pair, for its error texts. */
-export interface HtpasswdPair {
+interface HtpasswdPair {
   /** The config group: `<group>.basicAuth` and `<group>.basicAuthPassword`. */
   group: "apis" | "monitoring";
   /** What checks the bcrypt hash, e.g. "Pactus". */
@@ -27,16 +27,35 @@ export interface HtpasswdPair {
   wrongPassword: string;
 }
 
+/** The two htpasswd pairs: the node's API credentials and the metrics scrape credentials. */
+const HTPASSWD_PAIRS: Record<HtpasswdPair["group"], HtpasswdPair> = {
+  apis: {
+    group: "apis",
+    checker: "Pactus",
+    userGoesTo: "config.toml and the Authorization header",
+    passwordFor: "the verify step and the health refresher authenticate with it",
+    wrongPassword: "the node would refuse the verify step and every client using it",
+  },
+  monitoring: {
+    group: "monitoring",
+    checker: "this stack",
+    userGoesTo: "nginx's htpasswd file and your Prometheus's basic_auth",
+    passwordFor: "the stack checks the line against it before anything is created",
+    wrongPassword: "your Prometheus, scraping with it, would get 401",
+  },
+};
+
 /**
  * `<group>.basicAuth` (an htpasswd line `user:<bcrypt hash>`) and `<group>.basicAuthPassword` (its
  * password): both or neither, a bcrypt line, and a password that matches it. Messages never quote the
  * values. Returns whether the pair is set.
  */
 export function parseHtpasswdPair(
-  pair: HtpasswdPair,
+  pairGroup: HtpasswdPair["group"],
   secrets: Record<string, RawSecret>,
   p: Problems,
 ): boolean {
+  const pair = HTPASSWD_PAIRS[pairGroup];
   const lineKey = `${pair.group}.basicAuth`;
   const pwKey = `${pair.group}.basicAuthPassword`;
   const fix = htpasswdFix(lineKey);

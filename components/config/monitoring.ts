@@ -1,28 +1,15 @@
-import { Problems, bool, cidrProblem, group, list } from "./fields";
-import { HtpasswdPair, parseHtpasswdPair } from "./htpasswd";
-import type { RawSecret, StackConfig } from "./types";
-
-const MONITORING_PAIR: HtpasswdPair = {
-  group: "monitoring",
-  checker: "this stack",
-  userGoesTo: "nginx's htpasswd file and your Prometheus's basic_auth",
-  passwordFor: "the stack checks the line against it before anything is created",
-  wrongPassword: "your Prometheus, scraping with it, would get 401",
-};
+import { SecretGroupParser, bool, cidrProblem, group, list } from "./fields";
+import { parseHtpasswdPair } from "./htpasswd";
 
 /**
  * monitoring: off by default. On, it needs a way to tell the operator's Prometheus from the internet:
  * credentials (monitoring.basicAuth with its password) and/or source CIDRs; with both, nginx demands
  * both (`satisfy all`). The keys are checked even while it is off, so turning it on holds no surprise.
  */
-export function parseMonitoring(
-  raw: unknown,
-  secrets: Record<string, RawSecret>,
-  p: Problems,
-): StackConfig["monitoring"] {
+export const parseMonitoring: SecretGroupParser<"monitoring"> = (raw, secrets, p) => {
   const m = group(raw, "monitoring", p);
   const enabled = bool(m, "enabled", "monitoring.enabled", false, p);
-  const basicAuth = parseHtpasswdPair(MONITORING_PAIR, secrets, p);
+  const basicAuth = parseHtpasswdPair("monitoring", secrets, p);
   const cidrs = list(m, "allowCidrs", "monitoring.allowCidrs", p);
   // A malformed list is its own problem: then the one below would only repeat it.
   const cidrsBroken = cidrs === undefined && m.allowCidrs !== undefined && m.allowCidrs !== null;
@@ -48,4 +35,4 @@ export function parseMonitoring(
         "and/or monitoring.allowCidrs (`pulumi config set --path 'monitoring.allowCidrs[0]' 203.0.113.7/32`)",
     );
   return { enabled, basicAuth, allowCidrs };
-}
+};

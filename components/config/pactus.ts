@@ -1,6 +1,5 @@
 import { pactusRelease, supportedPactusVersions } from "../pactusReleases";
-import { Problems, bool, group, int, oneOf, safeUrl, str } from "./fields";
-import type { RawSecret, StackConfig } from "./types";
+import { SecretGroupParser, bool, group, int, oneOf, safeUrl, str } from "./fields";
 import { parseMnemonic, parseWalletPassword } from "./wallet";
 
 export const DEFAULT_RELEASE_BASE_URL =
@@ -10,11 +9,7 @@ export const DEFAULT_PACTUS_VERSION = "1.16.0";
 export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 180;
 
 /** pactus: the release, the chain, the wallet and its secrets. */
-export function parsePactus(
-  raw: unknown,
-  secrets: Record<string, RawSecret>,
-  p: Problems,
-): StackConfig["pactus"] {
+export const parsePactus: SecretGroupParser<"pactus"> = (raw, secrets, p) => {
   const px = group(raw, "pactus", p);
   const version = str(px, "version", "pactus.version", p) ?? DEFAULT_PACTUS_VERSION;
   if (!/^\d+\.\d+\.\d+$/.test(version))
@@ -83,4 +78,4 @@ export function parsePactus(
     purgeOnDestroy,
     healthTimeoutSeconds,
   };
-}
+};
