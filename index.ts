@@ -2,16 +2,9 @@ import { loadConfig } from "./components/config";
 import { SecureNode } from "./components/secureNode";
 
 // Validates every key before any resource is created; one error lists every problem.
-const { config, walletPassword, mnemonic, privateKey, basicAuth, monitoringAuth } = loadConfig();
+const { config, secrets } = loadConfig();
 
-const node = new SecureNode("pactus", {
-  config,
-  walletPassword,
-  mnemonic,
-  privateKey,
-  basicAuth,
-  monitoringAuth,
-});
+const node = new SecureNode("pactus", { config, secrets });
 
 export const fqdn = node.fqdn;
 export const ip = node.ip;

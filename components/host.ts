@@ -10,7 +10,7 @@ import {
   type ExistingHostConfig,
   type HostOs,
   type Network,
-} from "./validate";
+} from "./config";
 
 /** Debian's own AWS account (the cloud team's official images): the only owner of Debian AMIs we accept. */
 export const DEBIAN_OWNER = "136693071363";

@@ -1,6 +1,18 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretOutputs } from "./config";
 import { StepName, StepPlan, buildCommand, buildDeleteCommand, buildStdin, hashOf } from "./steps";
+
+/** A step's secret stdin lines: its plan's format of the values of the secrets it reads. */
+function secretStdin(step: StepPlan, secrets: SecretOutputs): pulumi.Output<string> {
+  if (!step.formatSecrets) throw new Error(`NodeSteps: step ${step.name} has no secret format`);
+  const format = step.formatSecrets;
+  return pulumi
+    .all(step.secrets.map((name) => secrets[name] ?? pulumi.output(undefined)))
+    .apply((values) =>
+      format(Object.fromEntries(step.secrets.map((name, i) => [name, values[i]]))),
+    );
+}
 
 /** Arguments for {@link NodeSteps}. */
 export interface NodeStepsArgs {
@@ -20,8 +32,8 @@ export interface NodeStepsArgs {
    * hash, so a replaced VM gets every step again.
    */
   readonly hostId?: pulumi.Input<string>;
-  /** Secret stdin lines of the steps whose plan says `secretStdin` (pactus; verify with basic auth). */
-  readonly secretStdin: Partial<Record<StepName, pulumi.Output<string>>>;
+  /** The stack's secrets; each step's plan names those it reads on its stdin (`StepPlan.secrets`). */
+  readonly secrets: SecretOutputs;
   /** Run through `sudo -n` (the SSH user is not root). */
   readonly sudo: boolean;
 }
@@ -65,13 +77,10 @@ export class NodeSteps extends pulumi.ComponentResource {
       });
       // The step's script and inputs travel on stdin; only the secret steps' stdin (pactus, and verify
       // with basic auth) holds secrets, and it is a secret as a whole.
-      const secrets = args.secretStdin[step.name];
-      if (step.secretStdin && !secrets)
-        throw new Error(`NodeSteps: step ${step.name} needs its secret stdin`);
       const stdin = step.secretStdin
         ? pulumi.secret(
             pulumi
-              .all([late, secrets!])
+              .all([late, secretStdin(step, args.secrets)])
               .apply(([extra, sec]) =>
                 buildStdin(step.name, step.script, { ...step.env, ...extra }, sec),
               ),

@@ -2,51 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
-import { monitoringSecrets, pactusSecrets, planSteps, verifySecrets } from "./steps";
-import type { StackConfig } from "./validate";
+import type { NodeSecrets, StackConfig } from "./config";
+import { planSteps } from "./steps";
 
 /** Arguments for {@link SecureNode}. */
 export interface SecureNodeArgs {
   readonly config: StackConfig;
-  readonly walletPassword: pulumi.Output<string>;
-  readonly mnemonic?: pulumi.Output<string>;
-  readonly privateKey?: pulumi.Output<string>;
-  /** apis.basicAuth: the line (secret), its password (secret, for verify) and the line's digest. */
-  readonly basicAuth?: {
-    line: pulumi.Output<string>;
-    password: pulumi.Output<string>;
-    digest: string;
-  };
-  /** monitoring.basicAuth: nginx's htpasswd line for /metrics/ (secret) and its digest. */
-  readonly monitoringAuth?: { line: pulumi.Output<string>; digest: string };
-}
-
-/**
- * The pactus step's secret stdin: wallet password, mnemonic (restore), basic_auth line and its
- * password (the step's health checks call the node with it).
- */
-export function pactusSecretStdin(
-  password: pulumi.Output<string>,
-  mnemonic?: pulumi.Output<string>,
-  basicAuth?: { line: pulumi.Output<string>; password: pulumi.Output<string> },
-): pulumi.Output<string> {
-  return pulumi.secret(
-    pulumi
-      .all([
-        password,
-        mnemonic ?? pulumi.output(""),
-        basicAuth?.line ?? pulumi.output(""),
-        basicAuth?.password ?? pulumi.output(""),
-      ])
-      .apply(([pw, mn, ba, bap]) =>
-        pactusSecrets({
-          walletPassword: pw,
-          mnemonic: mn || undefined,
-          basicAuth: ba || undefined,
-          basicAuthPassword: bap || undefined,
-        }),
-      ),
-  );
+  /** The stack's secrets (loadConfig): the host's key, and what each step reads on its stdin. */
+  readonly secrets: NodeSecrets;
 }
 
 /** A Pactus node behind nginx with TLS: host, DNS record and the host steps, wired in order. */
@@ -61,12 +24,13 @@ export class SecureNode extends pulumi.ComponentResource {
   constructor(name: string, args: SecureNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:SecureNode", name, {}, opts);
     const cfg = args.config;
+    const secrets = args.secrets;
     const host = new Host(
       `${name}-host`,
       {
         host: cfg.host,
         network: cfg.pactus.network,
-        privateKey: args.privateKey,
+        privateKey: secrets.privateKey,
         purgeOnDestroy: cfg.pactus.purgeOnDestroy,
         keepSnapshots: cfg.backup.keepDays,
       },
@@ -82,20 +46,20 @@ export class SecureNode extends pulumi.ComponentResource {
         ),
       );
     }
-    const auth = args.basicAuth;
-    if (cfg.apis.basicAuth !== (auth !== undefined))
-      throw new Error("SecureNode: config.apis.basicAuth and args.basicAuth disagree");
-    const metricsAuth = cfg.monitoring.enabled ? args.monitoringAuth : undefined;
-    if (cfg.monitoring.basicAuth !== (args.monitoringAuth !== undefined))
-      throw new Error("SecureNode: config.monitoring.basicAuth and args.monitoringAuth disagree");
+    if (cfg.apis.basicAuth !== (secrets.basicAuth !== undefined))
+      throw new Error("SecureNode: config.apis.basicAuth and secrets.basicAuth disagree");
+    if (cfg.monitoring.basicAuth !== (secrets.monitoringBasicAuth !== undefined))
+      throw new Error(
+        "SecureNode: config.monitoring.basicAuth and secrets.monitoringBasicAuth disagree",
+      );
     const nodeSteps = new NodeSteps(
       `${name}-steps`,
       {
         connection: host.connection,
         steps: planSteps(cfg, {
           sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22,
-          basicAuthDigest: auth?.digest,
-          monitoringAuthDigest: metricsAuth?.digest,
+          basicAuthDigest: secrets.digests.basicAuth,
+          monitoringAuthDigest: secrets.digests.monitoringBasicAuth,
         }),
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
         // and the data-disk step (aws) finds the node's volume by its id.
@@ -106,25 +70,7 @@ export class SecureNode extends pulumi.ComponentResource {
             : {}),
         },
         hostId: host.instanceId,
-        secretStdin: {
-          pactus: pactusSecretStdin(args.walletPassword, args.mnemonic, auth),
-          ...(metricsAuth && cfg.monitoring.basicAuth
-            ? { monitoring: pulumi.secret(metricsAuth.line.apply(monitoringSecrets)) }
-            : {}),
-          // With basic auth, the health refresher and the verify step call the node with the credentials.
-          ...(auth
-            ? Object.fromEntries(
-                (["health", "verify"] as const).map((step) => [
-                  step,
-                  pulumi.secret(
-                    pulumi
-                      .all([auth.line, auth.password])
-                      .apply(([line, password]) => verifySecrets({ basicAuth: line, password })),
-                  ),
-                ]),
-              )
-            : {}),
-        },
+        secrets,
         sudo: cfg.host.user !== "root",
       },
       { parent: this, dependsOn },

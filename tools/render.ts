@@ -10,7 +10,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { splitSecrets } from "../components/config";
 import { RenderedFile, renderAll, secretPlaceholder } from "../components/render";
 import {
   ConfigError,
@@ -19,7 +18,8 @@ import {
   PROJECT,
   RawConfig,
   parseConfig,
-} from "../components/validate";
+  splitSecrets,
+} from "../components/config";
 
 /** Reads a stack file into the raw shape `parseConfig` takes; `{secure: …}` values become opaque. */
 export function readStackFile(file: string): RawConfig {
@@ -41,7 +41,7 @@ export function readStackFile(file: string): RawConfig {
   }
   return {
     ...splitSecrets(groups, (_g, v) => v === OPAQUE_SECRET),
-    // Where `pulumi up` finds the Cloudflare API token (components/config.ts): the stack or the environment.
+    // Where `pulumi up` finds the Cloudflare API token (components/config/index.ts): the stack or the environment.
     cloudflareToken:
       config["cloudflare:apiToken"] !== undefined || !!process.env.CLOUDFLARE_API_TOKEN,
   };

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as nunjucks from "nunjucks";
 import { stringify as tomlStringify } from "smol-toml";
 import { type ConfigSection, pactusRelease } from "../pactusReleases";
-import type { StackConfig } from "../validate";
+import type { StackConfig } from "../config/types";
 import {
   BLOCK_INTERVAL_SECONDS,
   GRPC_PORT,

@@ -2,7 +2,7 @@
  * Where things live on the host. One table, shared by the renderers, the steps (which pass these values
  * to the host scripts as inputs: the scripts in remote/ name no path or port of their own) and the tests.
  */
-import type { Network } from "../validate";
+import type { Network } from "../config/types";
 
 /** The node's gRPC port. The JSON-RPC and HTTP gateways and nginx's gRPC-Web location call it. */
 export const GRPC_PORT = 50051;

@@ -1,5 +1,5 @@
 import { hashSync } from "bcryptjs";
-import { PING_ORIGIN, RawConfig, StackConfig, parseConfig } from "../../components/validate";
+import { PING_ORIGIN, RawConfig, StackConfig, parseConfig } from "../../components/config";
 
 /**
  * The pactus group of baseRaw: a mainnet node whose operator backs up the wallet file (no

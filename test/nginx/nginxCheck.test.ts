@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { renderNginxHttp, renderNginxTls } from "../../components/render";
 import { hostPaths } from "../../components/render/paths";
 import { cfg, monitoringRaw } from "../helpers/config";
-import type { RawConfig } from "../../components/validate";
+import type { RawConfig } from "../../components/config";
 import { nginxMainConf } from "../helpers/local";
 
 let dir: string;

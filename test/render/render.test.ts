@@ -11,7 +11,7 @@ import {
 } from "../../components/render";
 import { planSteps } from "../../components/steps";
 import { PACTUS_RELEASES } from "../../components/pactusReleases";
-import { OPAQUE_SECRET, type RawConfig } from "../../components/validate";
+import { OPAQUE_SECRET, type RawConfig } from "../../components/config";
 import { baseRaw, cfg, monitoringRaw } from "../helpers/config";
 
 /** location blocks of a rendered nginx server, by their match. */

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, parseConfig } from "../../components/validate";
+import { ConfigError, parseConfig } from "../../components/config";
 import { readStackFile } from "../../tools/render";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -15,7 +15,7 @@ import {
   Network,
   PING_ORIGIN,
   parseConfig,
-} from "../../components/validate";
+} from "../../components/config";
 import { baseRaw, cfg } from "../helpers/config";
 import { versionPins } from "../helpers/local";
 
@@ -92,7 +92,7 @@ describe("version pins agree", () => {
 
   test("Pulumi.yaml, the README and the sandbox stack name the same default Pactus version", () => {
     const pactus = parse(read("Pulumi.yaml")).config.pactus;
-    // A declared default would be the engine's; there is none, the code's applies (validate.ts).
+    // A declared default would be the engine's; there is none, the code's applies (components/config/).
     if (pactus.default?.version !== undefined)
       expect(pactus.default.version).toBe(DEFAULT_PACTUS_VERSION);
     expect(pactus.description).toContain(`(X.Y.Z, default ${DEFAULT_PACTUS_VERSION})`);

@@ -4,9 +4,8 @@
  * raw registration requests, as the engine would receive them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { splitSecrets } from "../../components/config";
 import { hashOf, planSteps } from "../../components/steps";
-import { parseConfig, type StackConfig } from "../../components/validate";
+import { parseConfig, splitSecrets, type StackConfig } from "../../components/config";
 import { METRICS_LINE, METRICS_PASSWORD } from "../helpers/config";
 
 /** The parsed config of a test stack (its secrets set with --secret), as loadConfig makes it. */

@@ -47,7 +47,7 @@ import {
   StackConfig,
   StackSecrets,
   parseConfig,
-} from "../../components/validate";
+} from "../../components/config";
 import { METRICS_LINE, METRICS_PASSWORD, awsRaw, baseRaw, monitoringRaw } from "../helpers/config";
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
-import { basicAuthDigest, monitoringAuthDigest } from "../../components/config";
 import { StepName, buildCommand, metricsExpectation, planSteps } from "../../components/steps";
 import { BASE_PACTUS, METRICS_LINE, baseRaw, cfg, monitoringRaw } from "../helpers/config";
-import { OPAQUE_SECRET, type RawConfig, type StackConfig } from "../../components/validate";
+import {
+  OPAQUE_SECRET,
+  basicAuthDigest,
+  monitoringAuthDigest,
+  type RawConfig,
+  type StackConfig,
+} from "../../components/config";
 
 function hashes(over: Partial<RawConfig> = {}): Record<StepName, string> {
   return Object.fromEntries(

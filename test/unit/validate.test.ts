@@ -1,5 +1,4 @@
 import { hashSync } from "bcryptjs";
-import { splitSecrets } from "../../components/config";
 import {
   ACME_SERVERS,
   ConfigError,
@@ -8,7 +7,8 @@ import {
   RawSecret,
   instanceArch,
   parseConfig,
-} from "../../components/validate";
+  splitSecrets,
+} from "../../components/config";
 import {
   BASE_PACTUS,
   METRICS_LINE,

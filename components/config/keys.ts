@@ -1,0 +1,68 @@
+/** The keys of each config group: the one list validation, loading and tests read. */
+import { DEFAULT_HOST_OS, HOST_OS_NAMES } from "./types";
+
+export const SECRET_KEYS = [
+  "host.privateKey",
+  "pactus.walletPassword",
+  "pactus.mnemonic",
+  "apis.basicAuth",
+  "apis.basicAuthPassword",
+  "monitoring.basicAuth",
+  "monitoring.basicAuthPassword",
+] as const;
+
+/** Every key of each config group (secrets included): the one list validation, loading and tests read. */
+export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  acme: ["email", "server", "caBundle"],
+  host: [
+    "provider",
+    "region",
+    "instanceType",
+    "diskGb",
+    "dataDiskGb",
+    "availabilityZone",
+    "adminCidrs",
+    "allowSshFromAnywhere",
+    "os",
+    "address",
+    "port",
+    "user",
+    "privateKey",
+  ],
+  dns: ["provider", "zoneId", "ttl", "resolver", "waitSeconds"],
+  pactus: [
+    "version",
+    "network",
+    "releaseBaseUrl",
+    "mnemonic",
+    "walletPassword",
+    "validators",
+    "purgeOnDestroy",
+    "healthTimeoutSeconds",
+    "allowNoBackup",
+  ],
+  apis: ["grpcWeb", "jsonrpc", "http", "basicAuth", "basicAuthPassword"],
+  cors: ["origins", "allowAny"],
+  nginx: ["rateLimit", "cache"],
+  backup: ["keepDays"],
+  health: ["refreshSeconds", "maxBlockAgeSeconds"],
+  monitoring: ["enabled", "basicAuth", "basicAuthPassword", "allowCidrs"],
+};
+
+/**
+ * Keys that were removed: a stack that still sets one gets this problem (the fix), not "unknown key".
+ * Each takes the value it was set to, to name its replacement exactly.
+ */
+export const RETIRED_KEYS: Readonly<Record<string, (value: unknown) => string>> = {
+  "host.ubuntuRelease": (v) => {
+    const os = String(v) === "22.04" ? "ubuntu-22.04" : "ubuntu-24.04";
+    return (
+      `no longer a key: host.os chooses the image now (${HOST_OS_NAMES.join(", ")}; default ` +
+      `${DEFAULT_HOST_OS}); for Ubuntu run \`pulumi config rm --path host.ubuntuRelease\` and ` +
+      `\`pulumi config set --path host.os ${os}\``
+    );
+  },
+};
+
+/** The config groups (objects) of the project namespace, besides `domain`. */
+export const GROUPS = Object.keys(KNOWN_KEYS);
