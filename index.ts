@@ -1,4 +1,4 @@
-import { loadConfig } from "./components/config";
+import { loadConfig } from "./components/config/load";
 import { SecureNode } from "./components/secureNode";
 
 // Validates every key before any resource is created; one error lists every problem.

@@ -122,22 +122,44 @@ function prefixed(stream, name) {
   stream.on("end", () => rest && process.stdout.write(tag + rest + "\n"));
 }
 
+const running = new Set();
 function spawnLane(name, cmd, args, env) {
   const t = Date.now();
+  // Its own process group, so an interrupted run can end the lane and everything it started.
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  running.add(child);
   prefixed(child.stdout, name);
   prefixed(child.stderr, name);
   return new Promise((resolve) =>
-    child.on("close", (code) => resolve({ code: code ?? 1, seconds: (Date.now() - t) / 1000 })),
+    child.on("close", (code) => {
+      running.delete(child);
+      resolve({ code: code ?? 1, seconds: (Date.now() - t) / 1000 });
+    }),
   );
 }
 
 const sh = (args, env = {}) =>
   spawnSync("bash", args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    // Each lane ends (its jest and what jest started); the lanes' hosts go down below, as usual.
+    interrupted = true;
+    console.log(`test: ${signal}: ending ${running.size} lanes`);
+    for (const child of running) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  });
 
 const t0 = Date.now();
 let servicesWereUp = false;
@@ -150,10 +172,11 @@ if (sandboxLanes.length) {
 
 /** One lane: its jest run, then (sandbox lanes) its host taken down, whatever happened. */
 async function runLane(lane) {
-  const out = path.join(tmp, `${lane.name}.json`);
-  const summary = path.join(tmp, `${lane.name}.summary`);
+  const out = path.join(tmp, `${lane.name}.suites`);
   const env = {
-    PSN_SUMMARY_FILE: summary,
+    // test/summaryReporter.js: one JSON line per finished suite (the summary line goes there too).
+    PSN_SUITES_FILE: out,
+    PSN_SUMMARY_FILE: path.join(tmp, `${lane.name}.summary`),
     TMPDIR: suitesTmp,
     ...(lane.host !== undefined
       ? {
@@ -166,8 +189,6 @@ async function runLane(lane) {
   const args = [
     "--ci",
     "--runInBand",
-    "--json",
-    `--outputFile=${out}`,
     `--cacheDirectory=${jestCache}`,
     ...jestOptions,
     "--runTestsByPath",
@@ -178,13 +199,14 @@ async function runLane(lane) {
     const down = sh([DEPLOY, "down", "--host", String(lane.host)], { PSN_KEEP_SERVICES: "1" });
     if (down.status !== 0) process.stdout.write(`[${lane.name}] host down failed:\n${down.stderr}`);
   }
-  let results;
-  try {
-    results = JSON.parse(fs.readFileSync(out, "utf8"));
-  } catch {
-    results = undefined;
-  }
-  return { lane, ...r, results };
+  const suites = fs.existsSync(out)
+    ? fs
+        .readFileSync(out, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
+  return { lane, ...r, suites };
 }
 
 async function runLint() {
@@ -196,7 +218,8 @@ async function runLint() {
 const queue = [...sandboxLanes, ...lanes.filter((l) => l.host === undefined)];
 const done = [];
 async function worker() {
-  for (let lane = queue.shift(); lane; lane = queue.shift()) done.push(await runLane(lane));
+  for (let lane = queue.shift(); lane && !interrupted; lane = queue.shift())
+    done.push(await runLane(lane));
 }
 const [lint] = await Promise.all([
   runLint(),
@@ -214,22 +237,19 @@ let passed = 0;
 let failed = 0;
 const rows = [];
 for (const d of done) {
-  const suites = d.results?.testResults ?? [];
-  for (const s of suites) {
-    const ok = s.assertionResults.filter((a) => a.status === "passed").length;
-    const bad = s.assertionResults.filter((a) => a.status === "failed").length;
-    // A suite that failed to load or in a hook has no failed assertion of its own: one failure.
-    const broken = s.status === "failed" && bad === 0 ? 1 : 0;
-    passed += ok;
-    failed += bad + broken;
+  for (const s of d.suites) {
+    // A suite that failed to load or in a hook, with no failed test of its own: one failure.
+    const bad = s.failed || s.broken;
+    passed += s.passed;
+    failed += bad;
     rows.push({
-      suite: path.relative(ROOT, s.name),
+      suite: path.relative(ROOT, s.suite),
       lane: d.lane.name,
-      seconds: (s.endTime - s.startTime) / 1000,
-      tests: `${ok} passed${bad + broken ? `, ${bad + broken} failed` : ""}`,
+      seconds: s.seconds,
+      tests: `${s.passed} passed${bad ? `, ${bad} failed` : ""}`,
     });
   }
-  const ran = new Set(suites.map((s) => path.relative(ROOT, s.name)));
+  const ran = new Set(d.suites.map((s) => path.relative(ROOT, s.suite)));
   for (const s of d.lane.suites.filter((x) => !ran.has(x))) {
     // jest ended without a result for it (crashed, killed): a failure, named.
     failed += 1;
@@ -251,7 +271,10 @@ if (lint) {
   if (lint.code === 0) passed += 1;
   else failed += 1;
 }
-const left = fs.readdirSync(suitesTmp);
+// Node's and jest's own caches are not a test's doing.
+const TOOL_CACHES = /^(node-compile-cache|v8-compile-cache-\d+|jest_\w+)$/;
+// (An interrupted run leaves what its killed processes had open: not counted.)
+const left = interrupted ? [] : fs.readdirSync(suitesTmp).filter((f) => !TOOL_CACHES.test(f));
 if (left.length) {
   failed += 1;
   console.log(`\ntests left files in their TMPDIR (${suitesTmp}): ${left.join(", ")}`);
@@ -276,6 +299,6 @@ console.log(`lanes: ${laneTimes}`);
 console.log(
   `total: ${total.toFixed(1)} s (${(total / 60).toFixed(1)} min) wall for ${rows.length} suites in ${done.length + (lint ? 1 : 0)} lanes, at most ${maxLanes} at once`,
 );
-if (!left.length) fs.rmSync(tmp, { recursive: true, force: true });
+if (!left.length || interrupted) fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+process.exit(failed === 0 && passed > 0 && !interrupted ? 0 : 1);

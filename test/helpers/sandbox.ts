@@ -18,6 +18,8 @@ export function sandboxHost(index: string) {
     name,
     domain: `${name}.pactus.test`,
     addr: `10.231.${index}.2`,
+    /** host.sh gives host N fd00:231:N::2 beside its IPv4 address. */
+    addr6: `fd00:231:${index}::2`,
     stack,
     runConfig: path.join(SANDBOX_DIR, `Pulumi.${stack}.yaml`),
     outputs: path.join(SANDBOX_DIR, index === "1" ? "outputs.json" : `outputs.${stack}.json`),
@@ -27,6 +29,7 @@ const THIS_HOST = sandboxHost(HOST_INDEX);
 export const HOST_NAME = THIS_HOST.name;
 export const DOMAIN = THIS_HOST.domain;
 export const ADDR = THIS_HOST.addr;
+export const ADDR6 = THIS_HOST.addr6;
 export const STACK = THIS_HOST.stack;
 export const RUN_CONFIG = THIS_HOST.runConfig;
 export const OUTPUTS = THIS_HOST.outputs;

@@ -36,7 +36,7 @@ import {
   planSteps,
   verifySecrets,
 } from "../../components/steps";
-import { PING_ORIGIN, StackConfig, parseConfig } from "../../components/validate";
+import { PING_ORIGIN, StackConfig, parseConfig } from "../../components/config";
 import { baseRaw } from "../helpers/config";
 import { Answer, runStatusPage } from "../helpers/statusPage";
 import {

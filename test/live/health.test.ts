@@ -26,7 +26,7 @@ import {
   renderNginxTls,
   renderPactusConfig,
 } from "../../components/render";
-import { PING_ORIGIN } from "../../components/validate";
+import { PING_ORIGIN } from "../../components/config";
 import { cfg } from "../helpers/config";
 import {
   NETNS_SETUP,

@@ -36,7 +36,7 @@ import {
   planSteps,
   verifySecrets,
 } from "../../components/steps";
-import { StackConfig, parseConfig } from "../../components/validate";
+import { StackConfig, parseConfig } from "../../components/config";
 import { baseRaw } from "../helpers/config";
 import {
   NETNS_SETUP,

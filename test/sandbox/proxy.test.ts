@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   ADDR,
+  ADDR6,
   DOMAIN,
   engineEnv,
   onHost,
@@ -24,7 +25,6 @@ import {
   readOutputs,
 } from "../helpers/sandbox";
 import { pactusProtoDir } from "../helpers/local";
-const ADDR6 = "fd00:231:1::2";
 const MIN = 60_000;
 let root = "";
 

@@ -62,6 +62,9 @@ engine_env() {
   export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
   # Use the installed command plugin, not the copy on PATH (which would warn on every run).
   export PULUMI_IGNORE_AMBIENT_PLUGINS=true
+  # The program runs transpile-only: lint's tsc type-checks it once, where ts-node would again on every
+  # preview, up and destroy (measured: 20 s of CPU and 860 MB each, against 3 s and 170 MB).
+  export PULUMI_NODEJS_TRANSPILE_ONLY=true
   export PSN_BIN_DIR=$bin
   mkdir -p "$SANDBOX_DIR/state" "$PULUMI_HOME"
 }
@@ -70,7 +73,7 @@ cmd_env() {
   engine_env >/dev/null
   local v
   for v in PATH PULUMI_HOME PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_SKIP_UPDATE_CHECK PULUMI_IGNORE_AMBIENT_PLUGINS \
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PSN_BIN_DIR SANDBOX_DIR; do
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PULUMI_NODEJS_TRANSPILE_ONLY PSN_BIN_DIR SANDBOX_DIR; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
   # PULUMI_STACK: a pulumi command run with this environment acts on this host's stack, whichever
@@ -78,6 +81,23 @@ cmd_env() {
   printf 'export PULUMI_STACK=%q\n' "$STACK"
   printf 'export PSN_RUN_CONFIG=%q\nexport PSN_STACK=%q\nexport PSN_HOST_ADDR=%q\nexport PSN_HOST_NAME=%q\nexport PSN_DOMAIN=%q\n' \
     "$RUN_CONFIG" "$STACK" "$HOST_ADDR" "$HOST_NAME" "$(domain)"
+}
+
+# A lock left by a pulumi process that no longer runs (killed mid-up) refuses every later command on
+# the stack. The sandbox's state is on this machine only, so a lock whose PID is gone is stale.
+clear_stale_locks() {
+  local project dir f pid
+  project=$(sed -n 's/^name: *//p' "$ROOT/Pulumi.yaml")
+  dir=$SANDBOX_DIR/state/.pulumi/locks/organization/$project/$STACK
+  [ -d "$dir" ] || return 0
+  for f in "$dir"/*.json; do
+    [ -e "$f" ] || continue
+    pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$f")
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$f"
+      log "removed a stale lock of stack $STACK (its pulumi, pid $pid, is gone)"
+    fi
+  done
 }
 
 pulumi_() { (cd "$ROOT" && pulumi --non-interactive "$@"); }
@@ -165,6 +185,7 @@ cmd_prepare() {
   previous=$(pactus_version PACTUS_PREVIOUS_VERSION)
   bash "$SB/services.sh" release "$PSN_BIN_DIR/pactus-$previous" "$previous" >/dev/null
   bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
+  clear_stale_locks
   # Selected too, for pulumi commands by hand (deploy.sh env); this script itself always names it.
   pulumi_ stack select --create "$STACK" >/dev/null
   bash "$SB/host.sh" key >/dev/null
@@ -203,6 +224,7 @@ cmd_down() {
   local t0
   t0=$(now)
   engine_env
+  clear_stale_locks
   if [ -d "$SANDBOX_DIR/state/.pulumi" ] &&
     pulumi_ stack ls --json 2>/dev/null | grep -q "\"name\": \"$STACK\""; then
     if bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME" && bash "$SB/services.sh" status >/dev/null 2>&1; then
