@@ -33,6 +33,7 @@ export const LANES = [
   { name: "e2e", host: 11, suites: ["test/sandbox/e2e.test.ts"] },
   { name: "e2e-debian12", host: 12, suites: ["test/sandbox/e2eDebian12.test.ts"] },
   { name: "faults", host: 13, suites: ["test/sandbox/faults.test.ts"] },
+  { name: "faults-steps", host: 17, suites: ["test/sandbox/faultsSteps.test.ts"] },
   { name: "upgrade", host: 14, suites: ["test/sandbox/upgrade.test.ts"] },
   {
     name: "wallet-metrics",
@@ -53,6 +54,8 @@ export const LANES = [
   },
 ];
 const LOCAL = "local";
+/** The live suites (real daemon, nginx, Prometheus in private namespaces) beside the other local ones. */
+const LIVE = { name: "live", dir: "test/live/" };
 
 function fail(message) {
   console.error(`test: ${message}`);
@@ -105,7 +108,8 @@ fs.chmodSync(suitesTmp, 0o1777);
 const jestCache = path.join(os.tmpdir(), "jest_psn");
 const lanes = [
   ...LANES.map((l) => ({ ...l, suites: l.suites.filter((s) => selected.includes(s)) })),
-  { name: LOCAL, suites: selected.filter((f) => !placed.has(f)) },
+  { name: LIVE.name, suites: selected.filter((f) => f.startsWith(LIVE.dir)) },
+  { name: LOCAL, suites: selected.filter((f) => !placed.has(f) && !f.startsWith(LIVE.dir)) },
 ].filter((l) => l.suites.length > 0);
 const sandboxLanes = lanes.filter((l) => l.host !== undefined);
 
@@ -271,8 +275,10 @@ if (lint) {
   if (lint.code === 0) passed += 1;
   else failed += 1;
 }
-// Node's and jest's own caches are not a test's doing.
-const TOOL_CACHES = /^(node-compile-cache|v8-compile-cache-\d+|jest_\w+)$/;
+// Not a test's doing: Node's and jest's own caches, and the FIFO directory Pulumi's Node.js language
+// host (3.68, the newest the Go proxy serves) makes for each program run and does not always remove
+// (proxy_unix.go: os.MkdirTemp("", "pulumi-node-pipes")).
+const TOOL_CACHES = /^(node-compile-cache|v8-compile-cache-\d+|jest_\w+|pulumi-node-pipes\d+)$/;
 // (An interrupted run leaves what its killed processes had open: not counted.)
 const left = interrupted ? [] : fs.readdirSync(suitesTmp).filter((f) => !TOOL_CACHES.test(f));
 if (left.length) {

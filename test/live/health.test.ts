@@ -507,7 +507,9 @@ echo $! >"$T/refresher.pid"`);
       expect(bad.rows).toEqual({ grpcWeb: "ok", jsonrpc: "ok", http: "ok" });
     } finally {
       sh(`cp "$T/cert.pem" "${P.certDir}/cert.pem"`);
+      // Kept to be looked at with PSN_KEEP=1 (as the live suites' own directories), else removed.
+      if (process.env.PSN_KEEP) console.log(`health: status page screenshots in ${shots}`);
+      else fs.rmSync(shots, { recursive: true, force: true });
     }
-    console.log(`health: status page screenshots in ${shots}`);
   }, 240_000);
 });

@@ -94,7 +94,7 @@ clear_stale_locks() {
     [ -e "$f" ] || continue
     pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$f")
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$f"
+      rm -f "$f" "$f.attrs"
       log "removed a stale lock of stack $STACK (its pulumi, pid $pid, is gone)"
     fi
   done
@@ -128,7 +128,7 @@ cmd_check() {
   root=$(bash "$SB/services.sh" root-ca)
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand $tmp now
-  trap "rm -rf '$tmp'" RETURN
+  trap "rm -rf '$tmp'" RETURN EXIT # EXIT too: a failed check ends the script with die
   local c0=(curl -sS --max-time 10 --cacert "$root" --resolve "$d:443:$HOST_ADDR" -H "Origin: https://ping.pactus.org")
   local c=("${c0[@]}" --fail)
   printf '\000\000\000\000\002\010\001' | "${c[@]}" --http2 -X POST -H 'Content-Type: application/grpc-web+proto' \
@@ -201,7 +201,9 @@ cmd_up() {
     esac
     shift
   done
-  bash "$SB/host.sh" images | grep -qxF -- "$image" ||
+  # (grep without -q reads all its input: -q would exit at the first match and, under pipefail, fail
+  # the pipeline with the writer's SIGPIPE.)
+  bash "$SB/host.sh" images | grep -xF -- "$image" >/dev/null ||
     die "--image $image: one of $(bash "$SB/host.sh" images | tr '\n' ' ')"
   t0=$(now)
   cmd_prepare
@@ -226,8 +228,8 @@ cmd_down() {
   engine_env
   clear_stale_locks
   if [ -d "$SANDBOX_DIR/state/.pulumi" ] &&
-    pulumi_ stack ls --json 2>/dev/null | grep -q "\"name\": \"$STACK\""; then
-    if bash "$SB/host.sh" status 2>/dev/null | grep -qw "$HOST_NAME" && bash "$SB/services.sh" status >/dev/null 2>&1; then
+    pulumi_ stack ls --json 2>/dev/null | grep "\"name\": \"$STACK\"" >/dev/null; then
+    if bash "$SB/host.sh" status 2>/dev/null | grep -w "$HOST_NAME" >/dev/null && bash "$SB/services.sh" status >/dev/null 2>&1; then
       pulumis destroy --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress || log "warning: destroy failed; removing the host anyway"
     fi
     pulumis stack rm --yes --force --preserve-config >/dev/null || true
@@ -235,7 +237,7 @@ cmd_down() {
   bash "$SB/host.sh" down "$HOST_NAME"
   bash "$SB/services.sh" clear-a "$(domain)" >/dev/null 2>&1 || true
   # The services are shared: they stop with the last host.
-  if bash "$SB/host.sh" status 2>/dev/null | grep -q 'nspawn pid'; then
+  if bash "$SB/host.sh" status 2>/dev/null | grep 'nspawn pid' >/dev/null; then
     log "other sandbox hosts still run: services kept"
   elif [ "${PSN_KEEP_SERVICES:-}" = 1 ]; then
     # npm test's lanes: a host of another lane may be about to start; the runner stops them at the end.

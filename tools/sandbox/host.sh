@@ -212,7 +212,7 @@ pid_alive() {
 # the default route. Removed with the last sandbox interface.
 guard_route_add() { ip route replace unreachable 10.231.0.0/16; }
 guard_route_del() {
-  ip -o link show | grep -q ': psn' || ip route del unreachable 10.231.0.0/16 2>/dev/null || true
+  ip -o link show | grep ': psn' >/dev/null || ip route del unreachable 10.231.0.0/16 2>/dev/null || true
 }
 
 # iptables rules carry this comment so 'down' deletes exactly them.
@@ -244,7 +244,7 @@ del_nat() {
     done
   done
   # Restore ip_forward once no sandbox host needs it any more.
-  if [ -e "$SANDBOX_DIR/ip_forward.orig" ] && ! iptables -w -t nat -S | grep -q -- '--comment psn-host-'; then
+  if [ -e "$SANDBOX_DIR/ip_forward.orig" ] && ! iptables -w -t nat -S | grep -- '--comment psn-host-' >/dev/null; then
     sysctl -qw net.ipv4.ip_forward="$(cat "$SANDBOX_DIR/ip_forward.orig")"
     rm -f "$SANDBOX_DIR/ip_forward.orig"
   fi
@@ -377,7 +377,7 @@ ready_() {
   if "$login"; then
     ssh "$@" "$ADMIN@10.231.$index.2" true 2>/dev/null
   else
-    ssh-keyscan -T 1 "10.231.$index.2" 2>/dev/null | grep -q .
+    ssh-keyscan -T 1 "10.231.$index.2" 2>/dev/null | grep . >/dev/null
   fi
 }
 

@@ -62,7 +62,7 @@ wait_for() { # <what> <log> <pid-name> <comm> <cmd...>
 # the default route. Removed with the last sandbox interface.
 guard_route_add() { ip route replace unreachable 10.231.0.0/16; }
 guard_route_del() {
-  ip -o link show | grep -q ': psn' || ip route del unreachable 10.231.0.0/16 2>/dev/null || true
+  ip -o link show | grep ': psn' >/dev/null || ip route del unreachable 10.231.0.0/16 2>/dev/null || true
 }
 
 ensure_if() {
@@ -78,7 +78,7 @@ ensure_if() {
 ensure_tls() {
   mkdir -p "$PEB"
   if [ -s "$PEB/ca.pem" ] && [ -s "$PEB/cert.pem" ] &&
-    openssl x509 -in "$PEB/cert.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$SVC_ADDR"; then
+    openssl x509 -in "$PEB/cert.pem" -noout -ext subjectAltName 2>/dev/null | grep "IP Address:$SVC_ADDR" >/dev/null; then
     return 0
   fi
   (
