@@ -47,9 +47,10 @@ export const ACME_RULE = [
 export const figures: string[] = [];
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const upArgs = (...extra: string[]) => [
+/** `pulumi <command> --yes --skip-preview` on this suite's stack and run config. */
+const engineArgs = (command: "up" | "destroy", ...extra: string[]) => [
   "--non-interactive",
-  "up",
+  command,
   "--yes",
   "--skip-preview",
   "-s",
@@ -58,18 +59,9 @@ export const upArgs = (...extra: string[]) => [
   RUN_CONFIG,
   ...extra,
 ];
+export const upArgs = (...extra: string[]) => engineArgs("up", ...extra);
 export const up = (...extra: string[]) => run("pulumi", upArgs(...extra), { allowFail: true });
-export const destroy = () =>
-  run("pulumi", [
-    "--non-interactive",
-    "destroy",
-    "--yes",
-    "--skip-preview",
-    "-s",
-    STACK,
-    "--config-file",
-    RUN_CONFIG,
-  ]);
+export const destroy = () => run("pulumi", engineArgs("destroy"));
 export const setConfig = (key: string, value: string) =>
   run("pulumi", ["config", "set", "-s", STACK, "--config-file", RUN_CONFIG, "--path", key, value]);
 /** The three checks from outside the host (deploy.sh check); throws when one fails. */

@@ -49,11 +49,27 @@ function isSecretWire(v: unknown): boolean {
   );
 }
 
-/** Runs the program; `secretGroups` are the groups holding a `--secret` value (encrypted as a whole). */
-async function run(
+type ProgramRun = { resources: Registered[]; outputs: Record<string, unknown>; invokes: Invoked[] };
+/**
+ * Runs the program; `secretGroups` are the groups holding a `--secret` value (encrypted as a whole).
+ * A run is a pure function of its config, secret groups and the Cloudflare token in the environment,
+ * and loading the SDK and providers in a fresh module registry is most of its cost: cases that ask
+ * for the same stack share one run (its results are only read).
+ */
+const runs = new Map<string, Promise<ProgramRun>>();
+function run(
   config: Record<string, unknown>,
   secretGroups = ["pactus", "host"],
-): Promise<{ resources: Registered[]; outputs: Record<string, unknown>; invokes: Invoked[] }> {
+): Promise<ProgramRun> {
+  const key = JSON.stringify([config, secretGroups, process.env.CLOUDFLARE_API_TOKEN ?? null]);
+  if (!runs.has(key)) runs.set(key, runProgram(config, secretGroups));
+  return runs.get(key)!;
+}
+
+async function runProgram(
+  config: Record<string, unknown>,
+  secretGroups: string[],
+): Promise<ProgramRun> {
   const resources: Registered[] = [];
   const invokes: Invoked[] = [];
   const byUrn = new Map<string, Registered>();

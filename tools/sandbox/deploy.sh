@@ -232,7 +232,11 @@ cmd_down() {
     if bash "$SB/host.sh" status 2>/dev/null | grep -w "$HOST_NAME" >/dev/null && bash "$SB/services.sh" status >/dev/null 2>&1; then
       pulumis destroy --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress || log "warning: destroy failed; removing the host anyway"
     fi
-    pulumis stack rm --yes --force --preserve-config >/dev/null || true
+    # Host 1's stack file is the committed Pulumi.sandbox.yaml; host N's (its passphrase salt, written
+    # by 'stack select --create') goes with its stack.
+    local keep=()
+    [ "$HOST_INDEX" != 1 ] || keep=(--preserve-config)
+    pulumis stack rm --yes --force "${keep[@]}" >/dev/null || true
   fi
   bash "$SB/host.sh" down "$HOST_NAME"
   bash "$SB/services.sh" clear-a "$(domain)" >/dev/null 2>&1 || true

@@ -14,7 +14,7 @@ IMAGE=${PSN_IMAGE:-debian-13}
 MIRROR=${PSN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SSH_KEY=$SANDBOX_DIR/ssh/id_ed25519
 # Bump when the rootfs recipe below changes: a cached rootfs of another recipe is then rebuilt.
-ROOTFS_RECIPE=psn-rootfs-3
+ROOTFS_RECIPE=psn-rootfs-4
 PACKAGES=systemd-sysv,openssh-server,iproute2,ca-certificates,curl,dbus,sudo,libpam-systemd,procps
 # The user cloud images log in as (Debian's cloud images: admin).
 ADMIN="admin"
@@ -153,7 +153,12 @@ if [ "$busy" -gt 0 ]; then
   systemd-run --quiet --unit psn-apt-busy perl -e 'use Fcntl; open(my $f, ">>", "/var/lib/dpkg/lock-frontend") or die;
     my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLKW, $l) or die "lock: $!"; sleep $ARGV[0]' "$busy"
 fi
-sleep "$(cat "$seed/key-delay" 2>/dev/null || echo 0)"
+delay=$(cat "$seed/key-delay" 2>/dev/null || echo 0)
+if [ "$delay" -gt 0 ]; then
+  # The key comes that long after sshd answers (a slow boot must not let sshd start after the key).
+  for _ in $(seq 1 600); do systemctl is-active --quiet ssh.service && break; sleep 0.2; done
+  sleep "$delay"
+fi
 install -d -m 0700 -o "$user" -g "$user" "/home/$user/.ssh"
 install -m 0600 -o "$user" -g "$user" "$seed/authorized_keys" "/home/$user/.ssh/authorized_keys"
 touch /var/lib/psn-cloud/done
