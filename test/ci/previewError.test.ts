@@ -80,6 +80,8 @@ beforeAll(() => {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     // The language host and plugins come from the toolchain on PATH, as the sandbox runs them.
     PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+    // And the program transpile-only, as the sandbox runs it (lint's tsc type-checks it).
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
   };
   const pulumi = (args: string[], input?: string) => {
     const r = spawnSync("pulumi", ["--non-interactive", ...args], {
