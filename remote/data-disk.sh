@@ -46,17 +46,20 @@ find_device() {
   done
 }
 
-deadline=$((SECONDS + PSN_WAIT_SECONDS))
+# Counted in whole seconds slept, not with $SECONDS: that counts clock-second boundaries, so a wait of
+# 2 s could end after 1.1 s.
+slept=0
 waited=0
 while :; do
   dev=$(find_device)
   [ -n "$dev" ] && [ -b "$dev" ] && break
-  if [ "$SECONDS" -ge "$deadline" ]; then
+  if [ "$slept" -ge "$PSN_WAIT_SECONDS" ]; then
     psn_die "volume $PSN_VOLUME_ID did not appear within ${PSN_WAIT_SECONDS}s (no $PSN_BY_ID_DIR/nvme-Amazon_Elastic_Block_Store_$serial, no NVMe serial $serial, no $PSN_DEVICE_NAME or $xen_name); check that it is attached: aws ec2 describe-volumes --volume-ids $PSN_VOLUME_ID"
   fi
   [ "$waited" = 1 ] || psn_log "waiting up to ${PSN_WAIT_SECONDS}s for volume $PSN_VOLUME_ID to appear"
   waited=1
   sleep 1
+  slept=$((slept + 1))
 done
 devnum=$(lsblk -dn -o MAJ:MIN "$dev" | tr -d ' ')
 changes=()
@@ -115,8 +118,9 @@ size=$(blockdev --getsize64 "$dev")
 if [ "$size" -lt "$want" ]; then
   psn_log "waiting up to ${PSN_WAIT_SECONDS}s for $dev to grow to ${PSN_DATA_GB} GiB (EBS is modifying the volume)"
   until [ "$size" -ge "$want" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || psn_die "$dev is $((size / 1024 / 1024)) MiB, host.dataDiskGb says ${PSN_DATA_GB} GiB: the volume's modification has not reached the VM yet; run 'pulumi up' again later"
+    [ "$slept" -lt "$PSN_WAIT_SECONDS" ] || psn_die "$dev is $((size / 1024 / 1024)) MiB, host.dataDiskGb says ${PSN_DATA_GB} GiB: the volume's modification has not reached the VM yet; run 'pulumi up' again later"
     sleep 1
+    slept=$((slept + 1))
     size=$(blockdev --getsize64 "$dev")
   done
 fi
