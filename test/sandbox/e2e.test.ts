@@ -174,11 +174,22 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
       // Pulumi's own per-run logs: plain gzip for commands without a stack, encrypted with the stack's
       // secrets provider otherwise. Both are searched as stored.
       const logDir = path.join(env.PULUMI_HOME, "logs");
+      // PULUMI_HOME is shared by the lanes: another lane's pulumi may remove its old log meanwhile.
       const logs = fs.readdirSync(logDir).map((f) => {
-        const raw = fs.readFileSync(path.join(logDir, f));
-        return raw[0] === 0x1f && raw[1] === 0x8b
-          ? zlib.gunzipSync(raw).toString("latin1")
-          : raw.toString("latin1");
+        let raw: Buffer;
+        try {
+          raw = fs.readFileSync(path.join(logDir, f));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") return "";
+          throw e;
+        }
+        if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.toString("latin1");
+        try {
+          return zlib.gunzipSync(raw).toString("latin1");
+        } catch {
+          // One another lane's pulumi is still writing: its own run, scanned when it ends.
+          return raw.toString("latin1");
+        }
       });
       const sources: Record<string, string> = {
         "pulumi stack export": pulumi("stack", "export").out,
