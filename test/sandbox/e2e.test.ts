@@ -187,7 +187,7 @@ describe(`sandbox (${IMAGE}, admin via sudo): pulumi up from nothing to a node t
         try {
           return zlib.gunzipSync(raw).toString("latin1");
         } catch {
-          // One another lane's pulumi is still writing: its own run, scanned when it ends.
+          // Another lane's pulumi is still writing it: that run's own log, not this one's.
           return raw.toString("latin1");
         }
       });
