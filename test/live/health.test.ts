@@ -5,11 +5,13 @@
  * output dir and the reboot flag; /etc/letsencrypt the certificate):
  * - healthy: 200 with the node's height, block age, peers, version, the certificate's days; the
  *   textfile has exactly the documented series, and promtool accepts it;
- * - the daemon stopped: 503 within two refresh periods, the same JSON saying why; restarted: 200 again;
+ * - the daemon stopped: 503 from the first refresh after it exited (the refresher's own clock), the
+ *   same JSON saying why; restarted: 200 again;
  * - a certificate with less than 14 days left: 503; the reboot flag is reported, not judged;
  * - no refresher output at all: 503 with a short JSON;
  * - the status page in headless Chromium (its own trust store: the test CA only) reads the health in
- *   words, green; red while /healthz answers 503 (screenshots of both are kept in a temp dir);
+ *   words, green; red while /healthz answers 503 (screenshots of both are kept
+ *   with PSN_KEEP=1);
  * - a burst of 2000 /healthz requests never reaches the node (iptables counts what nginx's workers send
  *   to the daemon's ports; a JSON-RPC call through nginx is the positive control).
  */
@@ -91,15 +93,27 @@ function healthz(extra: string[] = []): Health {
   return { status: Number(lines[0].split(" ")[1]), headers, body: JSON.parse(text) };
 }
 
-/** Polls /healthz every 0.2 s until `want` holds (bounded); the answer and the seconds it took. */
+/** The last lines of the refresher's and the daemon's logs, for an error message. */
+function logTails(): string {
+  return sh(`tail -n 15 "$T/refresher.log" "$T/daemon.log" 2>&1 || true`);
+}
+
+/**
+ * Polls /healthz every 0.2 s until `want` holds (bounded); the answer, the seconds it took, and the
+ * newest refresh time (the body's `time`, whole seconds) among the answers that did not hold yet.
+ */
 async function until(want: (h: Health) => boolean, seconds: number, t0 = Date.now()) {
   let last: Health | undefined;
+  let lastUnwanted = 0;
   while (Date.now() - t0 < seconds * 1000) {
     last = healthz();
-    if (want(last)) return { h: last, seconds: (Date.now() - t0) / 1000 };
+    if (want(last)) return { h: last, seconds: (Date.now() - t0) / 1000, lastUnwanted };
+    lastUnwanted = Math.max(lastUnwanted, Number(last.body.time ?? 0));
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`/healthz not as wanted after ${seconds} s: ${JSON.stringify(last)}`);
+  throw new Error(
+    `/healthz not as wanted after ${seconds} s: ${JSON.stringify(last)}\n${logTails()}`,
+  );
 }
 
 /** Packets with a payload that nginx's workers sent to the daemon's ports (iptables counters). */
@@ -112,6 +126,14 @@ function nginxToNode(): number {
   }, 0);
 }
 
+function daemonRunning(): boolean {
+  try {
+    process.kill(Number(fs.readFileSync(path.join(tmp, "daemon.pid"), "utf8")), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 function startDaemon() {
   sh(`"$BIN/pactus-daemon" start -w "$T/wd" --password-from-file "$T/pw" </dev/null >>"$T/daemon.log" 2>&1 &
 echo $! >"$T/daemon.pid"`);
@@ -119,7 +141,8 @@ echo $! >"$T/daemon.pid"`);
 function stopDaemon() {
   const pid = Number(fs.readFileSync(path.join(tmp, "daemon.pid"), "utf8"));
   process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 100; i++) {
+  // Bounded; a busy machine (every suite at once) can take several seconds to shut it down.
+  for (let i = 0; i < 600; i++) {
     try {
       process.kill(pid, 0);
     } catch {
@@ -127,7 +150,7 @@ function stopDaemon() {
     }
     spawnSync("sleep", ["0.1"]);
   }
-  throw new Error(`daemon ${pid} did not stop in 10 s`);
+  throw new Error(`daemon ${pid} did not stop in 60 s\n${logTails()}`);
 }
 
 /** A leaf certificate for DOMAIN from the test CA, valid `days` days, at `out`. */
@@ -387,28 +410,37 @@ echo $! >"$T/refresher.pid"`);
     );
   });
 
-  test("the daemon stopped: 503 within two refresh periods, saying why; restarted: 200 again", async () => {
+  // "Within two refresh periods" is a claim about the refresher's cadence, so it is checked on the
+  // refresher's own clock (each answer's `time`, when its refresh started): no refresh that started
+  // after the change may still say healthy. The wall time is printed; on a machine running every suite
+  // at once a refresh itself can take seconds, which says nothing about the cadence.
+  test("the daemon stopped: 503 from the first refresh after it exited, saying why; restarted: 200 again", async () => {
     // SIGTERM, then the daemon shuts down (its gRPC server stops) and exits: "stopped" is its exit.
     const term = Date.now();
-    stopDaemon();
-    const exited = Date.now();
-    const down = await until((x) => x.status === 503, 3 * PERIOD, exited);
-    console.log(
-      `health: 503 ${down.seconds.toFixed(1)} s after the daemon exited (${((exited - term) / 1000).toFixed(1)} s after SIGTERM)`,
-    );
-    expect(down.seconds).toBeLessThanOrEqual(2 * PERIOD);
-    expect(down.h.body).toMatchObject({
-      healthy: false,
-      up: false,
-      problems: ["the node does not answer gRPC on loopback"],
-    });
-    expect(down.h.headers["cache-control"]).toBe("no-store");
-    const prom = fs.readFileSync(path.join(tmp, "textfile", "pactus.prom"), "utf8");
-    expect(prom).toMatch(/^pactus_health_up 0$/m);
-    expect(prom).toMatch(/^pactus_health_healthy 0$/m);
-    expect(prom).not.toMatch(/^pactus_health_height /m); // unknown, so absent
-    startDaemon();
-    const up = await until((x) => x.status === 200, 60);
+    try {
+      stopDaemon();
+      const exited = Date.now();
+      const down = await until((x) => x.status === 503, 30, exited);
+      console.log(
+        `health: 503 ${down.seconds.toFixed(1)} s after the daemon exited (${((exited - term) / 1000).toFixed(1)} s after SIGTERM)`,
+      );
+      expect(down.lastUnwanted).toBeLessThanOrEqual(Math.ceil(exited / 1000));
+      expect(Number(down.h.body.time)).toBeLessThanOrEqual(Math.ceil(exited / 1000) + 2 * PERIOD);
+      expect(down.h.body).toMatchObject({
+        healthy: false,
+        up: false,
+        problems: ["the node does not answer gRPC on loopback"],
+      });
+      expect(down.h.headers["cache-control"]).toBe("no-store");
+      const prom = fs.readFileSync(path.join(tmp, "textfile", "pactus.prom"), "utf8");
+      expect(prom).toMatch(/^pactus_health_up 0$/m);
+      expect(prom).toMatch(/^pactus_health_healthy 0$/m);
+      expect(prom).not.toMatch(/^pactus_health_height /m); // unknown, so absent
+    } finally {
+      // Whatever was seen, the next case starts from a node that answers again.
+      if (!daemonRunning()) startDaemon();
+    }
+    const up = await until((x) => x.status === 200, 180);
     console.log(`health: 200 again ${up.seconds.toFixed(1)} s after the daemon was restarted`);
     expect(up.h.body).toMatchObject({ healthy: true, up: true });
   });
@@ -418,7 +450,7 @@ echo $! >"$T/refresher.pid"`);
     process.kill(pid, "SIGSTOP");
     try {
       // pactus-shell dials with a 5 s deadline, so the first refresh after the freeze takes that long.
-      const down = await until((x) => x.status === 503, 3 * PERIOD + 10);
+      const down = await until((x) => x.status === 503, 3 * PERIOD + 30);
       console.log(`health: 503 ${down.seconds.toFixed(1)} s after the daemon was frozen`);
       expect(down.h.body).toMatchObject({
         healthy: false,
@@ -426,26 +458,29 @@ echo $! >"$T/refresher.pid"`);
         problems: ["the node does not answer gRPC on loopback"],
       });
     } finally {
-      // Whatever was seen, the next case starts from a node that answers again.
       process.kill(pid, "SIGCONT");
-      const up = await until((x) => x.status === 200, 60);
+      const up = await until((x) => x.status === 200, 180);
       expect(up.h.body).toMatchObject({ healthy: true, up: true });
     }
   });
 
   test(`a certificate with fewer than ${HEALTH_CERT_MIN_DAYS} days left: 503; the reboot flag is reported, not judged`, async () => {
+    const changed = Date.now();
     sh(`cp "$T/short.pem" "${P.certDir}/cert.pem"; touch /run/reboot-required`);
-    const bad = await until((x) => x.status === 503, 3 * PERIOD);
-    expect(bad.seconds).toBeLessThanOrEqual(2 * PERIOD);
-    expect(bad.h.body).toMatchObject({
-      healthy: false,
-      up: true,
-      certificateDaysLeft: 4,
-      rebootRequired: true,
-      problems: [`the TLS certificate expires in 4 days (less than ${HEALTH_CERT_MIN_DAYS})`],
-    });
-    sh(`cp "$T/cert.pem" "${P.certDir}/cert.pem"`);
-    const good = await until((x) => x.status === 200, 3 * PERIOD);
+    try {
+      const bad = await until((x) => x.status === 503, 30, changed);
+      expect(bad.lastUnwanted).toBeLessThanOrEqual(Math.ceil(changed / 1000));
+      expect(bad.h.body).toMatchObject({
+        healthy: false,
+        up: true,
+        certificateDaysLeft: 4,
+        rebootRequired: true,
+        problems: [`the TLS certificate expires in 4 days (less than ${HEALTH_CERT_MIN_DAYS})`],
+      });
+    } finally {
+      sh(`cp "$T/cert.pem" "${P.certDir}/cert.pem"`);
+    }
+    const good = await until((x) => x.status === 200, 30);
     expect(good.h.body).toMatchObject({ healthy: true, rebootRequired: true });
     expect(fs.readFileSync(path.join(tmp, "textfile", "pactus.prom"), "utf8")).toMatch(
       /^pactus_health_reboot_required 1$/m,
@@ -456,7 +491,8 @@ echo $! >"$T/refresher.pid"`);
   test("the status page in headless Chromium: the health in words, green; red while /healthz says 503", async () => {
     if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium"))
       throw new Error("chromium is not installed (npm test installs it: tools/setup.sh test)");
-    const shots = fs.mkdtempSync(path.join(os.tmpdir(), "psn-health-shots-"));
+    // In the suite's own directory, so a failed case leaves nothing behind (PSN_KEEP=1 keeps it all).
+    const shots = fs.mkdtempSync(path.join(tmp, "shots-"));
     const look = (name: string) => {
       const r = nsRun(
         holder,
@@ -481,7 +517,7 @@ echo $! >"$T/refresher.pid"`);
       };
     };
     // After the previous test's reboot flag is gone (a refresh later).
-    await until((x) => x.status === 200 && x.body.rebootRequired === false, 3 * PERIOD);
+    await until((x) => x.status === 200 && x.body.rebootRequired === false, 30);
     const good = look("healthy.png");
     expect(good.health).toMatchObject({ state: "ok", summary: "healthy" });
     expect(good.health.lines).toEqual({
@@ -495,7 +531,7 @@ echo $! >"$T/refresher.pid"`);
 
     sh(`cp "$T/short.pem" "${P.certDir}/cert.pem"`);
     try {
-      await until((x) => x.status === 503, 3 * PERIOD);
+      await until((x) => x.status === 503, 30);
       const bad = look("unhealthy.png");
       expect(bad.health).toMatchObject({
         state: "fail",
@@ -507,9 +543,7 @@ echo $! >"$T/refresher.pid"`);
       expect(bad.rows).toEqual({ grpcWeb: "ok", jsonrpc: "ok", http: "ok" });
     } finally {
       sh(`cp "$T/cert.pem" "${P.certDir}/cert.pem"`);
-      // Kept to be looked at with PSN_KEEP=1 (as the live suites' own directories), else removed.
       if (process.env.PSN_KEEP) console.log(`health: status page screenshots in ${shots}`);
-      else fs.rmSync(shots, { recursive: true, force: true });
     }
   }, 240_000);
 });
