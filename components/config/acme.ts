@@ -59,6 +59,7 @@ export function parseAcme(raw: unknown, p: Problems): StackConfig["acme"] {
     email: email ?? "",
     server,
     staging: server !== ACME_SERVERS.production,
+    challenge: "http-01",
     ...(caBundle ? { caBundle: caBundle.trim() + "\n" } : {}),
   };
 }

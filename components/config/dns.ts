@@ -58,5 +58,6 @@ export function parseDns(
     ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p),
     resolver,
     waitSeconds,
+    loadBalancer: false,
   };
 }

@@ -63,7 +63,20 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConf
   const monitoring = parseMonitoring(raw.monitoring, raw.secrets, p);
   if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
-    config: { domain, acme, host, dns, pactus, apis, cors, nginx, backup, health, monitoring },
+    config: {
+      domain,
+      acme,
+      host,
+      dns,
+      fleet: { nodes: [{ domain, host }] },
+      pactus,
+      apis,
+      cors,
+      nginx,
+      backup,
+      health,
+      monitoring,
+    },
     secrets: secretValues(raw.secrets),
     missingSecrets: p.missingSecrets,
   };

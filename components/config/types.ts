@@ -58,13 +58,84 @@ export interface ExistingHostConfig {
   hasPrivateKey: true;
 }
 
-export interface StackConfig {
+/** How a host proves a name to the ACME server. */
+export type AcmeChallenge = "http-01" | "dns-01";
+/**
+ * DNS-01 through certbot's plugin for the zone's DNS (acme.dns01). cloudflare: a zone-scoped API token
+ * on the host (the secret acme.cloudflareToken, StackSecrets.acmeCloudflareToken); route53: the AWS
+ * instance role, limited to `_acme-challenge` TXT records of the zone; rfc2136: a TSIG key whose
+ * server grants it only `_acme-challenge` TXT names (secret acme.rfc2136Secret).
+ */
+export type Dns01Config =
+  | { plugin: "cloudflare" }
+  | { plugin: "route53"; zoneId: string }
+  | {
+      plugin: "rfc2136";
+      /** The authoritative server's IP address (certbot's plugin takes no hostname) and port. */
+      server: string;
+      port: number;
+      /** TSIG key name, with its trailing dot (e.g. `acme-key.`). */
+      keyName: string;
+      /** Upper case (certbot 2.1.0 silently falls back to HMAC-MD5 on a lower-case name). */
+      algorithm: "HMAC-SHA256" | "HMAC-SHA384" | "HMAC-SHA512";
+    };
+
+/** One node of the fleet: its own name (P2P, SSH, per-node checks) and its own host. */
+export interface FleetNode {
   domain: string;
-  acme: { email: string; server: string; staging: boolean; caBundle?: string };
   host: AwsHostConfig | ExistingHostConfig;
-  dns:
-    | { provider: "cloudflare"; zoneId: string; ttl: number; resolver: string; waitSeconds: number }
-    | { provider: "none"; resolver: string; waitSeconds: number };
+}
+
+/**
+ * Several nodes behind one shared name (fleet.nodes, fleet.publicName). A stack without `fleet` has
+ * one node, `nodes[0]`, which is `domain` and `host` themselves; node i ≥ 1 is named
+ * `<first label of domain>-<i+1>.<rest>` unless its entry names it.
+ */
+export interface FleetConfig {
+  /** The name every healthy node answers for; unset: no shared name (a stack of one, as before). */
+  publicName?: string;
+  nodes: FleetNode[];
+}
+
+export type DnsConfig =
+  | {
+      provider: "cloudflare";
+      zoneId: string;
+      ttl: number;
+      resolver: string;
+      waitSeconds: number;
+      /** The shared name through a Cloudflare load balancer (paid add-on) instead of plain A records. */
+      loadBalancer: boolean;
+      /** Cloudflare account id, required with loadBalancer (monitors and pools are account-level). */
+      accountId?: string;
+    }
+  | {
+      provider: "route53";
+      /** Route53 hosted zone id (Z…). */
+      zoneId: string;
+      ttl: number;
+      resolver: string;
+      waitSeconds: number;
+    }
+  | { provider: "none"; resolver: string; waitSeconds: number };
+export type DnsProvider = DnsConfig["provider"];
+
+export interface StackConfig {
+  /** This node's own name (in a fleet, each node's config has its own: fleetNodeConfigs). */
+  domain: string;
+  acme: {
+    email: string;
+    server: string;
+    staging: boolean;
+    caBundle?: string;
+    /** http-01 unless fleet.publicName is set (then dns-01: HTTP-01 cannot prove a shared name). */
+    challenge: AcmeChallenge;
+    /** With challenge dns-01. */
+    dns01?: Dns01Config;
+  };
+  host: AwsHostConfig | ExistingHostConfig;
+  dns: DnsConfig;
+  fleet: FleetConfig;
   pactus: {
     version: string;
     network: Network;
@@ -112,6 +183,10 @@ export interface StackSecrets {
   basicAuthPassword?: string;
   /** nginx's htpasswd line for /metrics/, `user:<bcrypt hash>` (monitoring.basicAuth). */
   monitoringBasicAuth?: string;
+  /** The hosts' Cloudflare API token for DNS-01 (acme.cloudflareToken; Zone.DNS edit of one zone). */
+  acmeCloudflareToken?: string;
+  /** The TSIG secret (base64) for DNS-01 over RFC 2136 (acme.rfc2136Secret). */
+  acmeRfc2136Secret?: string;
 }
 
 /** One secret by name: a field of StackSecrets, and of the NodeSecrets bundle (components/config). */
@@ -130,6 +205,7 @@ export interface RawConfig {
   backup?: unknown;
   health?: unknown;
   monitoring?: unknown;
+  fleet?: unknown;
   /** Values of secret keys by path (e.g. "pactus.walletPassword"), or OPAQUE_SECRET. */
   secrets: Record<string, RawSecret>;
   /** Secret keys found stored in plaintext. */
