@@ -67,10 +67,16 @@ export type AcmeChallenge = "http-01" | "dns-01";
  * server grants it only `_acme-challenge` TXT names (secret acme.rfc2136Secret).
  */
 export type Dns01Config =
-  | { plugin: "cloudflare" }
+  | {
+      plugin: "cloudflare";
+      /** How long certbot waits after the TXT record before asking the CA (its default: 10). */
+      propagationSeconds: number;
+    }
   | { plugin: "route53"; zoneId: string }
   | {
       plugin: "rfc2136";
+      /** How long certbot waits after the TXT update before asking the CA (its default: 60). */
+      propagationSeconds: number;
       /** The authoritative server's IP address (certbot's plugin takes no hostname) and port. */
       server: string;
       port: number;
