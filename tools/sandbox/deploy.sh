@@ -13,6 +13,9 @@
 # Every command takes --host N (or PSN_SANDBOX_HOST=N; default 1): sandbox host N is its own host
 # (node / nodeN at 10.231.N.2), domain (node.pactus.test / nodeN.pactus.test), stack (sandbox /
 # sandboxN) and outputs file; the services are shared, and stop with the last host.
+# --nodes K (or PSN_NODES=K; default 1): a fleet of K nodes in host N's stack, on hosts N..N+K-1,
+# behind the shared name rpc.pactus.test (rpcN.pactus.test), certificates by DNS-01 through the
+# sandbox's DNS server (named, RFC 2136); every command of a fleet takes the same --nodes.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,7 +23,7 @@ SANDBOX_DIR=${SANDBOX_DIR:-$ROOT/.sandbox}
 export SANDBOX_DIR
 SB=$ROOT/tools/sandbox
 # Host N's names; set by for_host (from --host or PSN_SANDBOX_HOST).
-HOST_INDEX='' HOST_NAME='' HOST_ADDR='' STACK='' RUN_CONFIG='' OUTPUTS=''
+HOST_INDEX='' HOST_NAME='' HOST_ADDR='' STACK='' RUN_CONFIG='' OUTPUTS='' NODES=1
 for_host() {
   if ! [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || [ "$1" -gt 254 ]; then die "--host $1: a number from 1 to 254"; fi
   HOST_INDEX=$1
@@ -46,6 +49,25 @@ domain() {
   local d
   d=$(sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.sandbox.yaml")
   if [ "$HOST_INDEX" = 1 ]; then echo "$d"; else echo "${d/#node./node$HOST_INDEX.}"; fi
+}
+# Node j of the fleet (0 = host N itself): its host index, host name, domain and address.
+node_index() { echo $((HOST_INDEX + $1)); }
+node_host_name() {
+  local i
+  i=$(node_index "$1")
+  if [ "$i" = 1 ]; then echo node; else echo "node$i"; fi
+}
+node_domain() {
+  local d
+  d=$(sed -n 's/^  pactus-secure-node:domain: //p' "$ROOT/Pulumi.sandbox.yaml")
+  echo "${d/#node./$(node_host_name "$1").}"
+}
+node_addr() { echo "10.231.$(node_index "$1").2"; }
+# The fleet's shared name: rpc.pactus.test for host 1's stack, rpcN.pactus.test for host N's.
+public_name() {
+  local d
+  d=$(domain)
+  if [ "$HOST_INDEX" = 1 ]; then echo "rpc.${d#*.}"; else echo "rpc$HOST_INDEX.${d#*.}"; fi
 }
 pactus_version() { sed -n "s/^${1:-PACTUS_VERSION}=//p" "$ROOT/tools/versions.env"; }
 
@@ -116,45 +138,90 @@ write_run_config() {
     pulumis config set --config-file "$tmp" --path domain "$(domain)" >/dev/null
     pulumis config set --config-file "$tmp" --path host.address "$HOST_ADDR" >/dev/null
   fi
+  if [ "$NODES" -gt 1 ]; then
+    # A fleet: each node's own name and host, the shared name, and DNS-01 through the sandbox's named
+    # with its ACME key (which may write only _acme-challenge TXT records).
+    local j info
+    info=$(bash "$SB/services.sh" info)
+    rfc() { sed -n "s/^PSN_RFC2136_$1=//p" <<<"$info"; }
+    pulumis config set --config-file "$tmp" --path fleet.publicName "$(public_name)" >/dev/null
+    for ((j = 0; j < NODES; j++)); do
+      pulumis config set --config-file "$tmp" --path "fleet.nodes[$j].domain" "$(node_domain "$j")" >/dev/null
+      pulumis config set --config-file "$tmp" --path "fleet.nodes[$j].address" "$(node_addr "$j")" >/dev/null
+    done
+    pulumis config set --config-file "$tmp" --path acme.challenge dns-01 >/dev/null
+    pulumis config set --config-file "$tmp" --path acme.dns01.plugin rfc2136 >/dev/null
+    pulumis config set --config-file "$tmp" --path acme.dns01.server "$(rfc SERVER):$(rfc PORT)" >/dev/null
+    pulumis config set --config-file "$tmp" --path acme.dns01.keyName "$(rfc KEY_NAME)" >/dev/null
+    pulumis config set --config-file "$tmp" --path acme.dns01.algorithm "$(rfc ALGORITHM)" >/dev/null
+    # named answers at once: no need for the plugin's 60 s default.
+    pulumis config set --config-file "$tmp" --path --type int acme.dns01.propagationSeconds 1 >/dev/null
+    pulumis config set --config-file "$tmp" --path --secret acme.rfc2136Secret <"$(rfc SECRET_FILE)" >/dev/null
+  fi
   mv -f "$tmp" "$RUN_CONFIG"
 }
 
-# The three ping.pactus.org checks, from the machine (outside the host), trusting only pebble's root,
-# with the Origin ping.pactus.org sends. Writes outputs.json.
-cmd_check() {
-  engine_env
-  local d root tmp hash_g hash_j hash_h
-  d=$(domain)
+# The three ping.pactus.org checks of name $1 served by the host at $2, from the machine (outside the
+# host), trusting only pebble's root, with the Origin ping.pactus.org sends, and /healthz as an uptime
+# monitor reads it. Prints block 1's hash; the /healthz body goes to $3.
+check_node() {
+  local d=$1 addr=$2 z=$3 root tmp hash_g hash_j hash_h
   root=$(bash "$SB/services.sh" root-ca)
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand $tmp now
   trap "rm -rf '$tmp'" RETURN EXIT # EXIT too: a failed check ends the script with die
-  local c0=(curl -sS --max-time 10 --cacert "$root" --resolve "$d:443:$HOST_ADDR" -H "Origin: https://ping.pactus.org")
+  local c0=(curl -sS --max-time 10 --cacert "$root" --resolve "$d:443:$addr" -H "Origin: https://ping.pactus.org")
   local c=("${c0[@]}" --fail)
   printf '\000\000\000\000\002\010\001' | "${c[@]}" --http2 -X POST -H 'Content-Type: application/grpc-web+proto' \
     -H 'X-Grpc-Web: 1' --data-binary @- -o "$tmp/g" "https://$d/grpc-web/pactus.Blockchain/GetBlockHash" ||
-    die "gRPC-Web GetBlockHash(1) failed"
+    die "$d at $addr: gRPC-Web GetBlockHash(1) failed"
   # One gRPC frame: flag 0, length 66, field 1 (string, 64): the hash in hex.
-  [ "$(od -An -tx1 -N7 "$tmp/g" | tr -d ' \n')" = 00000000420a40 ] || die "gRPC-Web answer is not a GetBlockHash response: $(od -An -tx1 -N16 "$tmp/g")"
+  [ "$(od -An -tx1 -N7 "$tmp/g" | tr -d ' \n')" = 00000000420a40 ] || die "$d at $addr: gRPC-Web answer is not a GetBlockHash response: $(od -An -tx1 -N16 "$tmp/g")"
   hash_g=$(tail -c +8 "$tmp/g" | head -c 64)
   # /jsonrpc: is what the ping page's JSON-RPC client asks for by default (type://host:port, port empty).
   "${c[@]}" -X POST -H 'Content-Type: application/json' -o "$tmp/j" "https://$d/jsonrpc:" \
-    -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' || die "JSON-RPC get_block_hash failed"
+    -d '{"jsonrpc":"2.0","id":1,"method":"pactus.blockchain.get_block_hash","params":{"height":1}}' || die "$d at $addr: JSON-RPC get_block_hash failed"
   hash_j=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["hash"])' "$tmp/j")
-  "${c[@]}" -o "$tmp/h" "https://$d/http/api/pactus/blockchain/get_block_hash?height=1" || die "HTTP get_block_hash failed"
+  "${c[@]}" -o "$tmp/h" "https://$d/http/api/pactus/blockchain/get_block_hash?height=1" || die "$d at $addr: HTTP get_block_hash failed"
   hash_h=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$tmp/h")
   if [ "$hash_g" != "$hash_j" ] || [ "$hash_j" != "$hash_h" ]; then
-    die "the APIs disagree on block 1: $hash_g $hash_j $hash_h"
+    die "$d at $addr: the APIs disagree on block 1: $hash_g $hash_j $hash_h"
   fi
-  # /healthz as an uptime monitor reads it: the sandbox's localnet node makes blocks and pebble's
-  # certificate is fresh, so anything but a 200 with a healthy verdict is a failure.
+  # The sandbox's localnet node makes blocks and pebble's certificate is fresh, so anything but a 200
+  # with a healthy verdict is a failure.
   local health_code
-  health_code=$("${c0[@]}" -o "$tmp/z" -w '%{http_code}' "https://$d/healthz") || die "GET /healthz failed"
-  [ "$health_code" = 200 ] || die "/healthz answered $health_code: $(head -c 400 "$tmp/z")"
+  health_code=$("${c0[@]}" -o "$z" -w '%{http_code}' "https://$d/healthz") || die "$d at $addr: GET /healthz failed"
+  [ "$health_code" = 200 ] || die "$d at $addr: /healthz answered $health_code: $(head -c 400 "$z")"
+  log "$d at $addr: block 1 = $hash_g (gRPC-Web, JSON-RPC, HTTP); /healthz 200"
+  echo "$hash_g"
+}
+
+# The checks of every node (a fleet: of each node under its own name and under the shared name, all on
+# one chain). Writes outputs.json.
+cmd_check() {
+  engine_env
+  local d root tmp hash j h members=()
+  d=$(domain)
+  root=$(bash "$SB/services.sh" root-ca)
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand $tmp now
+  trap "rm -rf '$tmp'" RETURN EXIT
+  hash=$(check_node "$d" "$HOST_ADDR" "$tmp/z")
+  for ((j = 1; j < NODES; j++)); do
+    h=$(check_node "$(node_domain "$j")" "$(node_addr "$j")" "$tmp/z$j")
+    [ "$h" = "$hash" ] || die "$(node_domain "$j") is on another chain: block 1 = $h, node 0's $hash"
+  done
+  if [ "$NODES" -gt 1 ]; then
+    for ((j = 0; j < NODES; j++)); do
+      h=$(check_node "$(public_name)" "$(node_addr "$j")" "$tmp/p$j")
+      [ "$h" = "$hash" ] || die "$(public_name) at $(node_addr "$j") is on another chain: block 1 = $h"
+      members+=("$(node_domain "$j")=$(node_addr "$j")")
+    done
+  fi
   pulumis stack output --json --show-secrets=false >"$tmp/stack.json"
-  python3 - "$tmp/stack.json" "$OUTPUTS" "$d" "$HOST_ADDR" "$root" "$hash_g" "$tmp/z" <<'PY'
+  python3 - "$tmp/stack.json" "$OUTPUTS" "$d" "$HOST_ADDR" "$root" "$hash" "$tmp/z" "$(public_name)" "${members[@]}" <<'PY'
 import json, sys
-stack, out, domain, address, root, block_hash, healthz = sys.argv[1:]
+stack, out, domain, address, root, block_hash, healthz, public_name, *members = sys.argv[1:]
 health = json.load(open(healthz))
 assert health["healthy"] is True, health
 outputs = json.load(open(stack))
@@ -165,9 +232,14 @@ result.update({
     "pingChecks": {api: {"ok": True, "blockHash": block_hash} for api in ("grpcWeb", "jsonrpc", "http")},
     "health": health,
 })
+if members:
+    result["fleet"] = {
+        "publicName": public_name,
+        "nodes": [{"domain": m.split("=")[0], "address": m.split("=")[1]} for m in members],
+    }
 json.dump(result, open(out, "w"), indent=2)
 PY
-  log "ping checks passed from outside the host: block 1 = $hash_g (gRPC-Web, JSON-RPC, HTTP); /healthz 200: $(head -c 300 "$tmp/z")"
+  log "ping checks passed from outside the host${members:+ on every node and the shared name}: block 1 = $hash"
   log "wrote $OUTPUTS"
 }
 
@@ -185,6 +257,15 @@ cmd_prepare() {
   previous=$(pactus_version PACTUS_PREVIOUS_VERSION)
   bash "$SB/services.sh" release "$PSN_BIN_DIR/pactus-$previous" "$previous" >/dev/null
   bash "$SB/services.sh" add-a "$(domain)" "$HOST_ADDR"
+  local j
+  if [ "$NODES" -gt 1 ]; then
+    # The shared name answers with every node's address (the DNS engine's job on a real zone).
+    bash "$SB/services.sh" clear-a "$(public_name)" >/dev/null 2>&1 || true
+    for ((j = 0; j < NODES; j++)); do
+      [ "$j" = 0 ] || bash "$SB/services.sh" add-a "$(node_domain "$j")" "$(node_addr "$j")"
+      bash "$SB/services.sh" add-a "$(public_name)" "$(node_addr "$j")"
+    done
+  fi
   clear_stale_locks
   # Selected too, for pulumi commands by hand (deploy.sh env); this script itself always names it.
   pulumi_ stack select --create "$STACK" >/dev/null
@@ -207,14 +288,21 @@ cmd_up() {
     die "--image $image: one of $(bash "$SB/host.sh" images | tr '\n' ' ')"
   t0=$(now)
   cmd_prepare
-  running=$(bash "$SB/host.sh" status 2>/dev/null | awk -v n="$HOST_NAME" '$1 == n { print $3 }')
-  if [ -z "$running" ]; then
-    bash "$SB/host.sh" up "$HOST_NAME" "$HOST_INDEX" --image "$image"
-    running=$image
-  elif [ "$running" != "$image" ]; then
-    log "the host runs $running, not $image: 'npm run sandbox:down' first to change the image"
-  fi
-  log "image: $running"
+  # Every node's host boots at once (a fleet's hosts are independent VMs).
+  local j name pids=() status
+  status=$(bash "$SB/host.sh" status 2>/dev/null || true)
+  for ((j = 0; j < NODES; j++)); do
+    name=$(node_host_name "$j")
+    running=$(awk -v n="$name" '$1 == n { print $3 }' <<<"$status")
+    if [ -z "$running" ]; then
+      bash "$SB/host.sh" up "$name" "$(node_index "$j")" --image "$image" &
+      pids+=($!)
+    elif [ "$running" != "$image" ]; then
+      log "$name runs $running, not $image: 'npm run sandbox:down' first to change the image"
+    fi
+  done
+  for j in "${pids[@]}"; do wait "$j" || die "a host did not boot"; done
+  log "image: $image"
   t=$(now)
   pulumis up --yes --skip-preview --config-file "$RUN_CONFIG" --suppress-progress
   log "pulumi up took $(since "$t") s"
@@ -238,8 +326,12 @@ cmd_down() {
     [ "$HOST_INDEX" != 1 ] || keep=(--preserve-config)
     pulumis stack rm --yes --force "${keep[@]}" >/dev/null || true
   fi
-  bash "$SB/host.sh" down "$HOST_NAME"
-  bash "$SB/services.sh" clear-a "$(domain)" >/dev/null 2>&1 || true
+  local j
+  for ((j = 0; j < NODES; j++)); do
+    bash "$SB/host.sh" down "$(node_host_name "$j")"
+    bash "$SB/services.sh" clear-a "$(node_domain "$j")" >/dev/null 2>&1 || true
+  done
+  [ "$NODES" = 1 ] || bash "$SB/services.sh" clear-a "$(public_name)" >/dev/null 2>&1 || true
   # The services are shared: they stop with the last host.
   if bash "$SB/host.sh" status 2>/dev/null | grep 'nspawn pid' >/dev/null; then
     log "other sandbox hosts still run: services kept"
@@ -255,15 +347,20 @@ cmd_down() {
 
 main() {
   local sub=${1:-} host=${PSN_SANDBOX_HOST:-1} rest=()
+  NODES=${PSN_NODES:-1}
   [ $# = 0 ] || shift
   while [ $# -gt 0 ]; do
     case "$1" in
       --host) host=${2:?--host needs a number} && shift ;;
+      --nodes) NODES=${2:?--nodes needs a number} && shift ;;
       *) rest+=("$1") ;;
     esac
     shift
   done
   for_host "$host"
+  if ! [[ $NODES =~ ^[1-9][0-9]?$ ]] || [ $((host + NODES - 1)) -gt 254 ]; then
+    die "--nodes $NODES: a number of nodes, on hosts $host..$((host + ${NODES//[^0-9]/0} - 1)) (at most 254)"
+  fi
   case "$sub" in
     up) cmd_up "${rest[@]}" ;;
     prepare) cmd_prepare ;;
@@ -271,7 +368,7 @@ main() {
     env) cmd_env ;;
     check) cmd_check ;;
     *)
-      echo "usage: deploy.sh up|prepare|down|env|check [--host N] [--image debian-13|debian-12]" >&2
+      echo "usage: deploy.sh up|prepare|down|env|check [--host N] [--nodes K] [--image debian-13|debian-12]" >&2
       exit 2
       ;;
   esac
