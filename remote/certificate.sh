@@ -8,10 +8,10 @@
 #   0600 root from the secret DNS_SECRET on stdin, and the renewal conf keeps the plugin for renewals.
 # Inputs: PSN_DOMAIN, PSN_CERT_DIR (certbot's live dir of the domain, which nginx reads), PSN_EMAIL,
 #   PSN_ACME_SERVER, PSN_WEBROOT, PSN_HOOK (hook script),
-#   PSN_HOOK_PATH, optional PSN_CA_BUNDLE + PSN_CA_BUNDLE_PATH + PSN_DROPIN + PSN_DROPIN_PATH;
+#   PSN_HOOK_PATH, PSN_STATE_DIR, optional PSN_CA_BUNDLE + PSN_CA_BUNDLE_PATH + PSN_DROPIN + PSN_DROPIN_PATH;
 #   with dns-01: PSN_NAMES, PSN_DNS_PLUGIN, PSN_DNS_PACKAGE, PSN_DNS_CREDENTIALS_PATH (empty: none),
 #   PSN_DNS_CREDENTIALS (the file without its secret line), PSN_DNS_SECRET_KEY, PSN_DNS_PROPAGATION,
-#   PSN_DNS_STALE_CREDENTIALS (other plugins' files, removed), PSN_STATE_DIR; secret DNS_SECRET.
+#   PSN_DNS_STALE_CREDENTIALS (other plugins' files, removed); secret DNS_SECRET.
 set -euo pipefail
 PSN_STEP=certificate
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -30,7 +30,7 @@ fi
 # How the names are proven: certbot's arguments and the authenticator its renewal conf records.
 names=$PSN_DOMAIN
 if [ "${PSN_CHALLENGE:-http-01}" = dns-01 ]; then
-  psn_require_env PSN_NAMES PSN_DNS_PLUGIN PSN_DNS_PACKAGE
+  psn_require_env PSN_NAMES PSN_DNS_PLUGIN PSN_DNS_PACKAGE PSN_STATE_DIR
   names=$PSN_NAMES
   plugin=$PSN_DNS_PLUGIN
   authenticator=dns-$plugin

@@ -27,7 +27,7 @@ export function waitForDnsStep({ cfg }: StepContext): StepDraft {
   };
 }
 
-export function certificateStep({ cfg, opts, p }: StepContext): StepDraft {
+export function certificateStep({ cfg, opts, p, state }: StepContext): StepDraft {
   // acme.caBundle: certbot trusts the private CA through its drop-in.
   const ca: Record<string, string> = cfg.acme.caBundle
     ? {
@@ -50,6 +50,8 @@ export function certificateStep({ cfg, opts, p }: StepContext): StepDraft {
       PSN_HOOK: renderCertbotHook(cfg),
       PSN_HOOK_PATH: p.certbotHook,
       ...ca,
+      // DNS-01: psn_apt_install records the plugin package in the state dir for the base step's undo.
+      ...state,
       ...(dns?.env ?? {}),
     },
     deleteScript: loadScript("certificate-delete.sh"),
