@@ -60,6 +60,8 @@ export class SecureNode extends pulumi.ComponentResource {
           sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22,
           basicAuthDigest: secrets.digests.basicAuth,
           monitoringAuthDigest: secrets.digests.monitoringBasicAuth,
+          acmeDnsSecretDigest:
+            secrets.digests.acmeCloudflareToken ?? secrets.digests.acmeRfc2136Secret,
         }),
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
         // and the data-disk step (aws) finds the node's volume by its id.

@@ -19,12 +19,13 @@ PSN_LOG=setup
 # Debian packages (the same names on Ubuntu 22.04/24.04), by the command that needs them.
 PKG_LINT=(shellcheck)
 PKG_SANDBOX=(pebble debootstrap systemd-container openssh-client iptables iproute2 openssl curl
-  ca-certificates python3 util-linux psmisc git)
+  ca-certificates python3 util-linux psmisc git bind9 bind9-utils bind9-dnsutils)
 # npm test also runs nginx -t, certbot, dig, htpasswd, testssl.sh, headless Chromium with its own NSS
 # trust store (certutil), the pull-request job's steps as an unprivileged user with sudo, and the
-# Python Pactus clients from a venv (tools/clients/venv.sh), and Prometheus (promtool, and a real server
-# and node exporter run as plain processes) for the metrics and alert rules.
-PKG_TEST=("${PKG_LINT[@]}" "${PKG_SANDBOX[@]}" nginx certbot bind9-dnsutils apache2-utils testssl.sh
+# Python Pactus clients from a venv (tools/clients/venv.sh), Prometheus (promtool, and a real server
+# and node exporter run as plain processes) for the metrics and alert rules, and certbot's RFC 2136
+# plugin against the sandbox's named (test/live/dns01.test.ts).
+PKG_TEST=("${PKG_LINT[@]}" "${PKG_SANDBOX[@]}" nginx certbot python3-certbot-dns-rfc2136 apache2-utils testssl.sh
   chromium libnss3-tools sudo python3-venv prometheus prometheus-node-exporter)
 NODE_MIN=20
 
@@ -86,7 +87,8 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
       case "$p" in
         systemd-container) b="systemd-nspawn" ;; openssh-client) b="ssh" ;; iproute2) b="ip" ;;
         ca-certificates) continue ;; util-linux) b="unshare" ;; psmisc) b="fuser" ;;
-        bind9-dnsutils) b="dig" ;; apache2-utils) b="htpasswd" ;; python3-venv) b="python3" ;;
+        bind9-dnsutils) b="nsupdate" ;; bind9) b="named" ;; bind9-utils) b="named-checkconf" ;;
+        python3-certbot-dns-rfc2136) continue ;; apache2-utils) b="htpasswd" ;; python3-venv) b="python3" ;;
         *) b=$p ;;
       esac
       command -v "$b" >/dev/null || missing+=("$p")

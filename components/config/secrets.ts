@@ -86,4 +86,14 @@ export function monitoringAuthDigest(line: string): string {
 export const SECRET_DIGESTS: { readonly [K in SecretName]?: (value: string) => string } = {
   basicAuth: basicAuthDigest,
   monitoringBasicAuth: monitoringAuthDigest,
+  acmeCloudflareToken: (v) => dns01SecretDigest("acme.cloudflareToken", v),
+  acmeRfc2136Secret: (v) => dns01SecretDigest("acme.rfc2136Secret", v),
 };
+
+/**
+ * As basicAuthDigest, for the certificate step's hash with DNS-01: the sha256 of the plugin's secret (a
+ * random API token or TSIG key, so its digest tells nothing of it).
+ */
+export function dns01SecretDigest(key: string, value: string): string {
+  return createHash("sha256").update(`pactus-secure-node ${key}\n${value}`).digest("hex");
+}

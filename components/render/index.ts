@@ -7,13 +7,14 @@ import * as path from "node:path";
 import * as nunjucks from "nunjucks";
 import { stringify as tomlStringify } from "smol-toml";
 import { type ConfigSection, pactusRelease } from "../pactusReleases";
-import type { StackConfig } from "../config/types";
+import type { Dns01Config, StackConfig } from "../config/types";
 import {
   BLOCK_INTERVAL_SECONDS,
   GRPC_PORT,
   HEALTH_CERT_MIN_DAYS,
   HEALTH_PROM_FILE,
   HEALTH_UNIT,
+  dns01CredentialsPath,
   hostPaths,
   HostPaths,
   METRICS_LOCATIONS,
@@ -40,6 +41,7 @@ export {
   PORTS,
   SERVICE_UNIT,
   SERVICE_USER,
+  dns01CredentialsPath,
   hostPaths,
 } from "./paths";
 export type { HostPaths } from "./paths";
@@ -226,6 +228,53 @@ Environment=REQUESTS_CA_BUNDLE=${p.acmeCaBundle}
 `;
 }
 
+/**
+ * certbot's DNS-01 plugin for each acme.dns01.plugin: its Debian/Ubuntu package, and (for the plugins
+ * that read a credentials file) the ini key of the secret and the stack secret that holds it.
+ */
+export const DNS01_PLUGINS = {
+  cloudflare: {
+    package: "python3-certbot-dns-cloudflare",
+    secretKey: "dns_cloudflare_api_token",
+    secret: "acmeCloudflareToken",
+    configKey: "acme.cloudflareToken",
+  },
+  route53: { package: "python3-certbot-dns-route53" },
+  rfc2136: {
+    package: "python3-certbot-dns-rfc2136",
+    secretKey: "dns_rfc2136_secret",
+    secret: "acmeRfc2136Secret",
+    configKey: "acme.rfc2136Secret",
+  },
+} as const;
+
+/**
+ * The DNS-01 plugin's credentials file without its secret line (the host appends
+ * `<secretKey> = <secret>` from the step's stdin); undefined for route53, which has none.
+ */
+export function renderDns01CredentialsHead(d: Dns01Config): string | undefined {
+  switch (d.plugin) {
+    case "cloudflare":
+      return "# Managed by pactus-secure-node: certbot's Cloudflare DNS-01 credentials.\n";
+    case "rfc2136":
+      return `# Managed by pactus-secure-node: certbot's RFC 2136 DNS-01 credentials.
+dns_rfc2136_server = ${d.server}
+dns_rfc2136_port = ${d.port}
+dns_rfc2136_name = ${d.keyName}
+dns_rfc2136_algorithm = ${d.algorithm}
+`;
+    case "route53":
+      return undefined;
+  }
+}
+
+/** The whole credentials file, as the certificate step writes it (0600 root) with `secret`. */
+export function renderDns01Credentials(d: Dns01Config, secret: string): string | undefined {
+  const head = renderDns01CredentialsHead(d);
+  if (head === undefined || d.plugin === "route53") return undefined;
+  return `${head}${DNS01_PLUGINS[d.plugin].secretKey} = ${secret}\n`;
+}
+
 /** The health refresher (remote/pactus-health.py), installed as it is. */
 export function healthRefresher(): string {
   return fs.readFileSync(path.join(REPO_ROOT, "remote", "pactus-health.py"), "utf8");
@@ -377,6 +426,14 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
         content: `${secretPlaceholder("monitoring.basicAuth")}\n`,
         mode: "0640",
       });
+  }
+  if (cfg.acme.challenge === "dns-01" && cfg.acme.dns01 && cfg.acme.dns01.plugin !== "route53") {
+    const plugin = cfg.acme.dns01.plugin;
+    const content = renderDns01Credentials(
+      cfg.acme.dns01,
+      secretPlaceholder(DNS01_PLUGINS[plugin].configKey),
+    );
+    if (content) files.push({ path: dns01CredentialsPath(p, plugin), content, mode: "0600" });
   }
   if (cfg.acme.caBundle) {
     files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });

@@ -98,6 +98,12 @@ export function hostPaths(domain: string, version: string) {
     acmeCaBundle: "/etc/pactus-secure-node/acme-ca.pem",
     certbotDropIn: "/etc/systemd/system/certbot.service.d/50-pactus-acme-ca.conf",
     /**
+     * DNS-01 (acme.challenge dns-01): the credentials file of certbot's plugin, 0600 root, per plugin
+     * that takes one (route53 uses the instance role). certbot's renewal conf points at it.
+     */
+    dns01CredentialsCloudflare: "/etc/letsencrypt/pactus-dns-cloudflare.ini",
+    dns01CredentialsRfc2136: "/etc/letsencrypt/pactus-dns-rfc2136.ini",
+    /**
      * The base step's apt policy: unattended upgrades from the security archive only, never a reboot.
      * Named after 50unattended-upgrades so it is read after it (and after 20auto-upgrades): its lists
      * replace the package's, its values win. Removed on destroy.
@@ -140,3 +146,8 @@ export function hostPaths(domain: string, version: string) {
 }
 
 export type HostPaths = ReturnType<typeof hostPaths>;
+
+/** The credentials file of a DNS-01 plugin that reads one. */
+export function dns01CredentialsPath(p: HostPaths, plugin: "cloudflare" | "rfc2136"): string {
+  return plugin === "cloudflare" ? p.dns01CredentialsCloudflare : p.dns01CredentialsRfc2136;
+}

@@ -73,6 +73,12 @@ export interface PlanOptions {
   basicAuthDigest?: string;
   /** `monitoringAuthDigest` of monitoring.basicAuth, required when it is set (as basicAuthDigest). */
   monitoringAuthDigest?: string;
+  /**
+   * The digest (NodeSecrets.digests) of the DNS-01 plugin's secret, acme.cloudflareToken or
+   * acme.rfc2136Secret, required with those plugins: a new token or TSIG key re-runs the certificate
+   * step, which rewrites the credentials file.
+   */
+  acmeDnsSecretDigest?: string;
 }
 
 /** What a step planner reads: the config, the plan options and the host paths. */

@@ -48,3 +48,11 @@ export const API_CREDENTIALS = {
   formatSecrets: (v: SecretValues): string =>
     verifySecrets({ basicAuth: v.basicAuth ?? "", password: v.basicAuthPassword ?? "" }),
 };
+
+/**
+ * The certificate step's secret with DNS-01 (cloudflare, rfc2136): DNS_SECRET, the API token or the
+ * TSIG key's base64 secret, which the host writes into the plugin's credentials file (0600).
+ */
+export function dns01Secrets(name: "acmeCloudflareToken" | "acmeRfc2136Secret") {
+  return (v: SecretValues): string => secretLines({ DNS_SECRET: v[name] });
+}

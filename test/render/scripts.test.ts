@@ -7,6 +7,27 @@ import { GRPC_PORT, P2P_PORTS, PORTS, SERVICE_UNIT, hostPaths } from "../../comp
 import { loadScript, planSteps } from "../../components/steps";
 import { METRICS_LINE, awsRaw, cfg, monitoringRaw } from "../helpers/config";
 
+/** cfg() with certificates by DNS-01 (certbot's rfc2136 plugin) for the node and a shared name. */
+function dns01Cfg() {
+  const c = cfg();
+  return {
+    ...c,
+    acme: {
+      ...c.acme,
+      challenge: "dns-01" as const,
+      dns01: {
+        plugin: "rfc2136" as const,
+        server: "192.0.2.53",
+        port: 53,
+        keyName: "acme-key.",
+        algorithm: "HMAC-SHA256" as const,
+        propagationSeconds: 30,
+      },
+    },
+    fleet: { ...c.fleet, publicName: "rpc.example.org" },
+  };
+}
+
 const ROOT = path.resolve(__dirname, "..", "..");
 const scripts = fs
   .readdirSync(path.join(ROOT, "remote"))
@@ -124,6 +145,8 @@ describe("host paths and ports come from components/render/paths.ts, as the step
       sshPort: 22,
       monitoringAuthDigest: monitoringAuthDigest(METRICS_LINE),
     }),
+    // acme.challenge dns-01 (rfc2136) with a shared name: the certificate step's DNS-01 inputs.
+    planSteps(dns01Cfg(), { sshPort: 22, acmeDnsSecretDigest: "d".repeat(64) }),
   ];
   /** Inputs set outside planSteps: the lateEnv of components/secureNode.ts. */
   const LATE = ["PSN_EXPECT_IP", "PSN_VOLUME_ID"];

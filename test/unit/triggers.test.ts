@@ -141,9 +141,9 @@ describe("a host path or port of components/render/paths.ts re-runs exactly the 
 
   test.each<[string, (p: ReturnType<Paths["hostPaths"]>) => object, StepName[]]>([
     [
-      "stateDir (packages, ufw, default site, validators.json)",
+      "stateDir (packages, ufw, default site, validators.json, the DNS-01 plugin)",
       () => ({ stateDir: "/var/lib/psn-state" }),
-      ["base", "pactus", "nginx-bootstrap", "verify"],
+      ["base", "pactus", "nginx-bootstrap", "certificate", "verify"],
     ],
     [
       "pactusWorkingDir (the pactus step, its unit, verify's lock check)",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sandbox services on the machine side: pebble (ACME), pebble-challtestsrv (DNS) and a static HTTP
-# server for the Pactus release tarball. They listen on 10.231.0.1, an address on a dedicated,
+# Sandbox services on the machine side: pebble (ACME), BIND's named (DNS: authoritative for pactus.test,
+# updated over RFC 2136 with TSIG keys) and a static HTTP server for the Pactus release tarball. They listen on 10.231.0.1, an address on a dedicated,
 # port-less bridge "psn-svc" in the root netns: reachable from the root netns and, routed through
 # each host's veth, from inside every sandbox host. Independent of which hosts are up.
 set -euo pipefail
@@ -10,6 +10,12 @@ SVC_IF=psn-svc
 SVC_ADDR=10.231.0.1
 SVC=$SANDBOX_DIR/services
 PEB=$SANDBOX_DIR/pebble
+# named's keys (kept across restarts, so a stack's acme.rfc2136Secret stays valid), config and zone.
+DNS_DIR=$SANDBOX_DIR/dns
+ZONE=pactus.test
+DNS_PORT=8053
+ADMIN_KEY=psn-admin.
+ACME_KEY=psn-acme.
 REL=$SANDBOX_DIR/release
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
@@ -21,12 +27,12 @@ PSN_LOG=services.sh
 
 usage() {
   cat >&2 <<EOF
-usage: services.sh up                          start challtestsrv, pebble, release server on $SVC_ADDR
+usage: services.sh up                          start named, pebble, release server on $SVC_ADDR
        services.sh down                        stop them (by PID) and remove $SVC_IF
        services.sh status                      which of them run
-       services.sh info                        addresses and paths, as KEY=value lines
-       services.sh add-a <name> <ip>           DNS A record in challtestsrv
-       services.sh clear-a <name>              remove it
+       services.sh info                        addresses, paths and the rfc2136 DNS-01 key, KEY=value lines
+       services.sh add-a <name> <ip>           DNS A record in $ZONE (nsupdate, admin key)
+       services.sh clear-a <name>              remove the name's A records
        services.sh root-ca                     refresh and print the path of pebble's current root
        services.sh release <bin-dir> <version> pack pactus-{daemon,wallet,shell} like the GitHub release
 EOF
@@ -100,9 +106,72 @@ save_root() {
   mv "$PEB/root.pem.tmp" "$PEB/root.pem"
 }
 
+# The names a sandbox stack may prove by DNS-01: hosts node, node2..node255 (test/helpers/sandbox.ts)
+# and the shared names rpc, rpc2..rpc255; the ACME key may change only their _acme-challenge TXT.
+acme_grants() {
+  local i n
+  for n in node rpc; do
+    echo "    grant $ACME_KEY name _acme-challenge.$n.$ZONE. TXT;"
+    for ((i = 2; i <= 255; i++)); do echo "    grant $ACME_KEY name _acme-challenge.$n$i.$ZONE. TXT;"; done
+  done
+}
+
+# Keys once; config and an empty zone (SOA, NS) on every start: records do not outlive named, as
+# challtestsrv's did not.
+ensure_dns_conf() {
+  mkdir -p "$DNS_DIR"
+  chmod 700 "$DNS_DIR"
+  [ -s "$DNS_DIR/admin.key" ] || tsig-keygen -a hmac-sha256 "$ADMIN_KEY" >"$DNS_DIR/admin.key"
+  if [ ! -s "$DNS_DIR/acme.key" ]; then
+    tsig-keygen -a hmac-sha256 "$ACME_KEY" >"$DNS_DIR/acme.key"
+    rm -f "$DNS_DIR/acme.secret"
+  fi
+  if [ ! -s "$DNS_DIR/acme.secret" ]; then
+    (umask 077 && sed -n 's/^[[:space:]]*secret "\(.*\)";/\1/p' "$DNS_DIR/acme.key" >"$DNS_DIR/acme.secret")
+  fi
+  chmod 600 "$DNS_DIR/admin.key" "$DNS_DIR/acme.key" "$DNS_DIR/acme.secret"
+  cat >"$DNS_DIR/named.conf" <<EOF
+include "$DNS_DIR/admin.key";
+include "$DNS_DIR/acme.key";
+options {
+  directory "$DNS_DIR";
+  pid-file none;
+  session-keyfile "$DNS_DIR/session.key";
+  listen-on port $DNS_PORT { $SVC_ADDR; };
+  listen-on-v6 { none; };
+  recursion no;
+  allow-query { any; };
+  allow-transfer { none; };
+  notify no;
+  dnssec-validation no;
+};
+controls { };
+zone "$ZONE" {
+  type primary;
+  file "$DNS_DIR/$ZONE.zone";
+  update-policy {
+    grant $ADMIN_KEY zonesub ANY;
+$(acme_grants)
+  };
+};
+EOF
+  rm -f "$DNS_DIR/$ZONE.zone.jnl"
+  cat >"$DNS_DIR/$ZONE.zone" <<EOF
+\$TTL 60
+@ IN SOA ns.$ZONE. hostmaster.$ZONE. ( 1 60 60 600 5 )
+@ IN NS ns.$ZONE.
+ns IN A $SVC_ADDR
+EOF
+  named-checkconf "$DNS_DIR/named.conf" >&2 || die "named.conf is not valid ($DNS_DIR/named.conf)"
+}
+
+# shellcheck disable=SC2317 # called through wait_for
+dns_answers() { dig +short +time=1 +tries=1 -p "$DNS_PORT" "@$SVC_ADDR" "ns.$ZONE" A | grep -qx "$SVC_ADDR"; }
+
 cmd_up() {
   need_root
   command -v pebble >/dev/null || die "pebble is not installed (apt-get install pebble)"
+  command -v named >/dev/null || die "named is not installed (apt-get install bind9 bind9-utils bind9-dnsutils)"
   local t0
   t0=$(now)
   mkdir -p "$SVC" "$REL"
@@ -111,14 +180,13 @@ cmd_up() {
   flock 6
   ensure_if
 
-  if ! running challtestsrv pebble-challtes; then
-    pebble-challtestsrv -dns01 "$SVC_ADDR:8053" -management "$SVC_ADDR:8055" \
-      -http01 "" -https01 "" -tlsalpn01 "" -defaultIPv4 "" -defaultIPv6 "" \
-      </dev/null >"$SVC/challtestsrv.log" 2>&1 6>&- &
-    echo $! >"$SVC/challtestsrv.pid"
+  if ! running named named; then
+    ensure_dns_conf
+    # -g: foreground, log to stderr; as root in the sandbox dir (no chroot, no rndc).
+    named -g -c "$DNS_DIR/named.conf" </dev/null >"$SVC/named.log" 2>&1 6>&- &
+    echo $! >"$SVC/named.pid"
   fi
-  wait_for challtestsrv "$SVC/challtestsrv.log" challtestsrv pebble-challtes \
-    curl -s -o /dev/null "http://$SVC_ADDR:8055/"
+  wait_for named "$SVC/named.log" named named dns_answers
 
   ensure_tls
   if ! running pebble pebble; then
@@ -136,7 +204,7 @@ cmd_up() {
 EOF
     rm -f "$PEB/root.pem"
     PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
-      pebble -config "$PEB/pebble-config.json" -dnsserver "$SVC_ADDR:8053" \
+      pebble -config "$PEB/pebble-config.json" -dnsserver "$SVC_ADDR:$DNS_PORT" \
       </dev/null >"$SVC/pebble.log" 2>&1 6>&- &
     echo $! >"$SVC/pebble.pid"
   fi
@@ -150,7 +218,7 @@ EOF
   fi
   wait_for "release server" "$SVC/release.log" release "$PY_COMM" \
     curl -sf -o /dev/null "http://$SVC_ADDR:8099/"
-  log "up in $(since "$t0" 2) s: acme https://$SVC_ADDR:14000/dir, dns $SVC_ADDR:8053, release http://$SVC_ADDR:8099/"
+  log "up in $(since "$t0" 2) s: acme https://$SVC_ADDR:14000/dir, dns $SVC_ADDR:$DNS_PORT ($ZONE), release http://$SVC_ADDR:8099/"
 }
 
 stop_pid() { # <name> <comm>
@@ -171,7 +239,7 @@ cmd_down() {
   need_root
   stop_pid release "$PY_COMM"
   stop_pid pebble pebble
-  stop_pid challtestsrv pebble-challtes
+  stop_pid named named
   rm -f "$PEB/root.pem"
   if ip link show "$SVC_IF" >/dev/null 2>&1; then ip link del "$SVC_IF"; fi
   guard_route_del
@@ -180,7 +248,7 @@ cmd_down() {
 
 cmd_status() {
   local n c
-  for n in challtestsrv:pebble-challtes pebble:pebble "release:$PY_COMM"; do
+  for n in named:named pebble:pebble "release:$PY_COMM"; do
     c=${n#*:}
     n=${n%%:*}
     if running "$n" "$c"; then echo "$n running (pid $(cat "$SVC/$n.pid"))"; else echo "$n stopped"; fi
@@ -193,30 +261,48 @@ PSN_SVC_ADDR=$SVC_ADDR
 PSN_ACME_SERVER=https://$SVC_ADDR:14000/dir
 PSN_ACME_API_CA=$PEB/ca.pem
 PSN_ACME_ROOT=$PEB/root.pem
-PSN_DNS=$SVC_ADDR:8053
+PSN_DNS=$SVC_ADDR:$DNS_PORT
+PSN_DNS_ZONE=$ZONE
 PSN_RELEASE_BASE_URL=http://$SVC_ADDR:8099
 PSN_RELEASE_DIR=$REL
+PSN_RFC2136_SERVER=$SVC_ADDR
+PSN_RFC2136_PORT=$DNS_PORT
+PSN_RFC2136_KEY_NAME=$ACME_KEY
+PSN_RFC2136_ALGORITHM=HMAC-SHA256
+PSN_RFC2136_SECRET_FILE=$DNS_DIR/acme.secret
 EOF
 }
 
-challtest() { # <endpoint> <json>
+# nsupdate with the admin key: one update of the zone, given as its lines.
+dns_update() {
   ip link show "$SVC_IF" >/dev/null 2>&1 || die "services are down: run 'services.sh up'"
-  curl -sSf -X POST -d "$2" "http://$SVC_ADDR:8055/$1" >/dev/null ||
-    die "challtestsrv at $SVC_ADDR:8055 did not accept /$1 (is 'services.sh up' running?)"
+  running named named || die "named is not running: run 'services.sh up'"
+  local out
+  out=$(printf 'server %s %s\nzone %s\n%s\nsend\n' "$SVC_ADDR" "$DNS_PORT" "$ZONE" "$1" |
+    nsupdate -t 5 -k "$DNS_DIR/admin.key" 2>&1) || die "named at $SVC_ADDR:$DNS_PORT refused the update: $out"
+}
+
+dns_name() { # <name>: lower case, without a trailing dot, inside the zone
+  [[ $1 =~ ^[A-Za-z0-9.-]+$ ]] || die "bad name '$1'"
+  local n=${1,,}
+  n=${n%.}
+  [[ $n == *".$ZONE" ]] || die "'$1' is not in the sandbox's zone $ZONE"
+  printf '%s' "$n"
 }
 
 cmd_add_a() {
   [ $# = 2 ] || usage
-  [[ $1 =~ ^[A-Za-z0-9.-]+$ ]] || die "bad name '$1'"
+  local n
+  n=$(dns_name "$1")
   [[ $2 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "bad IPv4 address '$2'"
-  # challtestsrv lookups are case-sensitive; DNS names are not.
-  challtest add-a "{\"host\":\"${1,,}\",\"addresses\":[\"$2\"]}"
+  dns_update "update add $n. 60 IN A $2"
 }
 
 cmd_clear_a() {
   [ $# = 1 ] || usage
-  [[ $1 =~ ^[A-Za-z0-9.-]+$ ]] || die "bad name '$1'"
-  challtest clear-a "{\"host\":\"${1,,}\"}"
+  local n
+  n=$(dns_name "$1")
+  dns_update "update delete $n. IN A"
 }
 
 cmd_root_ca() {
