@@ -127,8 +127,8 @@ export function parseFleet(
       // Node 0 is `domain` and `host` themselves: its entry may only repeat them.
       for (const k of ["domain", ...own]) {
         const given = str(e, k, `${at}.${k}`, p);
-        const actual =
-          k === "domain" ? domain : String((host as unknown as Record<string, unknown>)[k] ?? "");
+        const v = (host as unknown as Record<string, string | number | undefined>)[k];
+        const actual = k === "domain" ? domain : v === undefined ? "" : String(v);
         if (given !== undefined && given !== actual)
           p.add(
             `${at}.${k}`,
