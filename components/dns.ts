@@ -1,9 +1,12 @@
+import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Arguments for {@link DnsRecord}. */
 export interface DnsRecordArgs {
-  /** Cloudflare zone id of the domain. */
+  /** Who serves the zone (dns.provider). @default "cloudflare" */
+  readonly provider?: "cloudflare" | "route53";
+  /** Cloudflare zone id or Route53 hosted zone id of the domain. */
   readonly zoneId: string;
   /** Fully qualified name, e.g. node.example.org. */
   readonly name: string;
@@ -17,6 +20,21 @@ export interface DnsRecordArgs {
 export class DnsRecord extends pulumi.ComponentResource {
   constructor(name: string, args: DnsRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:dns:Record", name, {}, opts);
+    if (args.provider === "route53") {
+      new aws.route53.Record(
+        `${name}-a`,
+        {
+          zoneId: args.zoneId,
+          name: args.name,
+          type: "A",
+          ttl: args.ttl,
+          records: [args.address],
+        },
+        { parent: this },
+      );
+      this.registerOutputs();
+      return;
+    }
     new cloudflare.DnsRecord(
       `${name}-a`,
       {

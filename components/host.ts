@@ -75,6 +75,52 @@ export interface HostArgs {
   readonly purgeOnDestroy: boolean;
   /** backup.keepDays: how many daily snapshots of the aws data volume are kept. */
   readonly keepSnapshots: number;
+  /**
+   * aws: admit Route53's health checkers to 443 through AWS's managed prefix list (a shared name on
+   * Route53 checks each node's /healthz). 443 is open to everyone today; the rule keeps the checkers
+   * in if that ever narrows, and adds nothing wider.
+   */
+  readonly route53HealthCheckers?: boolean;
+  /**
+   * aws: the Route53 hosted zone whose `_acme-challenge` TXT records the VM may change (DNS-01 with
+   * certbot's route53 plugin, acme.dns01.plugin route53): an instance role limited to them.
+   */
+  readonly dns01Route53ZoneId?: string;
+}
+
+/** The prefix list AWS keeps of the Route53 health checkers' IPv4 ranges in `region`. */
+export const route53HealthCheckPrefixList = (region: string) =>
+  `com.amazonaws.${region}.route53-healthchecks`;
+
+/**
+ * The instance role's policy for certbot's route53 plugin: find the zone and wait for a change
+ * anywhere (these actions take no resource), change only TXT records named `_acme-challenge.*` of
+ * the one zone.
+ */
+export function dns01Route53Policy(partition: string, zoneId: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["route53:ListHostedZones", "route53:GetChange"],
+        Resource: "*",
+      },
+      {
+        Effect: "Allow",
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: `arn:${partition}:route53:::hostedzone/${zoneId}`,
+        Condition: {
+          "ForAllValues:StringLike": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.*"],
+          },
+          "ForAllValues:StringEquals": {
+            "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+          },
+        },
+      },
+    ],
+  };
 }
 
 /** A machine reachable over SSH: a new EC2 instance with a stable IP, or an existing host. */
@@ -142,6 +188,12 @@ export class Host extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      const healthCheckers = args.route53HealthCheckers
+        ? aws.ec2.getManagedPrefixListOutput(
+            { region: h.region, name: route53HealthCheckPrefixList(h.region) },
+            { parent: this },
+          )
+        : undefined;
       const sg = new aws.ec2.SecurityGroup(
         `${name}-sg`,
         {
@@ -164,6 +216,17 @@ export class Host extends pulumi.ComponentResource {
               cidrBlocks: ["0.0.0.0/0"],
               ipv6CidrBlocks: ["::/0"],
             })),
+            ...(healthCheckers
+              ? [
+                  {
+                    description: "HTTPS from Route53 health checkers (the shared name)",
+                    protocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    prefixListIds: [healthCheckers.id],
+                  },
+                ]
+              : []),
           ],
           egress: [
             {
@@ -213,6 +276,41 @@ export class Host extends pulumi.ComponentResource {
           ignoreChanges: ["availabilityZone"],
         },
       );
+      const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+      let instanceProfile: aws.iam.InstanceProfile | undefined;
+      if (args.dns01Route53ZoneId) {
+        const zoneId = args.dns01Route53ZoneId;
+        const role = new aws.iam.Role(
+          `${name}-dns01`,
+          {
+            description: "Lets certbot on the Pactus node prove its names by DNS-01 in one zone",
+            assumeRolePolicy: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Principal: { Service: "ec2.amazonaws.com" },
+                  Action: "sts:AssumeRole",
+                },
+              ],
+            }),
+          },
+          { parent: this },
+        );
+        new aws.iam.RolePolicy(
+          `${name}-dns01`,
+          {
+            role: role.name,
+            policy: partition.apply((pt) => JSON.stringify(dns01Route53Policy(pt, zoneId))),
+          },
+          { parent: this },
+        );
+        instanceProfile = new aws.iam.InstanceProfile(
+          `${name}-dns01`,
+          { role: role.name },
+          { parent: this },
+        );
+      }
       const instance = new aws.ec2.Instance(
         `${name}-vm`,
         {
@@ -221,6 +319,7 @@ export class Host extends pulumi.ComponentResource {
           instanceType: h.instanceType,
           keyName: keyPair.keyName,
           vpcSecurityGroupIds: [sg.id],
+          ...(instanceProfile ? { iamInstanceProfile: instanceProfile.name } : {}),
           // IMDSv2 only: a request forgery on the host cannot read instance credentials with a plain GET.
           metadataOptions: {
             httpTokens: "required",
@@ -253,7 +352,6 @@ export class Host extends pulumi.ComponentResource {
       );
       // Daily snapshots of the data volume by Data Lifecycle Manager, found by its tag; the newest
       // backup.keepDays are kept (snapshots outlive a destroy, see the README).
-      const partition = aws.getPartitionOutput({}, { parent: this }).partition;
       const dlmRole = new aws.iam.Role(
         `${name}-dlm`,
         {

@@ -36,6 +36,11 @@ export interface NodeStepsArgs {
   readonly secrets: SecretOutputs;
   /** Run through `sudo -n` (the SSH user is not root). */
   readonly sudo: boolean;
+  /**
+   * Resources a step waits for besides the step before it, e.g. another node's certificate step
+   * (DNS-01 through Route53: the nodes must not issue at once, Fleet chains them).
+   */
+  readonly after?: Partial<Record<StepName, pulumi.Input<pulumi.Resource>[]>>;
 }
 
 /**
@@ -47,6 +52,8 @@ export interface NodeStepsArgs {
 export class NodeSteps extends pulumi.ComponentResource {
   /** stdout of the verify step: one JSON line with the check results. */
   public readonly checks: pulumi.Output<string>;
+  /** Each planned step's command, by step name (e.g. `commands.certificate` to wait for). */
+  public readonly commands: Readonly<Partial<Record<StepName, command.remote.Command>>>;
 
   constructor(name: string, args: NodeStepsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:Steps", name, {}, opts);
@@ -105,7 +112,7 @@ export class NodeSteps extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: previous ? [previous] : [],
+          dependsOn: [...(previous ? [previous] : []), ...(args.after?.[step.name] ?? [])],
           customTimeouts: {
             // The first step also waits for a new host to accept SSH.
             create: first ? "20m" : "30m",
@@ -118,6 +125,7 @@ export class NodeSteps extends pulumi.ComponentResource {
       commands[step.name] = cmd;
       previous = cmd;
     }
+    this.commands = commands;
     this.checks = commands.verify?.stdout ?? pulumi.output("{}");
     this.registerOutputs({ checks: this.checks });
   }

@@ -10,6 +10,8 @@ export interface SecureNodeArgs {
   readonly config: StackConfig;
   /** The stack's secrets (loadConfig): the host's key, and what each step reads on its stdin. */
   readonly secrets: NodeSecrets;
+  /** What this node's certificate step waits for besides its own steps (Fleet: the node before). */
+  readonly certificateAfter?: pulumi.Resource[];
 }
 
 /** A Pactus node behind nginx with TLS: host, DNS record and the host steps, wired in order. */
@@ -20,6 +22,8 @@ export class SecureNode extends pulumi.ComponentResource {
   public readonly dataVolumeId?: pulumi.Output<string>;
   public readonly urls: { grpcWeb?: string; jsonrpc?: string; http?: string };
   public readonly checks: pulumi.Output<unknown>;
+  /** The host steps; `steps.commands.certificate` is the certificate step (Fleet chains them). */
+  public readonly steps: NodeSteps;
 
   constructor(name: string, args: SecureNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:SecureNode", name, {}, opts);
@@ -33,15 +37,25 @@ export class SecureNode extends pulumi.ComponentResource {
         privateKey: secrets.privateKey,
         purgeOnDestroy: cfg.pactus.purgeOnDestroy,
         keepSnapshots: cfg.backup.keepDays,
+        route53HealthCheckers: cfg.dns.provider === "route53" && !!cfg.fleet.publicName,
+        ...(cfg.acme.dns01?.plugin === "route53"
+          ? { dns01Route53ZoneId: cfg.acme.dns01.zoneId }
+          : {}),
       },
       { parent: this },
     );
     const dependsOn: pulumi.Resource[] = [host];
-    if (cfg.dns.provider === "cloudflare") {
+    if (cfg.dns.provider !== "none") {
       dependsOn.push(
         new DnsRecord(
           `${name}-dns`,
-          { zoneId: cfg.dns.zoneId, name: cfg.domain, address: host.publicIp, ttl: cfg.dns.ttl },
+          {
+            provider: cfg.dns.provider,
+            zoneId: cfg.dns.zoneId,
+            name: cfg.domain,
+            address: host.publicIp,
+            ttl: cfg.dns.ttl,
+          },
           { parent: this },
         ),
       );
@@ -74,9 +88,11 @@ export class SecureNode extends pulumi.ComponentResource {
         hostId: host.instanceId,
         secrets,
         sudo: cfg.host.user !== "root",
+        ...(args.certificateAfter?.length ? { after: { certificate: args.certificateAfter } } : {}),
       },
       { parent: this, dependsOn },
     );
+    this.steps = nodeSteps;
     this.fqdn = cfg.domain;
     this.ip = host.address;
     this.dataVolumeId = host.dataVolumeId;

@@ -1,8 +1,11 @@
 import { isIP } from "node:net";
-import { Problems, group, int, oneOf, str } from "./fields";
+import { Problems, bool, group, int, oneOf, str } from "./fields";
 import type { StackConfig } from "./types";
 
-function hostPort(v: string): boolean {
+/** A Route53 hosted zone id as the console shows it (Z and upper-case letters and digits). */
+export const ROUTE53_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
+
+export function hostPort(v: string): boolean {
   const m = v.match(/^(\[[0-9a-fA-F:]+\]|[0-9.]+)(?::(\d{1,5}))?$/);
   if (!m) return false;
   const ip = m[1].replace(/^\[|\]$/g, "");
@@ -10,8 +13,8 @@ function hostPort(v: string): boolean {
 }
 
 /**
- * dns: who points the name at the host (cloudflare, or none: the operator), and how the host waits for
- * the record. `cloudflareToken` is false when pulumi up has no Cloudflare API token.
+ * dns: who points the names at the hosts (cloudflare, route53, or none: the operator), and how the host
+ * waits for its record. `cloudflareToken` is false when pulumi up has no Cloudflare API token.
  */
 export function parseDns(
   raw: unknown,
@@ -21,7 +24,7 @@ export function parseDns(
   const d = group(raw, "dns", p);
   const provider = oneOf(
     str(d, "provider", "dns.provider", p),
-    ["cloudflare", "none"] as const,
+    ["cloudflare", "route53", "none"] as const,
     "none",
     "dns.provider",
     p,
@@ -33,6 +36,27 @@ export function parseDns(
       `${JSON.stringify(resolver)} must be a resolver IP with an optional port, e.g. 1.1.1.1 or 10.0.0.2:53`,
     );
   const waitSeconds = int(d, "waitSeconds", "dns.waitSeconds", 900, 0, 86400, p);
+  if (provider === "route53") {
+    // AWS credentials come from the aws provider's own chain (environment, profile, role).
+    const zoneId = str(d, "zoneId", "dns.zoneId", p);
+    if (!zoneId)
+      p.add(
+        "dns.zoneId",
+        "missing for dns.provider route53; copy the Hosted zone ID (Z…) from the Route53 console",
+      );
+    else if (!ROUTE53_ZONE_ID.test(zoneId))
+      p.add(
+        "dns.zoneId",
+        `${JSON.stringify(zoneId)} is not a Route53 hosted zone id (Z and upper-case letters or digits, e.g. Z0123456789ABCDEFGHIJ)`,
+      );
+    return {
+      provider,
+      zoneId: zoneId ?? "",
+      ttl: int(d, "ttl", "dns.ttl", 60, 1, 86400, p),
+      resolver,
+      waitSeconds,
+    };
+  }
   if (provider !== "cloudflare") return { provider: "none", resolver, waitSeconds };
   const zoneId = str(d, "zoneId", "dns.zoneId", p);
   if (!zoneId)
@@ -52,12 +76,25 @@ export function parseDns(
       fix: "`pulumi config set --secret cloudflare:apiToken <token>` (Zone.DNS edit)",
     });
   }
+  const loadBalancer = bool(d, "loadBalancer", "dns.loadBalancer", false, p);
+  const accountId = loadBalancer ? str(d, "accountId", "dns.accountId", p) : undefined;
+  if (loadBalancer && !accountId)
+    p.add(
+      "dns.accountId",
+      "missing for dns.loadBalancer; load balancer monitors and pools belong to the account: copy the Account ID from the Cloudflare dashboard's Overview page",
+    );
+  else if (accountId !== undefined && !/^[0-9a-f]{32}$/.test(accountId))
+    p.add(
+      "dns.accountId",
+      `${JSON.stringify(accountId)} is not a Cloudflare account id (32 hex characters)`,
+    );
   return {
     provider: "cloudflare",
     zoneId: zoneId ?? "",
     ttl: int(d, "ttl", "dns.ttl", 60, 60, 86400, p),
     resolver,
     waitSeconds,
-    loadBalancer: false,
+    loadBalancer,
+    ...(accountId !== undefined ? { accountId } : {}),
   };
 }

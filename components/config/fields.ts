@@ -47,7 +47,16 @@ export type SecretGroupParser<K extends keyof StackConfig> = (
   p: Problems,
 ) => StackConfig[K];
 
-export function group(raw: unknown, name: string, p: Problems): Record<string, unknown> {
+/**
+ * The object of group `name`, its unknown keys reported. `known` names the KNOWN_KEYS entry when it
+ * differs from the name the problems carry (an entry of a list: `fleet.nodes[1]` of `fleet.nodes`).
+ */
+export function group(
+  raw: unknown,
+  name: string,
+  p: Problems,
+  known: string = name,
+): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
     p.add(
@@ -60,8 +69,8 @@ export function group(raw: unknown, name: string, p: Problems): Record<string, u
   for (const k of Object.keys(obj)) {
     const retired = RETIRED_KEYS[`${name}.${k}`];
     if (retired) p.add(`${name}.${k}`, retired(obj[k]));
-    else if (!KNOWN_KEYS[name].includes(k)) {
-      p.add(`${name}.${k}`, `unknown key; known keys of ${name}: ${KNOWN_KEYS[name].join(", ")}`);
+    else if (!KNOWN_KEYS[known].includes(k)) {
+      p.add(`${name}.${k}`, `unknown key; known keys of ${name}: ${KNOWN_KEYS[known].join(", ")}`);
     }
   }
   return obj;

@@ -8,12 +8,13 @@
  * `loadConfig` (load.ts) is the only place that reads pulumi.Config; secrets leave it only as secret
  * Outputs. This file does not load the Pulumi SDK, so the offline render starts without it.
  */
-import { parseAcme } from "./acme";
+import { parseAcme, parseChallenge } from "./acme";
 import { parseApis, parseCors } from "./apis";
 import { parseBackup } from "./backup";
 import { parseDns } from "./dns";
 import { parseDomain } from "./domain";
 import { ConfigError, Problems } from "./fields";
+import { parseFleet } from "./fleet";
 import { parseHealth } from "./health";
 import { parseHost } from "./host";
 import { parseMonitoring } from "./monitoring";
@@ -26,6 +27,7 @@ export * from "./types";
 export { GROUPS, KNOWN_KEYS, SECRET_KEYS } from "./keys";
 export { ConfigError, domainProblem } from "./fields";
 export { ACME_SERVERS } from "./acme";
+export { MAX_NODES, ROUTE53_MAX_ANSWERS, fleetNodeConfigs, nodeDomain } from "./fleet";
 export { DEFAULT_CORS_ORIGINS, PING_ORIGIN } from "./apis";
 export { availabilityZoneOf, instanceArch } from "./host";
 export { BASIC_AUTH_USER, BCRYPT_COSTS, BCRYPT_HASH } from "./htpasswd";
@@ -61,14 +63,29 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions = {}): ParsedConf
   const backup = parseBackup(raw.backup, p);
   const health = parseHealth(raw.health, p);
   const monitoring = parseMonitoring(raw.monitoring, raw.secrets, p);
+  const fleet = parseFleet(
+    raw.fleet,
+    { domain, host, rawHost: raw.host, dns, secrets: raw.secrets },
+    p,
+  );
+  const challenge = parseChallenge(
+    raw.acme,
+    {
+      publicName: fleet.publicName,
+      dns,
+      hostProvider: host?.provider,
+      secrets: raw.secrets,
+    },
+    p,
+  );
   if (p.list.length > 0 || !host) throw new ConfigError(p.list, p.missingSecrets);
   return {
     config: {
       domain,
-      acme,
+      acme: { ...acme, ...challenge },
       host,
       dns,
-      fleet: { nodes: [{ domain, host }] },
+      fleet,
       pactus,
       apis,
       cors,

@@ -9,11 +9,15 @@ export const SECRET_KEYS = [
   "apis.basicAuthPassword",
   "monitoring.basicAuth",
   "monitoring.basicAuthPassword",
+  "acme.cloudflareToken",
+  "acme.rfc2136Secret",
 ] as const;
 
 /** Every key of each config group (secrets included): the one list validation, loading and tests read. */
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  acme: ["email", "server", "caBundle"],
+  acme: ["email", "server", "caBundle", "challenge", "dns01", "cloudflareToken", "rfc2136Secret"],
+  /** A sub-group: `acme.dns01.<field>` (SUBGROUPS). */
+  "acme.dns01": ["plugin", "propagationSeconds", "zoneId", "server", "keyName", "algorithm"],
   host: [
     "provider",
     "region",
@@ -29,7 +33,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "user",
     "privateKey",
   ],
-  dns: ["provider", "zoneId", "ttl", "resolver", "waitSeconds"],
+  dns: ["provider", "zoneId", "ttl", "resolver", "waitSeconds", "loadBalancer", "accountId"],
   pactus: [
     "version",
     "network",
@@ -47,6 +51,9 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   backup: ["keepDays"],
   health: ["refreshSeconds", "maxBlockAgeSeconds"],
   monitoring: ["enabled", "basicAuth", "basicAuthPassword", "allowCidrs"],
+  fleet: ["publicName", "nodes"],
+  /** The fields of one entry of the list fleet.nodes: what may differ per node. */
+  "fleet.nodes": ["domain", "address", "port", "user", "availabilityZone", "instanceType"],
 };
 
 /**
@@ -64,5 +71,11 @@ export const RETIRED_KEYS: Readonly<Record<string, (value: unknown) => string>> 
   },
 };
 
+/**
+ * Entries of KNOWN_KEYS that are not groups of the namespace but objects inside one (acme.dns01) or
+ * the entries of a list (fleet.nodes); their keys are `<sub-group>.<field>`.
+ */
+export const SUBGROUPS = Object.keys(KNOWN_KEYS).filter((g) => g.includes("."));
+
 /** The config groups (objects) of the project namespace, besides `domain`. */
-export const GROUPS = Object.keys(KNOWN_KEYS);
+export const GROUPS = Object.keys(KNOWN_KEYS).filter((g) => !g.includes("."));

@@ -52,6 +52,8 @@ export function secretValues(raw: Record<string, RawSecret>): StackSecrets {
     ["apis.basicAuth", "basicAuth"],
     ["apis.basicAuthPassword", "basicAuthPassword"],
     ["monitoring.basicAuth", "monitoringBasicAuth"],
+    ["acme.cloudflareToken", "acmeCloudflareToken"],
+    ["acme.rfc2136Secret", "acmeRfc2136Secret"],
   ] as const) {
     const v = raw[k];
     if (typeof v !== "string") continue;
@@ -59,7 +61,10 @@ export function secretValues(raw: Record<string, RawSecret>): StackSecrets {
     secrets[field] =
       field === "mnemonic"
         ? v.trim().split(/\s+/).join(" ")
-        : field === "basicAuth" || field === "monitoringBasicAuth"
+        : field === "basicAuth" ||
+            field === "monitoringBasicAuth" ||
+            field === "acmeCloudflareToken" ||
+            field === "acmeRfc2136Secret"
           ? v.trim()
           : v;
   }

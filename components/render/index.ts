@@ -98,6 +98,8 @@ function ctx(cfg: StackConfig) {
   return {
     grpcWebText: { message: GRPC_WEB_TEXT_MESSAGE, body: grpcWebTextBody() },
     domain: cfg.domain,
+    // A fleet's shared name: every node answers for it too (its certificate holds both names).
+    publicName: cfg.fleet.publicName,
     apis: cfg.apis,
     cors: cfg.cors,
     paths: hostPaths(cfg.domain, cfg.pactus.version),
@@ -109,7 +111,9 @@ function ctx(cfg: StackConfig) {
     healthUnit: HEALTH_UNIT,
     monitoring: cfg.monitoring,
     metrics: METRICS_LOCATIONS,
-    serverNamesBucket: serverNamesBucket(cfg.domain),
+    serverNamesBucket: serverNamesBucket(
+      [cfg.domain, cfg.fleet.publicName ?? ""].reduce((a, b) => (b.length > a.length ? b : a)),
+    ),
   };
 }
 

@@ -11,7 +11,12 @@ import {
 } from "../../components/render";
 import { planSteps } from "../../components/steps";
 import { PACTUS_RELEASES } from "../../components/pactusReleases";
-import { OPAQUE_SECRET, type RawConfig } from "../../components/config";
+import {
+  OPAQUE_SECRET,
+  fleetNodeConfigs,
+  parseConfig,
+  type RawConfig,
+} from "../../components/config";
 import { baseRaw, cfg, monitoringRaw } from "../helpers/config";
 
 /** location blocks of a rendered nginx server, by their match. */
@@ -551,5 +556,32 @@ describe("renderAll and the steps use the same files", () => {
     expect(steps.pactus.env.PSN_CONFIG).toBe(renderPactusConfig(c));
     expect(steps.pactus.env.PSN_UNIT).toBe(renderPactusUnit(c));
     expect(steps.certificate.env.PSN_HOOK).toBe(renderCertbotHook(c));
+  });
+});
+
+describe("a fleet's shared name", () => {
+  const fleet = (): RawConfig => {
+    const raw = baseRaw();
+    return {
+      ...raw,
+      acme: {
+        ...(raw.acme as object),
+        dns01: { plugin: "rfc2136", server: "192.0.2.53", keyName: "acme-key." },
+      },
+      fleet: { publicName: "rpc.example.org", nodes: [{}, { address: "203.0.113.11" }] },
+      secrets: { ...raw.secrets, "acme.rfc2136Secret": "c2VjcmV0LXRzaWcta2V5LWZvci10ZXN0cw==" },
+    };
+  };
+  test("both sites list the node's own name and the shared name; the redirect keeps the name asked for", () => {
+    const [one, two] = fleetNodeConfigs(parseConfig(fleet()).config);
+    expect(renderNginxTls(one)).toContain("server_name node.example.org rpc.example.org;");
+    expect(renderNginxTls(two)).toContain("server_name node-2.example.org rpc.example.org;");
+    const http = renderNginxHttp(two);
+    expect(http).toContain("server_name node-2.example.org rpc.example.org;");
+    expect(http).toContain("return 301 https://$host$request_uri;");
+  });
+  test("without a shared name nothing changes", () => {
+    expect(renderNginxTls(cfg())).toContain("server_name node.example.org;");
+    expect(renderNginxHttp(cfg())).toContain("return 301 https://node.example.org$request_uri;");
   });
 });

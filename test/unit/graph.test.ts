@@ -33,6 +33,8 @@ interface Registered {
   retainOnDelete?: boolean;
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
+  /** The URNs this resource was known by (run with `aliasUrns`: the SDK computes inherited ones). */
+  aliasUrns: string[];
 }
 
 /** A data-source call (invoke) as the mocks receive it. */
@@ -57,18 +59,30 @@ type ProgramRun = { resources: Registered[]; outputs: Record<string, unknown>; i
  * for the same stack share one run (its results are only read).
  */
 const runs = new Map<string, Promise<ProgramRun>>();
+/**
+ * `aliasUrns`: the mock monitor says it takes no alias specs, so the SDK itself computes every
+ * resource's alias URNs, those its children inherit from an aliased parent included (the engine
+ * computes the same from specs), and sends them with the registration.
+ */
 function run(
   config: Record<string, unknown>,
   secretGroups = ["pactus", "host"],
+  opts: { aliasUrns?: boolean } = {},
 ): Promise<ProgramRun> {
-  const key = JSON.stringify([config, secretGroups, process.env.CLOUDFLARE_API_TOKEN ?? null]);
-  if (!runs.has(key)) runs.set(key, runProgram(config, secretGroups));
+  const key = JSON.stringify([
+    config,
+    secretGroups,
+    process.env.CLOUDFLARE_API_TOKEN ?? null,
+    opts,
+  ]);
+  if (!runs.has(key)) runs.set(key, runProgram(config, secretGroups, opts));
   return runs.get(key)!;
 }
 
 async function runProgram(
   config: Record<string, unknown>,
   secretGroups: string[],
+  opts: { aliasUrns?: boolean } = {},
 ): Promise<ProgramRun> {
   const resources: Registered[] = [];
   const invokes: Invoked[] = [];
@@ -82,7 +96,10 @@ async function runProgram(
       {
         newResource: (args) => {
           const state: Record<string, unknown> = { ...args.inputs };
-          if (args.type === "aws:ec2/eip:Eip") state.publicIp = "198.51.100.20";
+          // Node 0's address as before; node i's 198.51.100.(20+i).
+          if (args.type === "aws:ec2/eip:Eip")
+            state.publicIp = `198.51.100.${20 + Number(/^pactus-(\d+)-/.exec(args.name)?.[1] ?? 1) - 1}`;
+          if (args.type === "aws:iam/instanceProfile:InstanceProfile") state.name = args.name;
           if (args.type === "tls:index/privateKey:PrivateKey") {
             state.privateKeyOpenssh =
               "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -108,6 +125,8 @@ async function runProgram(
           if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws" };
           if (args.token === "tls:index/getPublicKey:getPublicKey")
             return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
+          if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")
+            return { id: "pl-0123route53hc", name: args.inputs.name };
           return {};
         },
       },
@@ -115,6 +134,13 @@ async function runProgram(
       "test",
       false,
     );
+    if (opts.aliasUrns) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const state = require("@pulumi/pulumi/runtime/state") as {
+        getStore(): { supportsAliasSpecs: boolean };
+      };
+      state.getStore().supportsAliasSpecs = false;
+    }
     const monitor = pulumiIso.runtime.getMonitor() as unknown as {
       registerResource: (
         req: RegisterRequest,
@@ -129,6 +155,7 @@ async function runProgram(
       getRetainondelete(): boolean | undefined;
       getDeletebeforereplace(): boolean;
       getIgnorechangesList(): string[];
+      getAliasurnsList(): string[];
       getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     }
     const original = monitor.registerResource.bind(monitor);
@@ -146,6 +173,7 @@ async function runProgram(
             retainOnDelete: req.getRetainondelete(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             ignoreChanges: req.getIgnorechangesList(),
+            aliasUrns: req.getAliasurnsList(),
           };
           resources.push(r);
           byUrn.set(r.urn, r);
@@ -574,7 +602,8 @@ describe("existing host", () => {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     for (const r of resources) {
       const parent = byUrn.get(r.parent);
-      if (parent) expect(r.name.startsWith(`${parent.name}-`)).toBe(true);
+      // Node 0 keeps the fleet's own name (a stack of one keeps its URNs).
+      if (parent) expect(r.name === parent.name || r.name.startsWith(`${parent.name}-`)).toBe(true);
     }
   });
 
@@ -894,3 +923,300 @@ describe("bad config creates nothing", () => {
 });
 
 void pulumi;
+
+/** The URNs of the single-node program before the fleet (commit 00b7622), without their prefix. */
+const BEFORE_FLEET: Record<"aws" | "existing", string[]> = {
+  aws: [
+    "pactus:node:SecureNode::pactus",
+    "pactus:node:SecureNode$pactus:host:Host::pactus-host",
+    "pactus:node:SecureNode$pactus:dns:Record::pactus-dns",
+    "pactus:host:Host$tls:index/privateKey:PrivateKey::pactus-host-ssh-key",
+    "pactus:host:Host$aws:iam/role:Role::pactus-host-dlm",
+    "pactus:host:Host$aws:ec2/keyPair:KeyPair::pactus-host-key",
+    "pactus:host:Host$aws:ebs/volume:Volume::pactus-host-data",
+    "pactus:host:Host$aws:iam/rolePolicyAttachment:RolePolicyAttachment::pactus-host-dlm-policy",
+    "pactus:host:Host$aws:ec2/securityGroup:SecurityGroup::pactus-host-sg",
+    "pactus:host:Host$aws:dlm/lifecyclePolicy:LifecyclePolicy::pactus-host-snapshots",
+    "pactus:host:Host$aws:ec2/instance:Instance::pactus-host-vm",
+    "pactus:host:Host$aws:ec2/eip:Eip::pactus-host-ip",
+    "pactus:host:Host$aws:ec2/volumeAttachment:VolumeAttachment::pactus-host-data-attach",
+    "pactus:dns:Record$cloudflare:index/dnsRecord:DnsRecord::pactus-dns-a",
+    "pactus:node:SecureNode$pactus:node:Steps::pactus-steps",
+    ...AWS_STEP_ORDER.map((s) => `pactus:node:Steps$command:remote:Command::pactus-steps-${s}`),
+  ],
+  existing: [
+    "pactus:node:SecureNode::pactus",
+    "pactus:node:SecureNode$pactus:host:Host::pactus-host",
+    "pactus:node:SecureNode$pactus:node:Steps::pactus-steps",
+    ...STEP_ORDER.map((s) => `pactus:node:Steps$command:remote:Command::pactus-steps-${s}`),
+  ],
+};
+const urn = (tail: string) => `urn:pulumi:test::pactus-secure-node::${tail}`;
+
+describe("a stack of one keeps its resources", () => {
+  beforeAll(() => (process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real"));
+  afterAll(() => delete process.env.CLOUDFLARE_API_TOKEN);
+  test.each([
+    ["aws", aws],
+    ["existing", existing],
+  ] as const)(
+    "%s: every URN of the single-node program is registered again or aliased; only the Fleet is new",
+    async (which, config) => {
+      const { resources } = await run(config, undefined, { aliasUrns: true });
+      const before = new Set(BEFORE_FLEET[which].map(urn));
+      const known = new Set(resources.flatMap((r) => [r.urn, ...r.aliasUrns]));
+      for (const u of before) expect(known).toContain(u);
+      const isNew = (r: Registered) =>
+        !before.has(r.urn) && !r.aliasUrns.some((a) => before.has(a));
+      expect(resources.filter(isNew).map((r) => r.urn)).toEqual([
+        urn("pactus:fleet:Fleet::pactus"),
+      ]);
+      // Only node 0's component moved (a URN names its parent's type only): it is aliased to its
+      // place at the root, and what its children would inherit from that alias is their own URN.
+      const node = resources.find((r) => r.type === "pactus:node:SecureNode")!;
+      expect(node.urn).toBe(urn("pactus:fleet:Fleet$pactus:node:SecureNode::pactus"));
+      expect(node.aliasUrns).toEqual([urn("pactus:node:SecureNode::pactus")]);
+      const host = resources.find((r) => r.type === "pactus:host:Host")!;
+      expect(host.urn).toBe(urn("pactus:node:SecureNode$pactus:host:Host::pactus-host"));
+      expect(host.aliasUrns).toContain(host.urn);
+    },
+  );
+});
+
+const R53_ZONE = "Z0123456789ABCDEFGHIJ";
+const route53Fleet = (nodes: number) => ({
+  ...aws,
+  dns: { provider: "route53", zoneId: R53_ZONE },
+  fleet: { publicName: "rpc.example.org", nodes },
+});
+const NAMES = ["node.example.org", "node-2.example.org", "node-3.example.org"];
+/** Nodes register side by side: compare in a fixed order (by a field, then as JSON). */
+const sortBy = <T>(xs: T[], key: (x: T) => unknown = (x) => x) =>
+  [...xs].sort((a, b) => JSON.stringify(key(a)).localeCompare(JSON.stringify(key(b))));
+const IPS = ["198.51.100.20", "198.51.100.21", "198.51.100.22"];
+
+describe("route53 fleet of 3 behind rpc.example.org", () => {
+  let resources: Registered[];
+  let outputs: Record<string, unknown>;
+  let invokes: Invoked[];
+  beforeAll(async () => ({ resources, outputs, invokes } = await run(route53Fleet(3))));
+  const of = (type: string) => resources.filter((r) => r.type === type);
+
+  test("each node's own A record, then one multivalue record per node with its health check", () => {
+    const records = of("aws:route53/record:Record");
+    const own = records.filter((r) => r.inputs.name !== "rpc.example.org");
+    expect(
+      sortBy(
+        own.map((r) => [r.inputs.name, r.inputs.records, r.inputs.zoneId]),
+        (x) => x[1],
+      ),
+    ).toEqual(NAMES.map((n, i) => [n, [IPS[i]], R53_ZONE]));
+    const shared = sortBy(
+      records.filter((r) => r.inputs.name === "rpc.example.org"),
+      (r) => r.inputs.records,
+    );
+    expect(shared).toHaveLength(3);
+    const checks = sortBy(of("aws:route53/healthCheck:HealthCheck"), (c) => c.inputs.ipAddress);
+    shared.forEach((r, i) => {
+      expect(r.inputs).toEqual({
+        zoneId: R53_ZONE,
+        name: "rpc.example.org",
+        type: "A",
+        ttl: 60,
+        records: [IPS[i]],
+        setIdentifier: NAMES[i],
+        multivalueAnswerRoutingPolicy: true,
+        healthCheckId: `${checks[i].name}-id`,
+      });
+    });
+    expect(checks.map((c) => c.inputs)).toEqual(
+      IPS.map((ip, i) => ({
+        type: "HTTPS_STR_MATCH",
+        fqdn: "rpc.example.org",
+        ipAddress: ip,
+        port: 443,
+        enableSni: true,
+        resourcePath: "/healthz",
+        searchString: '"healthy":true',
+        requestInterval: 30,
+        failureThreshold: 3,
+        tags: { Name: `rpc.example.org ${NAMES[i]}` },
+      })),
+    );
+  });
+
+  test("security groups admit the health checkers through AWS's prefix list, nothing wider", () => {
+    expect(
+      invokes.filter((i) => i.token.endsWith("getManagedPrefixList")).map((i) => i.inputs),
+    ).toEqual(
+      [0, 1, 2].map(() => ({
+        region: "eu-central-1",
+        name: "com.amazonaws.eu-central-1.route53-healthchecks",
+      })),
+    );
+    for (const sg of of("aws:ec2/securityGroup:SecurityGroup")) {
+      const rules = sg.inputs.ingress as Record<string, unknown>[];
+      const pl = rules.filter((r) => r.prefixListIds);
+      expect(pl).toEqual([
+        {
+          description: "HTTPS from Route53 health checkers (the shared name)",
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          prefixListIds: ["pl-0123route53hc"],
+        },
+      ]);
+    }
+  });
+
+  test("DNS-01 through route53: each VM's instance role may change only _acme-challenge TXT of the zone", () => {
+    const roles = of("aws:iam/role:Role").filter((r) => r.name.endsWith("-dns01"));
+    expect(sortBy(roles.map((r) => r.name))).toEqual([
+      "pactus-2-host-dns01",
+      "pactus-3-host-dns01",
+      "pactus-host-dns01",
+    ]);
+    expect(JSON.parse(String(roles[0].inputs.assumeRolePolicy))).toMatchObject({
+      Statement: [{ Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+    const policy = of("aws:iam/rolePolicy:RolePolicy")[0];
+    expect(JSON.parse(String(policy.inputs.policy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["route53:ListHostedZones", "route53:GetChange"],
+          Resource: "*",
+        },
+        {
+          Effect: "Allow",
+          Action: "route53:ChangeResourceRecordSets",
+          Resource: `arn:aws:route53:::hostedzone/${R53_ZONE}`,
+          Condition: {
+            "ForAllValues:StringLike": {
+              "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.*"],
+            },
+            "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
+          },
+        },
+      ],
+    });
+    const vms = of("aws:ec2/instance:Instance");
+    expect(sortBy(vms.map((v) => v.inputs.iamInstanceProfile))).toEqual([
+      "pactus-2-host-dns01",
+      "pactus-3-host-dns01",
+      "pactus-host-dns01",
+    ]);
+  });
+
+  test("the nodes issue one after the other: node i's certificate step waits for node i-1's", () => {
+    const cert = (node: string) => resources.find((r) => r.name === `${node}-steps-certificate`)!;
+    expect(cert("pactus").dependencies).not.toContain(cert("pactus-2").urn);
+    expect(cert("pactus-2").dependencies).toContain(cert("pactus").urn);
+    expect(cert("pactus-3").dependencies).toContain(cert("pactus-2").urn);
+  });
+
+  test("outputs: node 0 as before, every node, the shared name's URLs", () => {
+    expect(outputs.fqdn).toBe("node.example.org");
+    expect(outputs.ip).toBe(IPS[0]);
+    expect(
+      (outputs.nodes as { name: string; address: string }[]).map((n) => [n.name, n.address]),
+    ).toEqual(NAMES.map((n, i) => [n, IPS[i]]));
+    expect(outputs.publicName).toBe("rpc.example.org");
+    expect(outputs.publicUrls).toEqual({
+      grpcWeb: "https://rpc.example.org/grpc-web",
+      jsonrpc: "https://rpc.example.org/jsonrpc",
+      http: "https://rpc.example.org/http/api",
+    });
+  });
+
+  test("a removed node leaves the engine's answers; the others keep their URNs", async () => {
+    const two = (await run(route53Fleet(2))).resources;
+    const shared = two.filter(
+      (r) => r.type === "aws:route53/record:Record" && r.inputs.name === "rpc.example.org",
+    );
+    expect(sortBy(shared.map((r) => r.inputs.setIdentifier))).toEqual(sortBy(NAMES.slice(0, 2)));
+    expect(two.filter((r) => r.type === "aws:route53/healthCheck:HealthCheck")).toHaveLength(2);
+    expect(two.some((r) => r.name.startsWith("pactus-3"))).toBe(false);
+    const three = new Set(resources.map((r) => r.urn));
+    for (const r of two) expect(three).toContain(r.urn);
+  });
+});
+
+describe("cloudflare fleets", () => {
+  const CF_ACCOUNT = "abcdef0123456789abcdef0123456789";
+  const cfFleet = (dns: Record<string, unknown> = {}) => ({
+    ...aws,
+    acme: { email: "ops@example.org", cloudflareToken: "0123456789abcdefghijABCDEFGHIJ_-012345ab" },
+    dns: { ...aws.dns, ...dns },
+    fleet: { publicName: "rpc.example.org", nodes: 2 },
+  });
+  beforeAll(() => (process.env.CLOUDFLARE_API_TOKEN = "test-token-not-real"));
+  afterAll(() => delete process.env.CLOUDFLARE_API_TOKEN);
+
+  test("plain: each node's A record and one DNS-only A record per node for the shared name", async () => {
+    const { resources } = await run(cfFleet(), ["pactus", "host", "acme"]);
+    const recs = resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord");
+    expect(sortBy(recs.map((r) => [r.inputs.name, r.inputs.content, r.inputs.proxied]))).toEqual(
+      sortBy([
+        ["node.example.org", IPS[0], false],
+        ["node-2.example.org", IPS[1], false],
+        ["rpc.example.org", IPS[0], false],
+        ["rpc.example.org", IPS[1], false],
+      ]),
+    );
+    expect(resources.some((r) => r.type.includes("loadBalancer"))).toBe(false);
+    // No Route53 checkers to admit, no instance role (the hosts hold their own token).
+    expect(resources.some((r) => r.name.endsWith("-dns01"))).toBe(false);
+    for (const sg of resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup"))
+      expect((sg.inputs.ingress as Record<string, unknown>[]).some((r) => r.prefixListIds)).toBe(
+        false,
+      );
+  });
+
+  test("load balancer: a monitor on /healthz, a pool of the nodes, a DNS-only balancer", async () => {
+    const { resources } = await run(cfFleet({ loadBalancer: true, accountId: CF_ACCOUNT }), [
+      "pactus",
+      "host",
+      "acme",
+    ]);
+    const one = (type: string) => {
+      const found = resources.filter((r) => r.type === type);
+      expect(found).toHaveLength(1);
+      return found[0];
+    };
+    const monitor = one("cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor");
+    expect(monitor.inputs).toMatchObject({
+      accountId: CF_ACCOUNT,
+      type: "https",
+      method: "GET",
+      path: "/healthz",
+      port: 443,
+      expectedCodes: "200",
+      expectedBody: '"healthy":true',
+      header: { Host: ["rpc.example.org"] },
+      followRedirects: false,
+      allowInsecure: false,
+    });
+    const pool = one("cloudflare:index/loadBalancerPool:LoadBalancerPool");
+    expect(pool.inputs).toMatchObject({
+      accountId: CF_ACCOUNT,
+      monitor: `${monitor.name}-id`,
+      origins: [
+        { name: NAMES[0], address: IPS[0], enabled: true, header: { hosts: ["rpc.example.org"] } },
+        { name: NAMES[1], address: IPS[1], enabled: true, header: { hosts: ["rpc.example.org"] } },
+      ],
+    });
+    const lb = one("cloudflare:index/loadBalancer:LoadBalancer");
+    expect(lb.inputs).toMatchObject({
+      zoneId: "0123456789abcdef0123456789abcdef",
+      name: "rpc.example.org",
+      defaultPools: [`${pool.name}-id`],
+      fallbackPool: `${pool.name}-id`,
+      proxied: false,
+    });
+    // The shared name is the balancer's only: no plain records for it.
+    const recs = resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord");
+    expect(sortBy(recs.map((r) => r.inputs.name))).toEqual(sortBy(NAMES.slice(0, 2)));
+  });
+});

@@ -41,11 +41,13 @@ import {
 } from "../../components/steps";
 import {
   ConfigError,
+  GROUPS,
   KNOWN_KEYS,
   RawConfig,
   SECRET_KEYS,
   StackConfig,
   StackSecrets,
+  fleetNodeConfigs,
   parseConfig,
 } from "../../components/config";
 import { METRICS_LINE, METRICS_PASSWORD, awsRaw, baseRaw, monitoringRaw } from "../helpers/config";
@@ -131,6 +133,64 @@ function mnemonicRaw(): RawConfig {
   return { ...raw, secrets: { ...raw.secrets, "pactus.mnemonic": MNEMONIC } };
 }
 
+const TSIG_SECRET = "c2VjcmV0LXRzaWcta2V5LWZvci10ZXN0cw==";
+const CF_TOKEN = "0123456789abcdefghijABCDEFGHIJ_-012345ab";
+/** baseRaw proving names by DNS-01 over RFC 2136 (dns.provider none). */
+function rfcRaw(): RawConfig {
+  const raw = baseRaw();
+  return {
+    ...raw,
+    acme: {
+      ...(raw.acme as object),
+      challenge: "dns-01",
+      dns01: { plugin: "rfc2136", server: "192.0.2.53", keyName: "acme-key." },
+    },
+    secrets: { ...raw.secrets, "acme.rfc2136Secret": TSIG_SECRET },
+  };
+}
+/** awsRaw proving names by DNS-01 through the Cloudflare plugin and the hosts' own token. */
+function cfDns01Raw(): RawConfig {
+  const raw = awsRaw();
+  return {
+    ...raw,
+    acme: { ...(raw.acme as object), challenge: "dns-01" },
+    secrets: { ...raw.secrets, "acme.cloudflareToken": CF_TOKEN },
+  };
+}
+/** An aws host whose names are proven through Route53 (its zone named in acme.dns01; dns none). */
+function route53Raw(): RawConfig {
+  const raw = awsRaw({ dns: { provider: "none" } });
+  return {
+    ...raw,
+    acme: {
+      ...(raw.acme as object),
+      challenge: "dns-01",
+      dns01: { plugin: "route53", zoneId: "Z0123456789ABCDEFGHIJ" },
+    },
+  };
+}
+/** rfcRaw with a shared name and a second existing host. */
+function fleetRaw(): RawConfig {
+  return {
+    ...rfcRaw(),
+    fleet: { publicName: "rpc.example.org", nodes: [{}, { address: "203.0.113.11" }] },
+  };
+}
+/** Two new VMs behind a Cloudflare load balancer. */
+function fleetAwsRaw(): RawConfig {
+  const raw = cfDns01Raw();
+  return {
+    ...raw,
+    dns: {
+      provider: "cloudflare",
+      zoneId: "0123456789abcdef0123456789abcdef",
+      loadBalancer: true,
+      accountId: "abcdef0123456789abcdef0123456789",
+    },
+    fleet: { publicName: "rpc.example.org", nodes: [{}, {}] },
+  };
+}
+
 /** Every known config key. The test below fails when KNOWN_KEYS has a key this table lacks. */
 const KEYS: Record<string, KeySpec> = {
   domain: {
@@ -160,6 +220,113 @@ const KEYS: Record<string, KeySpec> = {
     marker: PEM.replace("VGVzdA==", "UmVhY2hQcm9iZQ=="),
     raw: baseRaw,
     reaches: ["step input", "rendered file"],
+  },
+  "acme.challenge": { kind: "enum", valid: "http-01", raw: baseRaw, reaches: ["a choice"] },
+  // The DNS-01 keys and secrets are read by the certificate step (issue 22 part B).
+  "acme.cloudflareToken": {
+    kind: "secret",
+    valid: CF_TOKEN,
+    raw: cfDns01Raw,
+    reaches: ["secret stdin"],
+  },
+  "acme.rfc2136Secret": {
+    kind: "secret",
+    valid: TSIG_SECRET,
+    raw: rfcRaw,
+    reaches: ["secret stdin"],
+  },
+  "acme.dns01.plugin": { kind: "enum", valid: "rfc2136", raw: rfcRaw, reaches: ["a choice"] },
+  "acme.dns01.propagationSeconds": {
+    kind: "int",
+    valid: "60",
+    raw: rfcRaw,
+    reaches: ["a choice"],
+  },
+  // The instance role's policy: TXT records of this zone only.
+  "acme.dns01.zoneId": {
+    kind: "string",
+    valid: "Z0123456789ABCDEFGHIJ",
+    marker: "Z9REACHPROBE",
+    raw: route53Raw,
+    reaches: ["cloud API"],
+  },
+  "acme.dns01.server": {
+    kind: "string",
+    valid: "192.0.2.53",
+    marker: "198.51.100.53:5353",
+    raw: rfcRaw,
+    reaches: ["a choice"],
+  },
+  "acme.dns01.keyName": {
+    kind: "string",
+    valid: "acme-key.",
+    marker: "reach-probe-key.",
+    raw: rfcRaw,
+    reaches: ["a choice"],
+  },
+  "acme.dns01.algorithm": {
+    kind: "enum",
+    valid: "HMAC-SHA256",
+    raw: rfcRaw,
+    reaches: ["a choice"],
+  },
+  "dns.loadBalancer": { kind: "bool", valid: "false", raw: awsRaw, reaches: ["a choice"] },
+  "dns.accountId": {
+    kind: "string",
+    valid: "abcdef0123456789abcdef0123456789",
+    marker: "feedfacefeedfacefeedfacefeedf00d",
+    raw: fleetAwsRaw,
+    reaches: ["cloud API"],
+  },
+  "fleet.publicName": {
+    kind: "string",
+    valid: "rpc.example.org",
+    marker: "reach-probe-rpc.example.net",
+    raw: fleetRaw,
+    reaches: ["step input", "rendered file"],
+  },
+  "fleet.nodes": { kind: "int", valid: "1", raw: baseRaw, reaches: ["a choice"] },
+  // Node 1's own fields (fleet.nodes[1].<field>), as their host.* and domain counterparts.
+  "fleet.nodes.domain": {
+    kind: "string",
+    valid: "node-b.example.org",
+    marker: "reach-probe-2.example.net",
+    raw: fleetRaw,
+    reaches: ["step input", "rendered file"],
+  },
+  "fleet.nodes.address": {
+    kind: "string",
+    valid: "203.0.113.11",
+    marker: "reach-probe-host2.example.net",
+    raw: fleetRaw,
+    reaches: ["ssh connection"],
+  },
+  "fleet.nodes.port": {
+    kind: "int",
+    valid: "22",
+    raw: fleetRaw,
+    reaches: ["ssh connection", "step input"],
+  },
+  "fleet.nodes.user": {
+    kind: "string",
+    valid: "root",
+    marker: "reachprobe2",
+    raw: fleetRaw,
+    reaches: ["ssh connection"],
+  },
+  "fleet.nodes.availabilityZone": {
+    kind: "string",
+    valid: "eu-central-1b",
+    marker: "eu-central-1-reachprobe-2a",
+    raw: fleetAwsRaw,
+    reaches: ["cloud API"],
+  },
+  "fleet.nodes.instanceType": {
+    kind: "string",
+    valid: "t3.small",
+    marker: "x98reachprobe.large",
+    raw: fleetAwsRaw,
+    reaches: ["cloud API"],
   },
   "host.provider": { kind: "enum", valid: "existing", raw: baseRaw, reaches: ["a choice"] },
   "host.region": {
@@ -394,6 +561,9 @@ const ACCEPTED: Record<string, Record<string, At[]>> = {
     ["prefix", "suffix"],
   ),
   "host.privateKey": around(STRING_PAYLOADS, ["prefix", "suffix"]),
+  // The hosts' DNS-01 secrets are trimmed; they only ever reach a 0600 ini file (never argv).
+  "acme.cloudflareToken": { ...around(WHITESPACE, ["prefix", "suffix"]), leadingDash: ["prefix"] },
+  "acme.rfc2136Secret": around(WHITESPACE, ["prefix", "suffix"]),
 };
 
 function place(valid: string, payload: unknown, at: At): unknown {
@@ -401,13 +571,34 @@ function place(valid: string, payload: unknown, at: At): unknown {
   return at === "prefix" ? `${payload as string}${valid}` : `${valid}${payload as string}`;
 }
 
+/** The key a problem about `key` names: a fleet.nodes field is set on node 1's entry. */
+function problemKey(key: string): string {
+  return key.startsWith("fleet.nodes.") ? key.replace("fleet.nodes.", "fleet.nodes[1].") : key;
+}
+
 /** A raw config with `key` set to `value`, in a config where that key is read. */
 function withKey(key: string, value: unknown): RawConfig {
-  const spec = KEYS[key];
+  // An unknown field of a sub-group is set in a config that reads that sub-group.
+  const spec: Pick<KeySpec, "kind" | "raw"> = KEYS[key] ?? {
+    kind: "string",
+    raw: key.startsWith("fleet.") ? fleetRaw : rfcRaw,
+  };
   const raw = spec.raw();
   if (spec.kind === "secret")
     return { ...raw, secrets: { ...raw.secrets, [key]: value as string } };
   if (key === "domain") return { ...raw, domain: value };
+  const groups = raw as unknown as Record<string, Record<string, unknown> | undefined>;
+  if (key.startsWith("acme.dns01.")) {
+    const acme = groups.acme ?? {};
+    const dns01 = (acme.dns01 ?? {}) as Record<string, unknown>;
+    return { ...raw, acme: { ...acme, dns01: { ...dns01, [key.split(".")[2]]: value } } };
+  }
+  if (key.startsWith("fleet.nodes.")) {
+    const fleet = groups.fleet ?? {};
+    const nodes = [...(fleet.nodes as Record<string, unknown>[])];
+    nodes[1] = { ...nodes[1], [key.split(".")[2]]: value };
+    return { ...raw, fleet: { ...fleet, nodes } };
+  }
   const [group, field] = key.split(".");
   const current =
     (raw as unknown as Record<string, Record<string, unknown> | undefined>)[group] ?? {};
@@ -576,9 +767,13 @@ function shellPayloads(): string[] {
 
 describe("1. every config key refuses every hostile payload, naming that key", () => {
   test("KEYS lists exactly the known keys (a new key fails here until it is classified)", () => {
+    // A field that is itself a sub-group (acme.dns01) is listed by its own fields; fleet.nodes
+    // also takes a value of its own (a count).
     const known = [
       "domain",
-      ...Object.entries(KNOWN_KEYS).flatMap(([g, fields]) => fields.map((f) => `${g}.${f}`)),
+      ...Object.entries(KNOWN_KEYS).flatMap(([g, fields]) =>
+        fields.map((f) => `${g}.${f}`).filter((k) => !(k in KNOWN_KEYS) || k === "fleet.nodes"),
+      ),
     ];
     expect(Object.keys(KEYS).sort()).toEqual(known.sort());
     for (const k of SECRET_KEYS) expect(KEYS[k].kind).toBe("secret");
@@ -593,9 +788,22 @@ describe("1. every config key refuses every hostile payload, naming that key", (
           : v && typeof v === "object"
             ? Object.entries(v).flatMap(([k, x]) => leaves(x, at ? `${at}.${k}` : k))
             : [];
-    for (const raw of [baseRaw({ acme: { email: "a@b.org", caBundle: PEM } }), awsRaw()]) {
+    const raws = [
+      baseRaw({ acme: { email: "a@b.org", caBundle: PEM } }),
+      awsRaw(),
+      rfcRaw(),
+      cfDns01Raw(),
+      route53Raw(),
+      fleetRaw(),
+      fleetAwsRaw(),
+    ];
+    for (const raw of raws) {
       const { config } = parseConfig(raw);
-      for (const leaf of leaves(config, "")) expect(Object.keys(KEYS)).toContain(leaf);
+      for (const leaf of leaves(config, "")) {
+        // A node's host is parsed from host.* with the node's own fields over it.
+        const key = leaf.replace(/^fleet\.nodes\.host\./, "host.");
+        expect(Object.keys(KEYS)).toContain(key);
+      }
     }
   });
 
@@ -630,7 +838,7 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       if (r.ok) throw new Error(`${what}: accepted, and ACCEPTED does not list it`);
       expect(r.problems.length).toBeGreaterThan(0);
       for (const p of r.problems) {
-        if (!p.startsWith(`${key}: `))
+        if (!p.startsWith(`${problemKey(key)}: `))
           throw new Error(`${what}: a problem names another key: ${p.slice(0, 200)}`);
         // Echoed values are JSON-quoted: no raw control character reaches the error output.
         // eslint-disable-next-line no-control-regex -- control characters are what must not appear
@@ -641,7 +849,15 @@ describe("1. every config key refuses every hostile payload, naming that key", (
   });
 
   test("hostile field names and non-object groups are refused with their key", () => {
-    for (const group of Object.keys(KNOWN_KEYS)) {
+    const dns01 = outcome(withKey("acme.dns01.$(id);{}", "x"));
+    expect(!dns01.ok && dns01.problems).toContainEqual(
+      expect.stringMatching(/^acme\.dns01\.\$\(id\);\{\}: unknown key/),
+    );
+    const node = outcome(withKey("fleet.nodes.$(id);{}", "x"));
+    expect(!node.ok && node.problems).toContainEqual(
+      expect.stringMatching(/^fleet\.nodes\[1\]\.\$\(id\);\{\}: unknown key/),
+    );
+    for (const group of GROUPS) {
       const bad = outcome({ ...baseRaw(), [group]: { "$(id);{}": "x" } });
       expect(bad.ok).toBe(false);
       expect(!bad.ok && bad.problems).toContainEqual(
@@ -660,14 +876,16 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       const r = outcome(withKey(key, spec.marker));
       if (!r.ok)
         throw new Error(`${key}: marker ${show(spec.marker)} refused: ${r.problems.join("; ")}`);
-      const steps = planSteps(r.config, { sshPort: 22, initPy: "" });
-      const inputs = steps.flatMap((s) => [
-        ...Object.values(s.env),
-        ...Object.values(s.deleteEnv ?? {}),
-      ]);
+      // Every node's steps and files (a fleet.nodes field reaches its node's).
+      const nodes = fleetNodeConfigs(r.config);
+      const inputs = nodes
+        .flatMap((c) => planSteps(c, { sshPort: 22, initPy: "" }))
+        .flatMap((s) => [...Object.values(s.env), ...Object.values(s.deleteEnv ?? {})]);
       const got = {
         "step input": inputs.some((v) => v.includes(spec.marker!)),
-        "rendered file": renderAll(r.config).some((f) => f.content.includes(spec.marker!)),
+        "rendered file": nodes.some((c) =>
+          renderAll(c).some((f) => f.content.includes(spec.marker!)),
+        ),
       };
       expect({ key, ...got }).toEqual({
         key,

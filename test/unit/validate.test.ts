@@ -5,6 +5,7 @@ import {
   OPAQUE_SECRET,
   RawConfig,
   RawSecret,
+  fleetNodeConfigs,
   instanceArch,
   parseConfig,
   splitSecrets,
@@ -415,9 +416,9 @@ describe("bad input names the key and the fix", () => {
     ],
     [
       "unknown dns provider",
-      baseRaw({ dns: { provider: "route53" } }),
+      baseRaw({ dns: { provider: "gandi" } }),
       "dns.provider",
-      /use one of: cloudflare, none/,
+      /use one of: cloudflare, route53, none/,
     ],
     [
       "cloudflare without zone",
@@ -1349,5 +1350,361 @@ describe("monitoring.*: metrics for the operator's Prometheus", () => {
     expect(raw.plaintextSecrets).toEqual(["monitoring.basicAuth", "monitoring.basicAuthPassword"]);
     expect(raw.secrets["monitoring.basicAuth"]).toBe(METRICS_LINE);
     expect(raw.monitoring).toEqual({ enabled: true });
+  });
+});
+
+describe("fleet, DNS engines and DNS-01", () => {
+  const TSIG = "c2VjcmV0LXRzaWcta2V5LWZvci10ZXN0cw==";
+  const CF = "0123456789abcdefghijABCDEFGHIJ_-012345ab";
+  const ZONE = "0123456789abcdef0123456789abcdef";
+  const ACCOUNT = "abcdef0123456789abcdef0123456789";
+  const acme = { email: "ops@example.org", server: "staging" };
+  const rfc = (dns01: Record<string, unknown> = {}, over: Partial<RawConfig> = {}): RawConfig => {
+    const raw = baseRaw(over);
+    return {
+      ...raw,
+      acme: {
+        ...acme,
+        challenge: "dns-01",
+        dns01: { plugin: "rfc2136", server: "192.0.2.53", keyName: "acme-key", ...dns01 },
+      },
+      secrets: { ...raw.secrets, "acme.rfc2136Secret": TSIG },
+    };
+  };
+  const route53 = (over: Partial<RawConfig> = {}): RawConfig =>
+    awsRaw({
+      dns: { provider: "route53", zoneId: "Z0123456789ABCDEFGHIJ" },
+      fleet: { publicName: "rpc.example.org", nodes: 3 },
+      ...over,
+    });
+  const cloudflare = (dns: Record<string, unknown> = {}, over: Partial<RawConfig> = {}) => {
+    const raw = awsRaw({
+      dns: { provider: "cloudflare", zoneId: ZONE, ...dns },
+      fleet: { publicName: "rpc.example.org", nodes: 2 },
+      ...over,
+    });
+    return { ...raw, secrets: { ...raw.secrets, "acme.cloudflareToken": CF } };
+  };
+  const existingFleet = (nodes: unknown, publicName?: string) =>
+    rfc({}, { fleet: { ...(publicName ? { publicName } : {}), nodes } });
+
+  test("a stack without fleet is a fleet of one: node 0 is domain and host; http-01", () => {
+    const { config } = parseConfig(baseRaw());
+    expect(config.fleet).toEqual({ nodes: [{ domain: config.domain, host: config.host }] });
+    expect(config.acme.challenge).toBe("http-01");
+    expect(config.acme.dns01).toBeUndefined();
+  });
+
+  test("a count names node i <first label>-<i+1>.<rest>, each an aws VM like host", () => {
+    const { config } = parseConfig(route53());
+    expect(config.fleet.publicName).toBe("rpc.example.org");
+    expect(config.fleet.nodes.map((n) => n.domain)).toEqual([
+      "node.example.org",
+      "node-2.example.org",
+      "node-3.example.org",
+    ]);
+    expect(config.fleet.nodes[2].host).toEqual(config.host);
+    // The shared name defaults the challenge to dns-01 and the plugin to the DNS provider.
+    expect(config.acme.challenge).toBe("dns-01");
+    expect(config.acme.dns01).toEqual({ plugin: "route53", zoneId: "Z0123456789ABCDEFGHIJ" });
+    expect(config.dns).toMatchObject({ provider: "route53", ttl: 60 });
+  });
+
+  test("per-node entries: an existing host's address/user/port, an aws zone or instance type", () => {
+    const { config } = parseConfig(
+      existingFleet([
+        {},
+        { address: "203.0.113.11", port: 2222, user: "deploy", domain: "b.example.org" },
+      ]),
+    );
+    expect(config.fleet.nodes[1]).toEqual({
+      domain: "b.example.org",
+      host: {
+        provider: "existing",
+        address: "203.0.113.11",
+        port: 2222,
+        user: "deploy",
+        hasPrivateKey: true,
+      },
+    });
+    const aws = parseConfig(
+      cloudflare(
+        {},
+        {
+          fleet: { nodes: [{}, { availabilityZone: "eu-central-1b", instanceType: "t4g.small" }] },
+        },
+      ),
+    ).config;
+    expect(aws.fleet.nodes[1].host).toMatchObject({
+      availabilityZone: "eu-central-1b",
+      instanceType: "t4g.small",
+    });
+    expect(aws.fleet.nodes[0].host).toEqual(aws.host);
+  });
+
+  test("fleetNodeConfigs: each node its own domain and host, the rest and fleet shared", () => {
+    const { config } = parseConfig(route53());
+    const nodes = fleetNodeConfigs(config);
+    expect(nodes).toHaveLength(3);
+    expect(nodes[0]).toBe(config);
+    expect(nodes[1]).toEqual({ ...config, domain: "node-2.example.org", host: config.host });
+    expect(nodes[2].fleet).toBe(config.fleet);
+  });
+
+  test("rfc2136: server:port split, key name gets its dot, algorithm upper case, defaults", () => {
+    const { config, secrets } = parseConfig(
+      rfc({ server: "192.0.2.53:5353", algorithm: "hmac-sha512", propagationSeconds: 5 }),
+    );
+    expect(config.acme.dns01).toEqual({
+      plugin: "rfc2136",
+      propagationSeconds: 5,
+      server: "192.0.2.53",
+      port: 5353,
+      keyName: "acme-key.",
+      algorithm: "HMAC-SHA512",
+    });
+    expect(secrets.acmeRfc2136Secret).toBe(TSIG);
+    expect(parseConfig(rfc()).config.acme.dns01).toMatchObject({
+      port: 53,
+      algorithm: "HMAC-SHA256",
+      propagationSeconds: 60,
+    });
+    expect(parseConfig(rfc({ server: "[2001:db8::53]:53" })).config.acme.dns01).toMatchObject({
+      server: "2001:db8::53",
+    });
+  });
+
+  test("cloudflare: the plugin follows dns.provider, the hosts' token is its own secret", () => {
+    const { config, secrets } = parseConfig(cloudflare({ loadBalancer: true, accountId: ACCOUNT }));
+    expect(config.acme.dns01).toEqual({ plugin: "cloudflare", propagationSeconds: 10 });
+    expect(config.dns).toMatchObject({ loadBalancer: true, accountId: ACCOUNT });
+    expect(secrets.acmeCloudflareToken).toBe(CF);
+    expect(JSON.stringify(config)).not.toContain(CF);
+  });
+
+  test.each<[string, RawConfig, string, RegExp]>([
+    [
+      "fleet.nodes not a count",
+      existingFleet("three"),
+      "fleet.nodes",
+      /number of nodes from 1 to 20/,
+    ],
+    ["fleet.nodes 0", existingFleet(0), "fleet.nodes", /from 1 to 20/],
+    ["fleet.nodes too many", existingFleet(21), "fleet.nodes", /from 1 to 20/],
+    [
+      "fleet.nodes entry not an object",
+      existingFleet([{}, "x"]),
+      "fleet.nodes",
+      /entry \[1\] is not an object/,
+    ],
+    [
+      "an existing host counted, not listed",
+      existingFleet(2),
+      "fleet.nodes[1].address",
+      /missing; with host.provider existing each node is its own host/,
+    ],
+    [
+      "duplicate addresses",
+      existingFleet([{}, { address: "203.0.113.10" }]),
+      "fleet.nodes[1].address",
+      /also node 0's address \(host.address\); each node needs a host of its own/,
+    ],
+    [
+      "duplicate names",
+      existingFleet([{}, { address: "203.0.113.11", domain: "node.example.org" }]),
+      "fleet.nodes[1].domain",
+      /also node 0's name; each node needs a name of its own/,
+    ],
+    [
+      "a bad per-node address",
+      existingFleet([{}, { address: "h;reboot" }]),
+      "fleet.nodes[1].address",
+      /neither an IP address nor a DNS name/,
+    ],
+    [
+      "a bad per-node name",
+      existingFleet([{}, { address: "203.0.113.11", domain: "B.example.org" }]),
+      "fleet.nodes[1].domain",
+      /uppercase/,
+    ],
+    [
+      "node 0's entry differs from host",
+      existingFleet([{ address: "203.0.113.99" }]),
+      "fleet.nodes[0].address",
+      /node 0 is `domain` and `host` themselves; set host.address instead/,
+    ],
+    [
+      "an aws field on an existing host",
+      existingFleet([{}, { address: "203.0.113.11", instanceType: "t3.small" }]),
+      "fleet.nodes[1].instanceType",
+      /field of host.provider aws, and this stack's is existing; remove it/,
+    ],
+    [
+      "a zone outside the region",
+      cloudflare({}, { fleet: { nodes: [{}, { availabilityZone: "us-east-1a" }] } }),
+      "fleet.nodes[1].availabilityZone",
+      /not a zone of host.region eu-central-1/,
+    ],
+    [
+      "shared name equal to a node's name",
+      existingFleet([{}, { address: "203.0.113.11" }], "node-2.example.org"),
+      "fleet.publicName",
+      /node 1's own name; the shared name must be a name of its own/,
+    ],
+    [
+      "shared name not a DNS name",
+      existingFleet([{}, { address: "203.0.113.11" }], "https://rpc.example.org"),
+      "fleet.publicName",
+      /has a scheme/,
+    ],
+    [
+      "more nodes than Route53 answers",
+      route53({ fleet: { publicName: "rpc.example.org", nodes: 9 } }),
+      "fleet.nodes",
+      /Route53 answers a multivalue name with at most 8 healthy records/,
+    ],
+    [
+      "route53 zone id",
+      route53({ dns: { provider: "route53", zoneId: "example.org" } }),
+      "dns.zoneId",
+      /not a Route53 hosted zone id/,
+    ],
+    [
+      "route53 without zone",
+      route53({ dns: { provider: "route53" } }),
+      "dns.zoneId",
+      /missing for dns.provider route53/,
+    ],
+    [
+      "load balancer without account",
+      cloudflare({ loadBalancer: true }),
+      "dns.accountId",
+      /missing for dns.loadBalancer/,
+    ],
+    [
+      "account id not hex",
+      cloudflare({ loadBalancer: true, accountId: "acct" }),
+      "dns.accountId",
+      /not a Cloudflare account id/,
+    ],
+    [
+      "load balancer without a shared name",
+      cloudflare({ loadBalancer: true, accountId: ACCOUNT }, { fleet: { nodes: 2 } }),
+      "dns.loadBalancer",
+      /balances fleet.publicName, which is not set/,
+    ],
+    [
+      "http-01 with a shared name",
+      { ...route53(), acme: { ...acme, challenge: "http-01" } },
+      "acme.challenge",
+      /http-01 cannot prove fleet.publicName/,
+    ],
+    [
+      "unknown challenge",
+      baseRaw({ acme: { ...acme, challenge: "tls-alpn-01" } }),
+      "acme.challenge",
+      /use one of: http-01, dns-01/,
+    ],
+    [
+      "dns01 with http-01",
+      baseRaw({ acme: { ...acme, dns01: { plugin: "rfc2136" } } }),
+      "acme.dns01",
+      /acme.challenge is http-01; set `acme.challenge dns-01` or remove acme.dns01/,
+    ],
+    [
+      "dns-01 with dns.provider none and no plugin",
+      baseRaw({ acme: { ...acme, challenge: "dns-01" } }),
+      "acme.dns01.plugin",
+      /missing with dns.provider none/,
+    ],
+    [
+      "route53 plugin on an existing host",
+      baseRaw({
+        acme: { ...acme, challenge: "dns-01", dns01: { plugin: "route53", zoneId: "Z123" } },
+      }),
+      "acme.dns01.plugin",
+      /instance role, and host.provider existing has none/,
+    ],
+    [
+      "route53 plugin without a zone",
+      awsRaw({
+        dns: { provider: "none" },
+        acme: { ...acme, challenge: "dns-01", dns01: { plugin: "route53" } },
+      }),
+      "acme.dns01.zoneId",
+      /missing; the Route53 hosted zone id/,
+    ],
+    [
+      "rfc2136 server as a hostname",
+      rfc({ server: "ns1.example.org" }),
+      "acme.dns01.server",
+      /takes no hostname/,
+    ],
+    [
+      "rfc2136 server missing",
+      rfc({ server: undefined }),
+      "acme.dns01.server",
+      /missing for acme.dns01.plugin rfc2136/,
+    ],
+    [
+      "rfc2136 port out of range",
+      rfc({ server: "192.0.2.53:70000" }),
+      "acme.dns01.server",
+      /not an IP address with an optional port/,
+    ],
+    ["rfc2136 key name", rfc({ keyName: "acme key" }), "acme.dns01.keyName", /not a TSIG key name/],
+    [
+      "rfc2136 key name missing",
+      rfc({ keyName: undefined }),
+      "acme.dns01.keyName",
+      /missing for acme.dns01.plugin rfc2136/,
+    ],
+    [
+      "rfc2136 algorithm",
+      rfc({ algorithm: "hmac-md5" }),
+      "acme.dns01.algorithm",
+      /use one of: HMAC-SHA256, HMAC-SHA384, HMAC-SHA512/,
+    ],
+    [
+      "propagation out of range",
+      rfc({ propagationSeconds: 99999 }),
+      "acme.dns01.propagationSeconds",
+      /0 to 3600/,
+    ],
+    [
+      "rfc2136 secret not base64",
+      { ...rfc(), secrets: { ...rfc().secrets, "acme.rfc2136Secret": "not base64!" } },
+      "acme.rfc2136Secret",
+      /is not base64/,
+    ],
+    [
+      "cloudflare token malformed",
+      { ...cloudflare(), secrets: { ...cloudflare().secrets, "acme.cloudflareToken": "tok en" } },
+      "acme.cloudflareToken",
+      /is not a Cloudflare API token/,
+    ],
+  ])("%s", (_what, raw, key, fix) => expectProblem(raw, key, fix));
+
+  test.each<[string, RawConfig, string]>([
+    [
+      "acme.rfc2136Secret",
+      { ...rfc(), secrets: { ...rfc().secrets, "acme.rfc2136Secret": undefined } },
+      "for acme.dns01.plugin rfc2136",
+    ],
+    [
+      "acme.cloudflareToken",
+      { ...cloudflare(), secrets: { ...cloudflare().secrets, "acme.cloudflareToken": undefined } },
+      "for acme.dns01.plugin cloudflare",
+    ],
+  ])("the secret %s is required %s", (key, raw, when) => {
+    expectProblem(
+      raw,
+      key,
+      new RegExp(
+        `^${key.replace(".", "\\.")}: missing ${when}; .*pulumi config set --path --secret ${key.replace(".", "\\.")}`,
+      ),
+    );
+    const { missingSecrets } = parseConfig(raw, { missingSecrets: "placeholder" });
+    expect(missingSecrets.map((m) => m.key)).toEqual([key]);
   });
 });
