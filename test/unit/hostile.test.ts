@@ -222,7 +222,7 @@ const KEYS: Record<string, KeySpec> = {
     reaches: ["step input", "rendered file"],
   },
   "acme.challenge": { kind: "enum", valid: "http-01", raw: baseRaw, reaches: ["a choice"] },
-  // The DNS-01 keys and secrets are read by the certificate step (issue 22 part B).
+  // The DNS-01 keys and secrets are read by the certificate step; the secrets only on its stdin.
   "acme.cloudflareToken": {
     kind: "secret",
     valid: CF_TOKEN,
@@ -253,16 +253,17 @@ const KEYS: Record<string, KeySpec> = {
   "acme.dns01.server": {
     kind: "string",
     valid: "192.0.2.53",
-    marker: "198.51.100.53:5353",
+    marker: "198.51.100.53",
     raw: rfcRaw,
-    reaches: ["a choice"],
+    // The credentials file certbot's rfc2136 plugin reads, written by the certificate step.
+    reaches: ["step input", "rendered file"],
   },
   "acme.dns01.keyName": {
     kind: "string",
     valid: "acme-key.",
     marker: "reach-probe-key.",
     raw: rfcRaw,
-    reaches: ["a choice"],
+    reaches: ["step input", "rendered file"],
   },
   "acme.dns01.algorithm": {
     kind: "enum",
@@ -879,7 +880,7 @@ describe("1. every config key refuses every hostile payload, naming that key", (
       // Every node's steps and files (a fleet.nodes field reaches its node's).
       const nodes = fleetNodeConfigs(r.config);
       const inputs = nodes
-        .flatMap((c) => planSteps(c, { sshPort: 22, initPy: "" }))
+        .flatMap((c) => planSteps(c, { sshPort: 22, initPy: "", acmeDnsSecretDigest: "digest" }))
         .flatMap((s) => [...Object.values(s.env), ...Object.values(s.deleteEnv ?? {})]);
       const got = {
         "step input": inputs.some((v) => v.includes(spec.marker!)),
