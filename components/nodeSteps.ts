@@ -47,6 +47,8 @@ export interface NodeStepsArgs {
 export class NodeSteps extends pulumi.ComponentResource {
   /** stdout of the verify step: one JSON line with the check results. */
   public readonly checks: pulumi.Output<string>;
+  /** stdout of the pactus step: on localnet its last line is the node's chain identity. */
+  public readonly pactusOutput: pulumi.Output<string>;
 
   constructor(name: string, args: NodeStepsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:Steps", name, {}, opts);
@@ -119,6 +121,7 @@ export class NodeSteps extends pulumi.ComponentResource {
       previous = cmd;
     }
     this.checks = commands.verify?.stdout ?? pulumi.output("{}");
-    this.registerOutputs({ checks: this.checks });
+    this.pactusOutput = commands.pactus?.stdout ?? pulumi.output("");
+    this.registerOutputs({ checks: this.checks, pactusOutput: this.pactusOutput });
   }
 }

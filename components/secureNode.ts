@@ -3,13 +3,32 @@ import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
 import type { NodeSecrets, StackConfig } from "./config";
-import { planSteps } from "./steps";
+import {
+  type LocalnetChain,
+  localnetBootstrapAddr,
+  localnetJoinEnv,
+  parseLocalnetChain,
+  planSteps,
+} from "./steps";
 
 /** Arguments for {@link SecureNode}. */
 export interface SecureNodeArgs {
   readonly config: StackConfig;
   /** The stack's secrets (loadConfig): the host's key, and what each step reads on its stdin. */
   readonly secrets: NodeSecrets;
+  /**
+   * localnet, nodes 2..N of a fleet: node 1's `localnet` (its chain identity and address). The node
+   * then runs node 1's chain (its genesis, node 1 as P2P bootstrap peer) instead of its own.
+   */
+  readonly joinLocalnet?: pulumi.Input<SecureNodeLocalnet>;
+}
+
+/** A localnet node's chain identity and its P2P multiaddr: what the other nodes of a fleet join. */
+export interface SecureNodeLocalnet extends LocalnetChain {
+  /** The address the other nodes reach it at (the host's address). */
+  address: string;
+  /** `/ip4/<address>/tcp/<P2P port>/p2p/<peer id>`. */
+  bootstrapAddr: string;
 }
 
 /** A Pactus node behind nginx with TLS: host, DNS record and the host steps, wired in order. */
@@ -20,6 +39,8 @@ export class SecureNode extends pulumi.ComponentResource {
   public readonly dataVolumeId?: pulumi.Output<string>;
   public readonly urls: { grpcWeb?: string; jsonrpc?: string; http?: string };
   public readonly checks: pulumi.Output<unknown>;
+  /** localnet: the node's chain identity, which the other nodes of a fleet take (`joinLocalnet`). */
+  public readonly localnet?: pulumi.Output<SecureNodeLocalnet>;
 
   constructor(name: string, args: SecureNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:SecureNode", name, {}, opts);
@@ -60,6 +81,7 @@ export class SecureNode extends pulumi.ComponentResource {
           sshPort: cfg.host.provider === "existing" ? cfg.host.port : 22,
           basicAuthDigest: secrets.digests.basicAuth,
           monitoringAuthDigest: secrets.digests.monitoringBasicAuth,
+          joinLocalnet: args.joinLocalnet !== undefined,
         }),
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
         // and the data-disk step (aws) finds the node's volume by its id.
@@ -67,6 +89,14 @@ export class SecureNode extends pulumi.ComponentResource {
           "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })),
           ...(host.dataVolumeId
             ? { "data-disk": host.dataVolumeId.apply((id) => ({ PSN_VOLUME_ID: id })) }
+            : {}),
+          // A node joining node 1's localnet: node 1's genesis and multiaddr.
+          ...(args.joinLocalnet
+            ? {
+                pactus: pulumi
+                  .output(args.joinLocalnet)
+                  .apply((n1) => localnetJoinEnv(n1, n1.address)),
+              }
             : {}),
         },
         hostId: host.instanceId,
@@ -91,12 +121,22 @@ export class SecureNode extends pulumi.ComponentResource {
         return { raw: s };
       }
     });
+    if (cfg.pactus.network === "localnet")
+      this.localnet = pulumi
+        .all([nodeSteps.pactusOutput, host.address])
+        .apply(([out, address]): SecureNodeLocalnet => {
+          const chain = parseLocalnetChain(out);
+          if (!chain)
+            throw new Error(`SecureNode ${name}: the pactus step printed no chain identity`);
+          return { ...chain, address, bootstrapAddr: localnetBootstrapAddr(address, chain.peerId) };
+        });
     this.registerOutputs({
       fqdn: this.fqdn,
       ip: this.ip,
       dataVolumeId: this.dataVolumeId,
       urls: this.urls,
       checks: this.checks,
+      localnet: this.localnet,
     });
   }
 }

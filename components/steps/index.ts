@@ -17,6 +17,13 @@ import { verifyStep } from "./verify";
 export { SUDO_CHECK, buildCommand, buildDeleteCommand, buildStdin, shq } from "./command";
 export { hashOf, loadScript, type PlanOptions, type StepName, type StepPlan } from "./plan";
 export { monitoringSecrets, pactusSecrets, verifySecrets } from "./secrets";
+export {
+  LOCALNET_JOIN_INPUTS,
+  localnetBootstrapAddr,
+  localnetJoinEnv,
+  parseLocalnetChain,
+  type LocalnetChain,
+} from "./pactus";
 export { metricsExpectation } from "./verify";
 
 /** The steps before verify, in order; a planner returns undefined for a step this stack does not have. */
