@@ -469,9 +469,10 @@ def check_not_in_committee(bins, wallet: str, genesis: bytes, timeout: float) ->
                             "it. A joining node needs a wallet of its own (no mnemonic, or another one)")
 
 
-def join_genesis(wd: str, genesis: bytes) -> bool:
+def join_genesis(bins, wd: str, genesis: bytes, timeout: float) -> bool:
     """An initialised WD on the given genesis: True when it had another one (now replaced, the old
-    chain's data removed), False when it was already on it."""
+    chain's data removed), False when it was already on it. Only with the daemon stopped (it also
+    holds the wallet's database, which the committee check reads)."""
     gen_path = os.path.join(wd, "genesis.json")
     with open(gen_path, "rb") as f:
         if f.read() == genesis:
@@ -483,6 +484,7 @@ def join_genesis(wd: str, genesis: bytes) -> bool:
         except BlockingIOError:
             raise InitError(f"{wd} is on another genesis, and a running pactus-daemon holds its lock: "
                             "stop it first") from None
+        check_not_in_committee(bins, os.path.join(wd, "wallets", "default_wallet"), genesis, timeout)
         write_atomic(gen_path, genesis)
         shutil.rmtree(os.path.join(wd, "data"), ignore_errors=True)
         with_peers = os.path.join(wd, "peers.json")
@@ -543,10 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     wd = os.path.abspath(args.working_dir)
     parent, name = os.path.split(wd)
     if is_initialised(wd):  # cheap check first: no secrets needed to say "nothing to do"
-        if genesis is not None:
-            check_not_in_committee(bins, os.path.join(wd, "wallets", "default_wallet"), genesis,
-                                   args.timeout)
-        if genesis is not None and join_genesis(wd, genesis):
+        if genesis is not None and join_genesis(bins, wd, genesis, args.timeout):
             say(f"joined the localnet of genesis sha256 {hashlib.sha256(genesis).hexdigest()}: "
                 "genesis.json replaced, the previous chain's data removed, the wallet kept")
         else:

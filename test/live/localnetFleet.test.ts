@@ -12,7 +12,7 @@
  *   it catches up (bounded) and the refresher says healthy; both nodes answer the same hash for
  *   block 1 and for node 2's tip, on the same genesis.
  */
-import { ChildProcess, execFileSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -286,4 +286,76 @@ printf '%s' "\${config_toml%x}" >"$T/n2/config.toml"`,
       sha256(path.join(tmp, "n1", "genesis.json")),
     );
   }, 240_000);
+
+  test("node 1's genesis changes: refused while node 2 runs; stopped, node 2 moves to it (wallet kept, old chain gone)", async () => {
+    // Another localnet's genesis: a throw-away node's.
+    const other = path.join(tmp, "other");
+    execFileSync("python3", [
+      path.join(ROOT, "remote", "pactus-init.py"),
+      ...["--bin-dir", pactusBin(), "--working-dir", other, "--network", "localnet"],
+      ...["--val-num", "4", "--password-file", path.join(tmp, "pw")],
+    ]);
+    const rejoin = () =>
+      spawnSync(
+        "python3",
+        [
+          path.join(ROOT, "remote", "pactus-init.py"),
+          ...["--bin-dir", pactusBin(), "--working-dir", path.join(tmp, "n2"), "--network"],
+          ...["localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")],
+          ...["--genesis-file", path.join(other, "genesis.json")],
+        ],
+        { encoding: "utf8" },
+      );
+    const wallet = sha256(path.join(tmp, "n2", "wallets", "default_wallet", "wallet.db"));
+    const running = rejoin();
+    expect(running.status).toBe(1);
+    expect(running.stderr).toContain("a running pactus-daemon holds its lock: stop it first");
+    expect(fs.existsSync(path.join(tmp, "n2", "data"))).toBe(true);
+    const pid = Number(fs.readFileSync(path.join(tmp, "n2.pid"), "utf8"));
+    process.kill(pid, "SIGTERM");
+    await until(
+      () => !fs.existsSync(`/proc/${pid}`),
+      60,
+      () => `node 2 (pid ${pid}) still runs`,
+    );
+    const stopped = rejoin();
+    expect(stopped.status).toBe(0);
+    expect(stopped.stdout).toMatch(
+      /joined the localnet of genesis sha256 [0-9a-f]{64}: genesis.json replaced/,
+    );
+    expect(sha256(path.join(tmp, "n2", "genesis.json"))).toBe(
+      sha256(path.join(other, "genesis.json")),
+    );
+    expect(fs.existsSync(path.join(tmp, "n2", "data"))).toBe(false);
+    expect(sha256(path.join(tmp, "n2", "wallets", "default_wallet", "wallet.db"))).toBe(wallet);
+    // Again: nothing to do.
+    expect(rejoin().stdout).toContain("already initialised");
+  }, 120_000);
+
+  test("a wallet of the committee is refused (node 1's wallet where another node should be: double signing)", () => {
+    // Node 1's wallet (a copy, node 1 stopped) in a working dir on another genesis, told to join node 1's.
+    const pid = Number(fs.readFileSync(path.join(tmp, "n1.pid"), "utf8"));
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 600 && fs.existsSync(`/proc/${pid}`); i++) spawnSync("sleep", ["0.1"]);
+    const copy = path.join(tmp, "n1copy");
+    fs.mkdirSync(copy, { mode: 0o700 });
+    fs.cpSync(path.join(tmp, "n1", "wallets"), path.join(copy, "wallets"), { recursive: true });
+    fs.copyFileSync(path.join(tmp, "other", "genesis.json"), path.join(copy, "genesis.json"));
+    const r = spawnSync(
+      "python3",
+      [
+        path.join(ROOT, "remote", "pactus-init.py"),
+        ...["--bin-dir", pactusBin(), "--working-dir", copy, "--network"],
+        ...["localnet", "--val-num", "4", "--password-file", path.join(tmp, "pw")],
+        ...["--genesis-file", path.join(tmp, "genesis-to-join.json")],
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).toContain(`validator ${validators1[0]} is in the committee`);
+    expect(r.status).toBe(1);
+    // Nothing changed.
+    expect(sha256(path.join(copy, "genesis.json"))).toBe(
+      sha256(path.join(tmp, "other", "genesis.json")),
+    );
+  });
 });
