@@ -175,7 +175,10 @@ if [ ! -f "$wd/genesis.json" ] || [ "$other_genesis" = 1 ]; then
   rm -f "$run_dir/mnemonic" "$run_dir/genesis.json"
   printf '%s\n' "$out" | grep -v '^{' || true
   mkdir -p "$PSN_STATE_DIR"
-  printf '%s\n' "$out" | grep '^{"validators"' >"$PSN_STATE_DIR/validators.json" || true
+  # Only a new wallet prints its validators (moving to another genesis keeps the wallet and its record).
+  if printf '%s\n' "$out" | grep -q '^{"validators"'; then
+    printf '%s\n' "$out" | grep '^{"validators"' >"$PSN_STATE_DIR/validators.json"
+  fi
   changed=1
 fi
 
