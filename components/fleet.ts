@@ -22,6 +22,13 @@ export function apiUrls(cfg: StackConfig, name: string) {
   };
 }
 
+/** The secrets without pactus.mnemonic: the node makes a wallet of its own. */
+function withoutMnemonic(secrets: NodeSecrets): NodeSecrets {
+  const { mnemonic: _m, digests, ...rest } = secrets;
+  const { mnemonic: _d, ...otherDigests } = digests;
+  return { ...rest, digests: otherDigests };
+}
+
 /**
  * The stack's nodes (fleet.nodes, each a SecureNode of its own) and the shared name (fleet.publicName)
  * served by the DNS provider's engine over every healthy node (SharedName).
@@ -46,11 +53,16 @@ export class Fleet extends pulumi.ComponentResource {
     let before: SecureNode | undefined;
     fleetNodeConfigs(cfg).forEach((config, i) => {
       const certificate = before?.steps.commands.certificate;
+      // localnet: node 0 makes the chain, the others join it (its genesis, node 0 as their P2P
+      // bootstrap peer), each with a wallet of its own: node 0's mnemonic on another node would sign
+      // as node 0's validators (pactus-init refuses it).
+      const join = cfg.pactus.network === "localnet" && i > 0 ? this.nodes[0].localnet : undefined;
       const node = new SecureNode(
         nodeName(name, i),
         {
           config,
-          secrets: args.secrets,
+          secrets: join ? withoutMnemonic(args.secrets) : args.secrets,
+          ...(join ? { joinLocalnet: join } : {}),
           ...(serialize && certificate ? { certificateAfter: [certificate] } : {}),
         },
         {

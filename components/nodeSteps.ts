@@ -54,6 +54,8 @@ export class NodeSteps extends pulumi.ComponentResource {
   public readonly checks: pulumi.Output<string>;
   /** Each planned step's command, by step name (e.g. `commands.certificate` to wait for). */
   public readonly commands: Readonly<Partial<Record<StepName, command.remote.Command>>>;
+  /** stdout of the pactus step: on localnet its last line is the node's chain identity. */
+  public readonly pactusOutput: pulumi.Output<string>;
 
   constructor(name: string, args: NodeStepsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:Steps", name, {}, opts);
@@ -127,6 +129,7 @@ export class NodeSteps extends pulumi.ComponentResource {
     }
     this.commands = commands;
     this.checks = commands.verify?.stdout ?? pulumi.output("{}");
-    this.registerOutputs({ checks: this.checks });
+    this.pactusOutput = commands.pactus?.stdout ?? pulumi.output("");
+    this.registerOutputs({ checks: this.checks, pactusOutput: this.pactusOutput });
   }
 }

@@ -7,7 +7,7 @@
  */
 
 /** config.toml sections the stack renders, and their keys. */
-export type ConfigSection = "grpc" | "jsonrpc" | "http" | "html" | "zeromq" | "logger";
+export type ConfigSection = "grpc" | "jsonrpc" | "http" | "html" | "zeromq" | "logger" | "network";
 
 export interface PactusRelease {
   /** The newest block protocol version it supports (`ProtocolVersionLatest`). */
@@ -23,6 +23,22 @@ const KEYS_1_15: PactusRelease["keys"] = {
   html: ["enable", "listen", "enable_pprof"],
   zeromq: ["zmqpubblockinfo", "zmqpubtxinfo", "zmqpubrawblock", "zmqpubrawtx", "zmqpubhwm"],
   logger: ["colorful", "max_backups", "rotate_log_after_days", "compress", "targets", "levels"],
+  // Rendered for localnet only (its P2P port and, on a joining node, node 1 as bootstrap peer).
+  network: [
+    "network_key",
+    "public_addr",
+    "listen_addrs",
+    "bootstrap_addrs",
+    "max_connections",
+    "enable_udp",
+    "enable_nat_service",
+    "enable_upnp",
+    "enable_relay",
+    "enable_relay_service",
+    "enable_mdns",
+    "enable_metrics",
+    "force_private_network",
+  ],
 };
 
 /** The releases tested here, by exact version (the toolchain builds both; the sandbox upgrades 1.15.6 → 1.16.0). */

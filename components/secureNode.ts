@@ -3,7 +3,13 @@ import { DnsRecord } from "./dns";
 import { Host } from "./host";
 import { NodeSteps } from "./nodeSteps";
 import type { NodeSecrets, StackConfig } from "./config";
-import { planSteps } from "./steps";
+import {
+  type LocalnetChain,
+  localnetBootstrapAddr,
+  localnetJoinEnv,
+  parseLocalnetChain,
+  planSteps,
+} from "./steps";
 
 /** Arguments for {@link SecureNode}. */
 export interface SecureNodeArgs {
@@ -12,6 +18,19 @@ export interface SecureNodeArgs {
   readonly secrets: NodeSecrets;
   /** What this node's certificate step waits for besides its own steps (Fleet: the node before). */
   readonly certificateAfter?: pulumi.Resource[];
+  /**
+   * localnet, nodes 2..N of a fleet: node 1's `localnet` (its chain identity and address). The node
+   * then runs node 1's chain (its genesis, node 1 as P2P bootstrap peer) instead of its own.
+   */
+  readonly joinLocalnet?: pulumi.Input<SecureNodeLocalnet>;
+}
+
+/** A localnet node's chain identity and its P2P multiaddr: what the other nodes of a fleet join. */
+export interface SecureNodeLocalnet extends LocalnetChain {
+  /** The address the other nodes reach it at (the host's address). */
+  address: string;
+  /** `/ip4/<address>/tcp/<P2P port>/p2p/<peer id>`. */
+  bootstrapAddr: string;
 }
 
 /** A Pactus node behind nginx with TLS: host, DNS record and the host steps, wired in order. */
@@ -24,6 +43,8 @@ export class SecureNode extends pulumi.ComponentResource {
   public readonly checks: pulumi.Output<unknown>;
   /** The host steps; `steps.commands.certificate` is the certificate step (Fleet chains them). */
   public readonly steps: NodeSteps;
+  /** localnet: the node's chain identity, which the other nodes of a fleet take (`joinLocalnet`). */
+  public readonly localnet?: pulumi.Output<SecureNodeLocalnet>;
 
   constructor(name: string, args: SecureNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pactus:node:SecureNode", name, {}, opts);
@@ -76,6 +97,7 @@ export class SecureNode extends pulumi.ComponentResource {
           monitoringAuthDigest: secrets.digests.monitoringBasicAuth,
           acmeDnsSecretDigest:
             secrets.digests.acmeCloudflareToken ?? secrets.digests.acmeRfc2136Secret,
+          joinLocalnet: args.joinLocalnet !== undefined,
         }),
         // A new VM's IP is known only once it exists: the DNS wait gets it as a late input.
         // and the data-disk step (aws) finds the node's volume by its id.
@@ -83,6 +105,14 @@ export class SecureNode extends pulumi.ComponentResource {
           "wait-for-dns": host.publicIp.apply((ip) => ({ PSN_EXPECT_IP: ip })),
           ...(host.dataVolumeId
             ? { "data-disk": host.dataVolumeId.apply((id) => ({ PSN_VOLUME_ID: id })) }
+            : {}),
+          // A node joining node 1's localnet: node 1's genesis and multiaddr.
+          ...(args.joinLocalnet
+            ? {
+                pactus: pulumi
+                  .output(args.joinLocalnet)
+                  .apply((n1) => localnetJoinEnv(n1, n1.address)),
+              }
             : {}),
         },
         hostId: host.instanceId,
@@ -109,12 +139,22 @@ export class SecureNode extends pulumi.ComponentResource {
         return { raw: s };
       }
     });
+    if (cfg.pactus.network === "localnet")
+      this.localnet = pulumi
+        .all([nodeSteps.pactusOutput, host.address])
+        .apply(([out, address]): SecureNodeLocalnet => {
+          const chain = parseLocalnetChain(out);
+          if (!chain)
+            throw new Error(`SecureNode ${name}: the pactus step printed no chain identity`);
+          return { ...chain, address, bootstrapAddr: localnetBootstrapAddr(address, chain.peerId) };
+        });
     this.registerOutputs({
       fqdn: this.fqdn,
       ip: this.ip,
       dataVolumeId: this.dataVolumeId,
       urls: this.urls,
       checks: this.checks,
+      localnet: this.localnet,
     });
   }
 }

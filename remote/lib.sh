@@ -185,3 +185,60 @@ m = re.search(r"node-version=v?([0-9][^/]*)", info.get("agent", ""))
 print(m.group(1) if m else "unknown", int(chain.get("lastBlockHeight", 0)), int(chain.get("lastBlockTime", 0)))
 ' "$info" "$chain" 2>/dev/null || true
 }
+
+# psn_config_set ANCHOR LINE WHAT: in config_toml, replaces its single ANCHOR (a whole line with the
+# newlines around it) by LINE; fails naming WHAT when config_toml has no single ANCHOR.
+psn_config_set() {
+  local anchor=$1 line=$2 what=$3 head tail
+  head=${config_toml%%"$anchor"*}
+  tail=${config_toml#*"$anchor"}
+  if [ "$head" = "$config_toml" ] || [[ $tail == *"$anchor"* ]]; then
+    psn_die "the rendered config.toml has no single '$what' line to set (a bug)"
+  fi
+  config_toml=$head$'\n'$line$'\n'$tail
+}
+
+# psn_pactus_config CONFIG BASIC_AUTH [BOOTSTRAP_ADDRS]: sets config_toml to CONFIG (the rendered
+# config.toml, whose [grpc] has `basic_auth = ""` and, on localnet, whose [network] has
+# `bootstrap_addrs = []`) with basic_auth set to BASIC_AUTH and bootstrap_addrs to the space-separated
+# multiaddrs BOOTSTRAP_ADDRS (a node joining a localnet fleet: node 1's), those that are given. The
+# stack made both; they are checked again here so neither can break the TOML: the daemon loads
+# config.toml strictly and would move a malformed file aside.
+psn_pactus_config() {
+  local config=$1 value=$2 addrs=${3:-} a list=''
+  config_toml=$config
+  if [ -n "$value" ]; then
+    [[ $value =~ ^[A-Za-z0-9._@+-]{1,64}:\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$ ]] ||
+      psn_die "apis.basicAuth is not a <user>:<bcrypt hash> line (the stack validates it: a bug, or a hand-run)"
+    psn_config_set $'\nbasic_auth = ""\n' "basic_auth = \"$value\"" 'basic_auth = ""'
+  fi
+  if [ -n "$addrs" ]; then
+    for a in $addrs; do
+      [[ $a =~ ^/(ip4|ip6|dns|dns4|dns6)/[A-Za-z0-9.:-]{1,253}/tcp/[0-9]{1,5}/p2p/[1-9A-HJ-NP-Za-km-z]{40,64}$ ]] ||
+        psn_die "bootstrap address '$a' is not /ip4|ip6|dns/<host>/tcp/<port>/p2p/<peer id> (the stack makes it from node 1's address and peer id: a bug, or a hand-run)"
+      list+="${list:+, }\"$a\""
+    done
+    psn_config_set $'\nbootstrap_addrs = []\n' "bootstrap_addrs = [ $list ]" 'bootstrap_addrs = []'
+  fi
+}
+
+# psn_pactus_chain SHELL PORT WORKING_DIR: one JSON line {"localnet":{"genesis":…,"genesisSha256":…,
+# "peerId":…}}: what another node needs to join this node's localnet (its genesis.json, and its P2P
+# identity from GetNodeInfo on loopback PORT, asked with SHELL as psn_pactus_state does). Nothing
+# when the node does not answer.
+psn_pactus_chain() {
+  local shell=$1 port=$2 wd=$3 auth=() info
+  if [ -n "${psn_api_user:-}" ]; then
+    auth=(--auth-username "$psn_api_user" --auth-password "${psn_api_password:-}")
+  fi
+  info=$("$shell" network get-node-info -s "127.0.0.1:$port" --timeout 5s -o json -f - "${auth[@]}" <<<'{}' 2>/dev/null) || return 0
+  python3 -c '
+import hashlib, json, sys
+info = json.loads(sys.argv[1])
+with open(sys.argv[2], "rb") as f:
+    genesis = f.read()
+if info.get("peerId"):
+    print(json.dumps({"localnet": {"genesis": genesis.decode(), "genesisSha256": hashlib.sha256(genesis).hexdigest(),
+                                   "peerId": info["peerId"]}}, separators=(",", ":")))
+' "$info" "$wd/genesis.json" 2>/dev/null || true
+}

@@ -4,7 +4,7 @@
 Usage:
   pactus-init.py --bin-dir DIR --working-dir WD --network mainnet|testnet|localnet \
                  --val-num N --password-file FILE [--mnemonic-file FILE] \
-                 [--timeout SECONDS] [--min-password-length N]
+                 [--genesis-file FILE] [--timeout SECONDS] [--min-password-length N]
 
 Why this exists (Pactus v1.16.0): `pactus-daemon init` takes the wallet password as `-p` and a
 mnemonic as `--restore`, both visible in `ps`; a new wallet's seed phrase is printed to stdout and
@@ -28,6 +28,12 @@ the 0600 files, and everything the child prints is dropped.
   already initialised is left alone ("pactus-init: already initialised"); a non-empty directory that
   is not initialised is refused.
 - Files end up 0600 and directories 0700 (Pactus itself leaves wallet.db 0644 under umask 022).
+- `--genesis-file` (localnet only): join another node's localnet. The wallet is made as above (the
+  daemon needs validators of its own; they are not in that genesis' committee, so they only follow
+  the chain), then genesis.json is that file's bytes instead of the one init made from this wallet.
+  An initialised directory with another genesis is moved to the given one: its genesis.json is
+  replaced and the old chain's data/ and peers.json removed (the wallet stays). The daemon must be
+  stopped then (its lock .pactus.lock is checked).
 
 Output: status lines "pactus-init: ..." and, last, one JSON line {"validators": [...]} on stdout.
 Errors go to stderr with the prompt that was awaited and a redacted tail of the child's output.
@@ -41,6 +47,7 @@ import codecs
 import errno
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import pty
@@ -422,6 +429,72 @@ def localnet_fixups(bins, wd, wallet, timeout) -> None:
         db.close()
 
 
+def read_genesis(path: str) -> bytes:
+    """A genesis.json to join, checked to be one (a JSON object with validators and params)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1024 * 1024 + 1)
+    except OSError as e:
+        raise InitError(f"genesis file {path}: {e.strerror}") from None
+    if len(data) > 1024 * 1024:
+        raise InitError(f"genesis file {path} is larger than 1 MiB")
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise InitError(f"genesis file {path} is not JSON") from None
+    if not (isinstance(doc, dict) and doc.get("validators") and isinstance(doc.get("params"), dict)):
+        raise InitError(f"genesis file {path} is not a Pactus genesis.json (no validators or params)")
+    return data
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    with open(path + ".tmp", "wb", opener=lambda p, fl: os.open(p, fl, 0o600)) as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(path + ".tmp", path)
+
+
+def check_not_in_committee(bins, wallet: str, genesis: bytes, timeout: float) -> None:
+    """Refuses a wallet that holds a validator of the genesis' committee (e.g. node 1's mnemonic
+    restored): two nodes would then sign for the same validator."""
+    committee = {v["public_key"] for v in json.loads(genesis)["validators"]}
+    for addr in list_validators(bins, wallet, "localnet", timeout):
+        out = run_plain(wallet_cmd(bins, wallet, "address", "pub", addr),
+                        "pactus-wallet address pub", timeout)
+        m = re.search(r"Public Key:\s*(\S+)", out)
+        if m and m.group(1) in committee:
+            raise InitError(f"this wallet's validator {addr} is in the committee of the genesis to "
+                            "join (the other node's wallet restored here?): two nodes would sign for "
+                            "it. A joining node needs a wallet of its own (no mnemonic, or another one)")
+
+
+def join_genesis(bins, wd: str, genesis: bytes, timeout: float) -> bool:
+    """An initialised WD on the given genesis: True when it had another one (now replaced, the old
+    chain's data removed), False when it was already on it. Only with the daemon stopped (it also
+    holds the wallet's database, which the committee check reads)."""
+    gen_path = os.path.join(wd, "genesis.json")
+    with open(gen_path, "rb") as f:
+        if f.read() == genesis:
+            return False
+    lock = os.open(os.path.join(wd, ".pactus.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InitError(f"{wd} is on another genesis, and a running pactus-daemon holds its lock: "
+                            "stop it first") from None
+        check_not_in_committee(bins, os.path.join(wd, "wallets", "default_wallet"), genesis, timeout)
+        write_atomic(gen_path, genesis)
+        shutil.rmtree(os.path.join(wd, "data"), ignore_errors=True)
+        with_peers = os.path.join(wd, "peers.json")
+        if os.path.exists(with_peers):
+            os.remove(with_peers)
+    finally:
+        os.close(lock)
+    return True
+
+
 def lock_parent(parent: str, timeout: float) -> int:
     dfd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     deadline = time.monotonic() + timeout
@@ -445,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--password-file", required=True, help="file holding the wallet password")
     ap.add_argument("--mnemonic-file",
                     help="file holding a seed phrase to restore (else: a new wallet)")
+    ap.add_argument("--genesis-file",
+                    help="localnet: the genesis.json of the localnet to join (else: its own)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each prompt")
     ap.add_argument("--min-password-length", type=int, default=8)
     args = ap.parse_args(argv)
@@ -460,10 +535,21 @@ def main(argv: list[str] | None = None) -> int:
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             raise InitError(f"{path} is missing or not executable")
 
+    genesis = None
+    if args.genesis_file:
+        if args.network != "localnet":
+            raise InitError(f"--genesis-file is for localnet only (the {args.network} genesis is "
+                            "the one Pactus ships)")
+        genesis = read_genesis(args.genesis_file)
+
     wd = os.path.abspath(args.working_dir)
     parent, name = os.path.split(wd)
     if is_initialised(wd):  # cheap check first: no secrets needed to say "nothing to do"
-        say("already initialised")
+        if genesis is not None and join_genesis(bins, wd, genesis, args.timeout):
+            say(f"joined the localnet of genesis sha256 {hashlib.sha256(genesis).hexdigest()}: "
+                "genesis.json replaced, the previous chain's data removed, the wallet kept")
+        else:
+            say("already initialised")
         return 0
 
     redactor = Redactor()
@@ -507,6 +593,11 @@ def main(argv: list[str] | None = None) -> int:
             if not is_initialised(stage_wd):
                 raise InitError("the Pactus tools finished but genesis.json or "
                                 "wallets/default_wallet is missing")
+            if genesis is not None:
+                check_not_in_committee(bins, os.path.join(stage_wd, "wallets", "default_wallet"),
+                                       genesis, args.timeout)
+                write_atomic(os.path.join(stage_wd, "genesis.json"), genesis)
+                say(f"joining the localnet of genesis sha256 {hashlib.sha256(genesis).hexdigest()}")
             wallet = os.path.join(stage_wd, "wallets", "default_wallet")
             validators = list_validators(bins, wallet, args.network, args.timeout)
             if len(validators) != args.val_num:

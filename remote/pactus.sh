@@ -7,6 +7,12 @@
 #   PSN_STATE_DIR, PSN_GRPC_PORT (the node's gRPC port on loopback), PSN_PROTOCOLS (block protocol per
 #   release line, "1.15=3 1.16=4"), PSN_HEALTH_TIMEOUT (s), PSN_DRAIN_FLAG (present while the node
 #   restarts: nginx answers the APIs with its JSON 502 instead of calling a starting daemon).
+# Optional, for a node joining another node's localnet (late inputs: node 1's pactus step output):
+#   PSN_GENESIS_JSON (node 1's genesis.json, byte for byte) and PSN_BOOTSTRAP_ADDRS (node 1's P2P
+#   multiaddr(s), space-separated, into [network] bootstrap_addrs). A node on another genesis moves to
+#   this one: stopped, genesis replaced, its old chain's data removed, the wallet kept (pactus-init.py).
+# On localnet its last output line is {"localnet":{"genesis","genesisSha256","peerId"}}: what the other
+#   nodes of the fleet are given (psn_pactus_chain).
 # PSN_SECRETS (set from the step's secret stdin, never from argv): WALLET_PASSWORD=<base64> and
 #   optionally MNEMONIC=<base64> and BASIC_AUTH=<base64> (apis.basicAuth, `user:<bcrypt hash>`) lines,
 #   and with basic auth API_USER/API_PASSWORD for the health checks. Never in output; see
@@ -42,26 +48,10 @@ psn_api_user=$(psn_secret API_USER)
 psn_api_password=$(psn_secret API_PASSWORD)
 unset PSN_SECRETS
 [ -n "$password" ] || psn_die "no wallet password given (pactus.walletPassword)"
-
-# psn_pactus_config CONFIG BASIC_AUTH: sets config_toml to CONFIG (the rendered config.toml, whose [grpc]
-# has `basic_auth = ""`) with that value set to BASIC_AUTH, if any. The stack validated the line
-# (user:<bcrypt hash>, no quote or backslash); it is checked again here so it can never break the TOML
-# string: the daemon loads config.toml strictly and would move a malformed file aside.
-psn_pactus_config() {
-  local config=$1 value=$2 anchor=$'\nbasic_auth = ""\n' head tail
-  if [ -z "$value" ]; then
-    config_toml=$config
-    return 0
-  fi
-  [[ $value =~ ^[A-Za-z0-9._@+-]{1,64}:\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$ ]] ||
-    psn_die "apis.basicAuth is not a <user>:<bcrypt hash> line (the stack validates it: a bug, or a hand-run)"
-  head=${config%%"$anchor"*}
-  tail=${config#*"$anchor"}
-  if [ "$head" = "$config" ] || [[ $tail == *"$anchor"* ]]; then
-    psn_die "the rendered config.toml has no single 'basic_auth = \"\"' line to set (a bug)"
-  fi
-  config_toml=$head$'\nbasic_auth = "'$value$'"\n'$tail
-}
+genesis_json=${PSN_GENESIS_JSON:-} bootstrap_addrs=${PSN_BOOTSTRAP_ADDRS:-}
+if { [ -n "$genesis_json" ] || [ -n "$bootstrap_addrs" ]; } && [ "$PSN_NETWORK" != localnet ]; then
+  psn_die "a genesis or bootstrap addresses to join are for localnet only, not $PSN_NETWORK (a bug)"
+fi
 
 changed=0
 tmp=''
@@ -150,12 +140,27 @@ install -d -m 0750 -o root -g "$user" "$etc"
 install -d -m 0700 -o "$user" -g "$user" "$home"
 if psn_write_file "$PSN_PASSWORD_FILE" 0600 "$user:$user" "$password"; then changed=1; fi
 
-# 3. Working dir: initialised once (new wallet, or restored from the mnemonic), through a pty helper.
-if [ ! -f "$wd/genesis.json" ]; then
+# 3. Working dir: initialised once (new wallet, or restored from the mnemonic), through a pty helper;
+# a joining localnet node: on node 1's genesis (again when node 1's genesis changed).
+other_genesis=0
+if [ -n "$genesis_json" ] && [ -f "$wd/genesis.json" ] && ! printf '%s' "$genesis_json" | cmp -s - "$wd/genesis.json"; then
+  other_genesis=1
+fi
+if [ ! -f "$wd/genesis.json" ] || [ "$other_genesis" = 1 ]; then
   install -d -m 0700 -o root -g root "$run_dir"
   printf '%s' "$PSN_INIT_PY" >"$run_dir/pactus-init.py"
   args=(--bin-dir "$install_dir" --working-dir "$wd" --network "$PSN_NETWORK" --val-num "$PSN_VALIDATORS"
     --password-file "$PSN_PASSWORD_FILE")
+  if [ -n "$genesis_json" ]; then
+    printf '%s' "$genesis_json" >"$run_dir/genesis.json"
+    chown "$user:$user" "$run_dir/genesis.json"
+    args+=(--genesis-file "$run_dir/genesis.json")
+  fi
+  if [ "$other_genesis" = 1 ] && systemctl is-active --quiet "$service"; then
+    drain
+    psn_log "stopping $service: the node moves to node 1's localnet (another genesis)"
+    systemctl stop "$service"
+  fi
   if [ -n "$mnemonic" ]; then
     printf '%s' "$mnemonic" >"$run_dir/mnemonic"
     chown "$user:$user" "$run_dir/mnemonic"
@@ -164,13 +169,16 @@ if [ ! -f "$wd/genesis.json" ]; then
   chmod 0711 "$run_dir"
   chmod 0644 "$run_dir/pactus-init.py"
   if ! out=$(runuser -u "$user" -- python3 "$run_dir/pactus-init.py" "${args[@]}" 2>&1); then
-    rm -f "$run_dir/mnemonic"
+    rm -f "$run_dir/mnemonic" "$run_dir/genesis.json"
     psn_die "initialising the node failed: $out"
   fi
-  rm -f "$run_dir/mnemonic"
+  rm -f "$run_dir/mnemonic" "$run_dir/genesis.json"
   printf '%s\n' "$out" | grep -v '^{' || true
   mkdir -p "$PSN_STATE_DIR"
-  printf '%s\n' "$out" | grep '^{"validators"' >"$PSN_STATE_DIR/validators.json" || true
+  # Only a new wallet prints its validators (moving to another genesis keeps the wallet and its record).
+  if printf '%s\n' "$out" | grep -q '^{"validators"'; then
+    printf '%s\n' "$out" | grep '^{"validators"' >"$PSN_STATE_DIR/validators.json"
+  fi
   changed=1
 fi
 
@@ -222,7 +230,8 @@ if [ "$upgrade" = 1 ]; then
 fi
 
 # 5. Config (with the basic_auth line when apis.basicAuth is set: 0640, owner and group pactus) and unit.
-psn_pactus_config "$PSN_CONFIG" "$basic_auth"
+psn_pactus_config "$PSN_CONFIG" "$basic_auth" "$bootstrap_addrs"
+if [ -n "$bootstrap_addrs" ]; then psn_log "config.toml: bootstrap peer(s) $bootstrap_addrs"; fi
 if [ -n "$basic_auth" ]; then psn_log "config.toml: the APIs require basic auth (apis.basicAuth)"; fi
 unset basic_auth
 if psn_write_file "$PSN_CONFIG_PATH" 0640 "$user:$user" "$config_toml"; then changed=1; fi
@@ -280,3 +289,9 @@ fi
 pid=$(systemctl show -p MainPID --value "$service")
 psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on loopback port $PSN_GRPC_PORT, height $healthy_height"
 if [ -f "$PSN_STATE_DIR/validators.json" ]; then cat "$PSN_STATE_DIR/validators.json"; fi
+# Last: this node's chain identity, which the stack gives the other nodes of a localnet fleet.
+if [ "$PSN_NETWORK" = localnet ]; then
+  chain=$(psn_pactus_chain "$install_dir/pactus-shell" "$PSN_GRPC_PORT" "$wd")
+  [ -n "$chain" ] || psn_die "the node's peer id (GetNodeInfo on port $PSN_GRPC_PORT) or $wd/genesis.json cannot be read"
+  printf '%s\n' "$chain"
+fi

@@ -19,6 +19,7 @@ import {
   HostPaths,
   METRICS_LOCATIONS,
   NODE_EXPORTER_TEXTFILE_DIR,
+  P2P_PORTS,
   PORTS,
   REBOOT_REQUIRED_FLAG,
   SERVICE_UNIT,
@@ -139,7 +140,7 @@ export function renderPactusConfig(cfg: StackConfig): string {
   if (!release)
     throw new Error(`renderPactusConfig: pactus.version ${cfg.pactus.version} is not supported`);
   const origins = cfg.cors.allowAny ? ["*"] : cfg.cors.origins;
-  const doc: Record<ConfigSection, Record<string, unknown>> = {
+  const doc: Partial<Record<ConfigSection, Record<string, unknown>>> = {
     grpc: { enable: true, enable_wallet: false, listen: PORTS.grpc, basic_auth: "" },
     jsonrpc: { enable: cfg.apis.jsonrpc, listen: PORTS.jsonrpc, origins },
     http: {
@@ -159,6 +160,12 @@ export function renderPactusConfig(cfg: StackConfig): string {
     },
     // The console goes to the journal: no colour codes in it (or in the pactus step's error messages).
     logger: { colorful: false },
+    // localnet: a fixed P2P port (its default is a random one) and the bootstrap peers, empty here: a
+    // node joining a localnet fleet gets node 1's multiaddr as a late input, which the pactus step
+    // sets at BOOTSTRAP_ADDRS_ANCHOR on the host (psn_pactus_config in remote/lib.sh).
+    ...(cfg.pactus.network === "localnet"
+      ? { network: { listen_addrs: localnetListenAddrs(), bootstrap_addrs: [] } }
+      : {}),
   };
   for (const [section, keys] of Object.entries(doc) as [ConfigSection, Record<string, unknown>][])
     for (const key of Object.keys(keys))
@@ -375,6 +382,22 @@ ARGS="--web.listen-address=${PORTS.nodeExporter} --collector.textfile.directory=
 
 /** The `basic_auth` line of a rendered config.toml, which the pactus step fills in on the host. */
 export const BASIC_AUTH_ANCHOR = '\nbasic_auth = ""\n';
+/**
+ * The `bootstrap_addrs` line of a localnet config.toml, which the pactus step of a node joining a
+ * localnet fleet fills in on the host with node 1's multiaddr (PSN_BOOTSTRAP_ADDRS).
+ */
+export const BOOTSTRAP_ADDRS_ANCHOR = "\nbootstrap_addrs = []\n";
+
+/** A localnet node's P2P listeners: Pactus's default set (TCP and QUIC, IPv4 and IPv6) on P2P_PORTS. */
+export function localnetListenAddrs(): string[] {
+  const port = P2P_PORTS.localnet;
+  return [
+    `/ip4/0.0.0.0/tcp/${port}`,
+    `/ip4/0.0.0.0/udp/${port}/quic-v1`,
+    `/ip6/::/tcp/${port}`,
+    `/ip6/::/udp/${port}/quic-v1`,
+  ];
+}
 
 /** What renderAll writes where a secret goes (its value never reaches a renderer). */
 export function secretPlaceholder(key: string): string {

@@ -28,13 +28,16 @@ export const METRICS_LOCATIONS = {
 } as const;
 
 /**
- * The node's P2P port per network (Pactus's defaults, which config.toml keeps), opened to the internet
- * by the cloud firewall (components/host.ts) and ufw (the base step). localnet has none.
+ * The node's P2P port per network, opened to the internet by the cloud firewall (components/host.ts)
+ * and ufw (the base step). mainnet and testnet: Pactus's defaults, which config.toml keeps. localnet:
+ * Pactus picks a random port (its default is 0), so config.toml sets this one (`[network]
+ * listen_addrs`): the other nodes of a localnet fleet dial node 1 at a multiaddr that must survive
+ * its restarts.
  */
-export const P2P_PORTS: Readonly<Record<Network, number | undefined>> = {
+export const P2P_PORTS: Readonly<Record<Network, number>> = {
   mainnet: 21888,
   testnet: 21777,
-  localnet: undefined,
+  localnet: 21666,
 };
 
 /**

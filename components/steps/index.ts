@@ -18,6 +18,13 @@ export { SUDO_CHECK, buildCommand, buildDeleteCommand, buildStdin, shq } from ".
 export { hashOf, loadScript, type PlanOptions, type StepName, type StepPlan } from "./plan";
 export { certificateNames } from "./certificate";
 export { dns01Secrets, monitoringSecrets, pactusSecrets, verifySecrets } from "./secrets";
+export {
+  LOCALNET_JOIN_INPUTS,
+  localnetBootstrapAddr,
+  localnetJoinEnv,
+  parseLocalnetChain,
+  type LocalnetChain,
+} from "./pactus";
 export { metricsExpectation } from "./verify";
 
 /** The steps before verify, in order; a planner returns undefined for a step this stack does not have. */

@@ -79,6 +79,13 @@ export interface PlanOptions {
    * step, which rewrites the credentials file.
    */
   acmeDnsSecretDigest?: string;
+  /**
+   * localnet, nodes 2..N of a fleet: the node joins node 1's chain instead of making its own. Its
+   * pactus step then takes LOCALNET_JOIN_INPUTS as late inputs (NodeSteps' `lateEnv.pactus`, from
+   * `localnetJoinEnv` of node 1's chain); their values enter the step's hash, so a new genesis (or
+   * peer id, or address) of node 1 re-runs it.
+   */
+  joinLocalnet?: boolean;
 }
 
 /** What a step planner reads: the config, the plan options and the host paths. */

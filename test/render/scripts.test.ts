@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { basicAuthDigest, monitoringAuthDigest } from "../../components/config";
 import { GRPC_PORT, P2P_PORTS, PORTS, SERVICE_UNIT, hostPaths } from "../../components/render";
-import { loadScript, planSteps } from "../../components/steps";
+import { LOCALNET_JOIN_INPUTS, loadScript, planSteps } from "../../components/steps";
 import { METRICS_LINE, awsRaw, cfg, monitoringRaw } from "../helpers/config";
 
 /** cfg() with certificates by DNS-01 (certbot's rfc2136 plugin) for the node and a shared name. */
@@ -57,7 +57,9 @@ describe("host scripts", () => {
   });
 
   test.each([
-    ["pactus.sh", ["password", "mnemonic", "basic_auth", "value", "config_toml"]],
+    ["pactus.sh", ["password", "mnemonic", "basic_auth", "config_toml"]],
+    // psn_pactus_config: the basic_auth line.
+    ["lib.sh", ["value"]],
     ["verify.sh", ["api_user", "api_password"]],
   ])("%s does not echo its secret inputs", (file, names) => {
     const text = fs.readFileSync(path.join(ROOT, "remote", file), "utf8");
@@ -140,6 +142,11 @@ describe("host paths and ports come from components/render/paths.ts, as the step
       sshPort: 22,
       basicAuthDigest: basicAuthDigest("alice:x"),
     }),
+    // A node joining node 1's localnet: the pactus step's late inputs.
+    planSteps(cfg({ pactus: { network: "localnet", validators: 4, allowNoBackup: true } }), {
+      sshPort: 22,
+      joinLocalnet: true,
+    }),
     // monitoring.enabled: the monitoring step.
     planSteps(cfg(monitoringRaw()), {
       sshPort: 22,
@@ -149,7 +156,7 @@ describe("host paths and ports come from components/render/paths.ts, as the step
     planSteps(dns01Cfg(), { sshPort: 22, acmeDnsSecretDigest: "d".repeat(64) }),
   ];
   /** Inputs set outside planSteps: the lateEnv of components/secureNode.ts. */
-  const LATE = ["PSN_EXPECT_IP", "PSN_VOLUME_ID"];
+  const LATE = ["PSN_EXPECT_IP", "PSN_VOLUME_ID", ...LOCALNET_JOIN_INPUTS];
   /** Set by the command line or the script itself, not inputs. */
   const OWN = ["PSN_STEP", "PSN_STEP_HASH", "PSN_SECRETS"];
   const files = scripts.filter((f) => f !== "lib.sh");
