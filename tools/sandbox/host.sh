@@ -236,6 +236,8 @@ add_nat() {
   iptables -w -I FORWARD -i "psn${index}h" -o "$out" -m comment --comment "$t" -j ACCEPT
   iptables -w -I FORWARD -i "$out" -o "psn${index}h" -m conntrack --ctstate RELATED,ESTABLISHED \
     -m comment --comment "$t" -j ACCEPT
+  # Hosts reach each other (a fleet's nodes: P2P to node 0) whatever the machine's FORWARD policy.
+  iptables -w -I FORWARD -i "psn${index}h" -o psn+ -m comment --comment "$t" -j ACCEPT
 }
 
 del_nat() {
