@@ -254,6 +254,9 @@ def measure(cfg, now):
         })
         if age > cfg["max_age"]:
             doc["problems"].append(f"last block {age} s ago (more than {cfg['max_age']} s): not synced or stalled")
+        elif height == 0 and left > 0:
+            # A new node joining a chain: its "last block" is the genesis, which may be recent.
+            doc["problems"].append(f"no block yet, {left} behind: syncing")
     else:
         doc["problems"].append(error)
     not_after = cert_not_after(cfg["cert"])

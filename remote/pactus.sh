@@ -253,6 +253,28 @@ healthy() {
   rm -f "$PSN_DRAIN_FLAG"
   [ "$3" = 0 ] || wait_healthy "$1" "$2" 1
 }
+# A node joining node 1's localnet: serving is not enough, it must be on the chain (height 1 or more).
+# Pactus 1.16 sometimes keeps a first connection to its bootstrap peer without the handshake that starts
+# the sync (it then receives gossip but asks for no block, seen in the sandbox): one restart redials.
+joined() {
+  local deadline restart_at v h t
+  deadline=$((SECONDS + PSN_HEALTH_TIMEOUT))
+  restart_at=$((SECONDS + 45))
+  while :; do
+    read -r v h t <<<"$(psn_pactus_state "$PSN_INSTALL_ROOT/$PSN_VERSION/pactus-shell" "$PSN_GRPC_PORT")"
+    if [ -n "${h:-}" ] && [ "$h" -ge 1 ]; then
+      psn_log "joined the chain of $bootstrap_addrs: height $h"
+      return 0
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    if [ -n "$restart_at" ] && [ "$SECONDS" -ge "$restart_at" ]; then
+      psn_log "no block from the bootstrap peer after 45 s: restarting $service once to redial it"
+      systemctl restart "$service"
+      restart_at=''
+    fi
+    sleep 1
+  done
+}
 if ! healthy "$PSN_VERSION" "$before_height" "$need_block"; then
   [ "$upgrade" = 1 ] || psn_die "$service is not healthy after $PSN_HEALTH_TIMEOUT s: $seen"
   failed=$seen
@@ -285,6 +307,9 @@ if [ "$upgrade" = 1 ]; then
     fi
   done
   psn_log "upgraded Pactus $current -> $PSN_VERSION: healthy at height $healthy_height"
+fi
+if [ -n "$bootstrap_addrs" ] && ! joined; then
+  psn_die "$service serves, but got no block from its bootstrap peer $bootstrap_addrs within $PSN_HEALTH_TIMEOUT s (is node 1 up, and its P2P port open to this host?)"
 fi
 pid=$(systemctl show -p MainPID --value "$service")
 psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on loopback port $PSN_GRPC_PORT, height $healthy_height"
