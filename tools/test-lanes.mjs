@@ -40,9 +40,12 @@ export const LANES = [
     host: 15,
     suites: ["test/sandbox/walletRestore.test.ts", "test/sandbox/metrics.test.ts"],
   },
+  // A fleet of 3 (hosts 20-22, behind rpc20.pactus.test): the read-only suites use its node 0 as the
+  // one node they always read, and fleet.test.ts the whole fleet; one deploy for all of them.
   {
     name: "deployed",
-    host: 16,
+    host: 20,
+    nodes: 3,
     shared: true,
     suites: [
       "test/sandbox/proxy.test.ts",
@@ -50,6 +53,7 @@ export const LANES = [
       "test/sandbox/browser.test.ts",
       "test/sandbox/health.test.ts",
       "test/sandbox/hosts.test.ts",
+      "test/sandbox/fleet.test.ts",
     ],
   },
 ];
@@ -185,6 +189,7 @@ async function runLane(lane) {
     ...(lane.host !== undefined
       ? {
           PSN_SANDBOX_HOST: String(lane.host),
+          PSN_NODES: String(lane.nodes ?? 1),
           PSN_KEEP_SERVICES: "1",
           ...(lane.shared ? { PSN_SHARED_HOST: "1" } : {}),
         }
@@ -200,7 +205,12 @@ async function runLane(lane) {
   ];
   const r = await spawnLane(lane.name, JEST, args, env);
   if (lane.host !== undefined) {
-    const down = sh([DEPLOY, "down", "--host", String(lane.host)], { PSN_KEEP_SERVICES: "1" });
+    const down = sh(
+      [DEPLOY, "down", "--host", String(lane.host), "--nodes", String(lane.nodes ?? 1)],
+      {
+        PSN_KEEP_SERVICES: "1",
+      },
+    );
     if (down.status !== 0) process.stdout.write(`[${lane.name}] host down failed:\n${down.stderr}`);
   }
   const suites = fs.existsSync(out)

@@ -59,22 +59,21 @@ export function sandboxDone(): void {
 }
 
 export const HOST_SH = path.join(ROOT, "tools", "sandbox", "host.sh");
-/** `bash` arguments that run a bash script as root on the sandbox host over SSH. */
-function onHostArgs(script: string): string[] {
-  return [
-    HOST_SH,
-    "ssh",
-    HOST_NAME,
-    HOST_INDEX,
-    "bash",
-    "-c",
-    `'${script.replace(/'/g, "'\\''")}'`,
-  ];
+/** `bash` arguments that run a bash script as root on the sandbox host (default: this one) over SSH. */
+function onHostArgs(script: string, host = THIS_HOST, index = HOST_INDEX): string[] {
+  return [HOST_SH, "ssh", host.name, index, "bash", "-c", `'${script.replace(/'/g, "'\\''")}'`];
 }
 
 /** Runs a bash script as root on the sandbox host over SSH and returns its stdout, trimmed. */
 export function onHost(script: string): string {
   return execFileSync("bash", onHostArgs(script), { encoding: "utf8" }).trim();
+}
+
+/** As onHost, on sandbox host `index` (another node of this host's fleet, say). */
+export function onHostOf(index: string, script: string): string {
+  return execFileSync("bash", onHostArgs(script, sandboxHost(index), index), {
+    encoding: "utf8",
+  }).trim();
 }
 
 let cachedEnv: Record<string, string> | undefined;

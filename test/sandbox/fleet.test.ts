@@ -1,0 +1,221 @@
+/**
+ * A fleet from one stack (`deploy.sh up --nodes N`, PSN_NODES; npm test's `deployed` lane runs its
+ * suites on one): N sandbox hosts behind the shared name rpc<N>.pactus.test, certificates by DNS-01
+ * through the sandbox's authoritative named (certbot's rfc2136 plugin), one localnet across the nodes.
+ * Proved with the clients users run, trusting only the sandbox ACME root:
+ * - pactus-shell --tls at every node, under its own name and under the shared name: the same block
+ *   hash at height 1 and at the tip (one chain);
+ * - the PyPI clients (pactus-jsonrpc, pactus-grpc) at the shared name, resolved to a node other than
+ *   node 0;
+ * - the DNS server answers the shared name with every node's address;
+ * - each node's certificate holds its own name and the shared name, renewable by DNS-01;
+ * - a second `pulumi up` of the fleet changes nothing.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  HOST_INDEX,
+  ROOT,
+  RUN_CONFIG,
+  SERVICES_SH,
+  onHostOf,
+  readOutputs,
+  run,
+  sandboxDone,
+  sandboxHost,
+  sandboxUp,
+} from "../helpers/sandbox";
+
+const MIN = 60_000;
+// Alone (not in npm test's lane, which sets it for all its suites), the suite deploys a fleet of 3.
+process.env.PSN_NODES ??= "3";
+const NODES = Number(process.env.PSN_NODES);
+const nodes = Array.from({ length: NODES }, (_, j) => {
+  const index = String(Number(HOST_INDEX) + j);
+  return { index, ...sandboxHost(index) };
+});
+const zone = nodes[0].domain.slice(nodes[0].domain.indexOf(".") + 1);
+const SHARED = HOST_INDEX === "1" ? `rpc.${zone}` : `rpc${HOST_INDEX}.${zone}`;
+const figures: string[] = [];
+let root: string;
+let tmp: string;
+
+/** pactus-shell (the toolchain's, built from the pinned Pactus module) with --tls at addr:443. */
+function shell(addr: string, name: string, ...args: string[]): Record<string, unknown> {
+  const r = spawnSync(
+    path.join(process.env.PSN_BIN_DIR!, "pactus-shell"),
+    [
+      ...args,
+      "-s",
+      `${addr}:443`,
+      "--tls",
+      "--tls-ca-cert-file",
+      root,
+      "--tls-server-name",
+      name,
+      "-o",
+      "json",
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  if (r.status !== 0)
+    throw new Error(`pactus-shell ${args.join(" ")} at ${name} (${addr}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+beforeAll(() => {
+  if (!Number.isInteger(NODES) || NODES < 2)
+    throw new Error(`PSN_NODES=${process.env.PSN_NODES}: the fleet suite needs 2 nodes or more`);
+  sandboxUp();
+  const out = readOutputs() as ReturnType<typeof readOutputs> & {
+    fleet?: { publicName: string; nodes: { domain: string; address: string }[] };
+  };
+  root = out.caCert;
+  expect(out.fleet).toEqual({
+    publicName: SHARED,
+    nodes: nodes.map((n) => ({ domain: n.domain, address: n.addr })),
+  });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-fleet-"));
+}, 30 * MIN);
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (figures.length) console.log(`fleet figures:\n  ${figures.join("\n  ")}`);
+  sandboxDone();
+}, 10 * MIN);
+
+describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
+  test("pactus-shell --tls: every node, under its own name and the shared one, is on one chain", () => {
+    const hashAt = (addr: string, name: string, height: number) =>
+      shell(addr, name, "blockchain", "get-block-hash", "--height", String(height)).hash;
+    const info = shell(nodes[0].addr, nodes[0].domain, "blockchain", "get-blockchain-info");
+    // A block every node has (the newest may still be on its way to some).
+    const tip = Number(info.lastBlockHeight) - 2;
+    expect(tip).toBeGreaterThanOrEqual(1);
+    const want = [1, tip].map((h) => hashAt(nodes[0].addr, nodes[0].domain, h));
+    expect(want[0]).toMatch(/^[0-9a-f]{64}$/);
+    for (const n of nodes)
+      for (const name of [n.domain, SHARED])
+        expect({
+          name,
+          addr: n.addr,
+          hashes: [1, tip].map((h) => hashAt(n.addr, name, h)),
+        }).toEqual({ name, addr: n.addr, hashes: want });
+  });
+
+  test(
+    "the PyPI clients at the shared name, which resolves to a node other than node 0",
+    () => {
+      const python = execFileSync("bash", [path.join(ROOT, "tools/clients/venv.sh")], {
+        encoding: "utf8",
+        timeout: 10 * MIN,
+      }).trim();
+      const other = nodes[NODES - 1];
+      fs.writeFileSync(path.join(tmp, "hosts"), `127.0.0.1 localhost\n${other.addr} ${SHARED}\n`);
+      const direct = (
+        JSON.parse(
+          onHostOf(
+            other.index,
+            "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
+          ),
+        ) as { hash: string }
+      ).hash;
+      const out = execFileSync(
+        "unshare",
+        [
+          "--mount",
+          "--propagation",
+          "private",
+          "sh",
+          "-c",
+          'mount --bind "$1" /etc/hosts && shift && exec "$@"',
+          "sh",
+          path.join(tmp, "hosts"),
+          python,
+          path.join(ROOT, "tools/clients/py_clients.py"),
+          "--domain",
+          SHARED,
+          "--ca",
+          root,
+          "--height",
+          "1",
+        ],
+        { encoding: "utf8", timeout: 2 * MIN },
+      );
+      const r = JSON.parse(out.trim().split("\n").pop()!);
+      expect(r.jsonrpc).toEqual({ url: `https://${SHARED}/jsonrpc`, hash: direct });
+      expect(r.grpc).toEqual({ target: `${SHARED}:443`, hash: direct });
+    },
+    12 * MIN,
+  );
+
+  test("the sandbox's DNS answers the shared name with every node's address", () => {
+    const info = execFileSync("bash", [SERVICES_SH, "info"], { encoding: "utf8" });
+    const [server, port] = /^PSN_DNS=(.+)$/m.exec(info)![1].split(":");
+    const r = spawnSync("dig", ["+short", "-p", port, `@${server}`, SHARED, "A"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split("\n").sort()).toEqual(nodes.map((n) => n.addr).sort());
+  });
+
+  test("each node's certificate holds its own name and the shared name, renewed by DNS-01", () => {
+    for (const n of nodes) {
+      const san = onHostOf(
+        n.index,
+        `openssl x509 -in /etc/letsencrypt/live/${n.domain}/cert.pem -noout -ext subjectAltName | tail -n 1`,
+      );
+      expect(
+        san
+          .split(",")
+          .map((s) => s.trim().replace(/^DNS:/, ""))
+          .sort(),
+      ).toEqual([n.domain, SHARED].sort());
+      expect(
+        onHostOf(
+          n.index,
+          `sed -n 's/^authenticator = //p' /etc/letsencrypt/renewal/${n.domain}.conf`,
+        ),
+      ).toBe("dns-rfc2136");
+    }
+    // A forced renewal with what certbot's timer uses (its unit's environment: the sandbox CA), through
+    // the stored DNS-01 settings (pebble asks named for the TXT records the plugin wrote).
+    const last = nodes[NODES - 1];
+    const serial = () =>
+      onHostOf(
+        last.index,
+        `openssl x509 -in /etc/letsencrypt/live/${last.domain}/cert.pem -noout -serial`,
+      );
+    const before = serial();
+    const t = Date.now();
+    onHostOf(
+      last.index,
+      `set -e; env=$(systemctl show certbot.service -p Environment --value)
+export $env
+certbot renew --force-renewal --cert-name ${last.domain} --no-random-sleep-on-renew -q`,
+    );
+    figures.push(
+      `DNS-01 renewal of ${last.domain} + ${SHARED}: ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
+    expect(serial()).not.toBe(before);
+  });
+
+  test(
+    "a second up of the fleet changes nothing",
+    () => {
+      const r = run("pulumi", [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--expect-no-changes",
+        "--non-interactive",
+        "--config-file",
+        RUN_CONFIG,
+      ]);
+      figures.push(`no-op up of ${NODES} nodes: ${r.seconds.toFixed(1)} s`);
+    },
+    10 * MIN,
+  );
+});
