@@ -45,6 +45,17 @@ const PLANNERS: ((ctx: StepContext) => StepDraft | undefined)[] = [
 export function planSteps(cfg: StackConfig, opts: PlanOptions): StepPlan[] {
   const ctx = stepContext(cfg, opts);
   const drafts = PLANNERS.map((plan) => plan(ctx)).filter((s) => s !== undefined);
+  // A node joining node 1's localnet waits for node 1's chain identity (its pactus step's late inputs):
+  // its pactus step goes last before health, so nginx and the certificate are made meanwhile.
+  if (opts.joinLocalnet) {
+    const i = drafts.findIndex((d) => d.name === "pactus");
+    const [pactus] = drafts.splice(i, 1);
+    drafts.splice(
+      drafts.findIndex((d) => d.name === "health"),
+      0,
+      pactus,
+    );
+  }
   if (cfg.apis.basicAuth && !opts.basicAuthDigest)
     throw new Error("planSteps: apis.basicAuth is set but no basicAuthDigest was given");
   if (cfg.monitoring.enabled && cfg.monitoring.basicAuth && !opts.monitoringAuthDigest)

@@ -53,14 +53,27 @@ describe("the rendered config.toml", () => {
 });
 
 describe("the plan of a node joining node 1's localnet", () => {
-  test("its pactus step takes node 1's genesis and multiaddr as late inputs; nothing else changes", () => {
+  test("its pactus step takes node 1's genesis and multiaddr as late inputs, last before health; nothing else changes", () => {
     const own = planSteps(localnet, { sshPort: 22 });
     const join = planSteps(localnet, { sshPort: 22, joinLocalnet: true });
     const pactus = join.find((s) => s.name === "pactus")!;
     expect(pactus.lateInputs).toEqual([...LOCALNET_JOIN_INPUTS]);
     expect(own.find((s) => s.name === "pactus")!.lateInputs).toBeUndefined();
-    // The same steps, scripts and inputs: node 1's values enter the hash in NodeSteps.
-    expect(join.map((s) => [s.name, s.hash])).toEqual(own.map((s) => [s.name, s.hash]));
+    // It waits for node 1's pactus step, so the steps that do not need the daemon go first.
+    const names = join.map((s) => s.name);
+    expect(names.slice(names.indexOf("pactus") - 1, names.indexOf("pactus") + 2)).toEqual([
+      "nginx-tls",
+      "pactus",
+      "health",
+    ]);
+    // The same steps, scripts and inputs: node 1's values enter the hash in NodeSteps (verify's hash
+    // follows the order of the steps before it).
+    const byName = (steps: typeof own) =>
+      steps
+        .filter((s) => s.name !== "verify")
+        .map((s) => [s.name, s.hash])
+        .sort(([a], [b]) => a.localeCompare(b));
+    expect(byName(join)).toEqual(byName(own));
     expect(join.filter((s) => s.lateInputs?.length).map((s) => s.name)).toEqual(["pactus"]);
   });
 
