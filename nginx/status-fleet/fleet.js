@@ -24,8 +24,9 @@ async function nameHealth(name) {
       h = await r.json();
     } catch {
       if (ctl.signal.aborted) return { state: "down", summary: "not answering" };
-      return { state: "fail", summary: `HTTP ${r.status}, not a /healthz answer` };
     }
+    if (!h || typeof h !== "object")
+      return { state: "fail", summary: `HTTP ${r.status}, not a /healthz answer` };
     const v = describeHealth(r.status, h, Date.now() / 1000);
     return { state: v.state, summary: v.lines.sync ? `${v.summary}; ${v.lines.sync}` : v.summary };
   } finally {
