@@ -73,5 +73,18 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // A fleet's additions to the status page: loaded after status.js, whose describeHealth it uses.
+    files: ["nginx/status-fleet/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        fetch: "readonly",
+        describeHealth: "readonly",
+      },
+    },
+  },
   prettier,
 );

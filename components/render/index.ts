@@ -96,11 +96,14 @@ function grpcWebTextBody(): string {
 export const CACHE_TTL = { final: "1d", tip: "1s" } as const;
 
 function ctx(cfg: StackConfig) {
+  const fleet = fleetStatus(cfg);
   return {
     grpcWebText: { message: GRPC_WEB_TEXT_MESSAGE, body: grpcWebTextBody() },
     domain: cfg.domain,
     // A fleet's shared name: every node answers for it too (its certificate holds both names).
     publicName: cfg.fleet.publicName,
+    // A fleet's names as origins: every member's status page reads every member's /healthz (only).
+    fleetOrigins: fleet ? fleetOrigins(fleet) : [],
     apis: cfg.apis,
     cors: cfg.cors,
     paths: hostPaths(cfg.domain, cfg.pactus.version),
@@ -466,12 +469,88 @@ export function renderAll(cfg: StackConfig): RenderedFile[] {
     files.push({ path: p.acmeCaBundle, content: cfg.acme.caBundle, mode: "0644" });
     files.push({ path: p.certbotDropIn, content: renderCertbotDropIn(p), mode: "0644" });
   }
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, "nginx", "status")).sort()) {
-    files.push({
-      path: `${p.statusRoot}/${f}`,
-      content: fs.readFileSync(path.join(REPO_ROOT, "nginx", "status", f), "utf8"),
-      mode: "0644",
-    });
-  }
+  for (const f of renderStatusFiles(cfg))
+    files.push({ path: `${p.statusRoot}/${f.name}`, content: f.content, mode: "0644" });
   return files;
+}
+
+/**
+ * What a fleet's status page lists (fleet.json, rendered per node): every member by its name, the one
+ * whose page it is (`self`), and the shared name. Undefined for a stack of one node without a shared
+ * name, whose page stays the single node's. The one source is cfg.fleet (see fleetNodeConfigs).
+ */
+export interface FleetStatus {
+  self: string;
+  members: string[];
+  publicName?: string;
+}
+export function fleetStatus(cfg: StackConfig): FleetStatus | undefined {
+  const { nodes, publicName } = cfg.fleet;
+  if (nodes.length <= 1 && publicName === undefined) return undefined;
+  return {
+    self: cfg.domain,
+    members: nodes.map((n) => n.domain),
+    ...(publicName !== undefined ? { publicName } : {}),
+  };
+}
+
+/** The origins of a fleet's status pages: each member's name and the shared name, over HTTPS. */
+export function fleetOrigins(f: FleetStatus): string[] {
+  return [...f.members, ...(f.publicName !== undefined ? [f.publicName] : [])].map(
+    (n) => `https://${n}`,
+  );
+}
+
+/** The status page's files (nginx/status), and a fleet's additions (nginx/status-fleet, fleet.json). */
+export interface StatusFile {
+  name: string;
+  content: string;
+}
+const STATUS_DIR = path.join(REPO_ROOT, "nginx", "status");
+const STATUS_FLEET_DIR = path.join(REPO_ROOT, "nginx", "status-fleet");
+/** Where a fleet's index.html gets its stylesheet and script (after status.js: it uses describeHealth). */
+export const STATUS_HEAD_ANCHOR = '<script src="status.js" defer></script>\n';
+/** Where a fleet's index.html gets its members section: after the /healthz section. */
+export const STATUS_BODY_ANCHOR = "</ul>\n</section>\n";
+const FLEET_HEAD =
+  '<link rel="stylesheet" href="fleet.css">\n<script src="fleet.js" defer></script>\n';
+const FLEET_SECTION = `<section id="fleet" data-state="pending">
+<p><strong>Fleet</strong> (each node's <code>/healthz</code>): <span id="fleet-summary">…</span></p>
+<ul id="fleet-members"></ul>
+</section>
+`;
+
+function insertAfter(text: string, anchor: string, what: string): string {
+  const i = text.indexOf(anchor);
+  if (i < 0 || text.indexOf(anchor, i + 1) >= 0)
+    throw new Error(`nginx/status/index.html: expected ${JSON.stringify(anchor)} exactly once`);
+  return text.slice(0, i + anchor.length) + what + text.slice(i + anchor.length);
+}
+
+/**
+ * The files of the status page as this node serves them. A stack of one node without a shared name
+ * gets nginx/status as it is; a fleet's page also lists the members and their health: fleet.js and
+ * fleet.css, fleet.json (fleetStatus) and an index.html that loads them.
+ */
+export function renderStatusFiles(cfg: StackConfig): StatusFile[] {
+  const read = (dir: string) =>
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((name) => ({ name, content: fs.readFileSync(path.join(dir, name), "utf8") }));
+  const files = read(STATUS_DIR);
+  const fleet = fleetStatus(cfg);
+  if (!fleet) return files;
+  const index = files.find((f) => f.name === "index.html");
+  if (!index) throw new Error("nginx/status/index.html is missing");
+  index.content = insertAfter(
+    insertAfter(index.content, STATUS_HEAD_ANCHOR, FLEET_HEAD),
+    STATUS_BODY_ANCHOR,
+    FLEET_SECTION,
+  );
+  return [
+    ...files,
+    ...read(STATUS_FLEET_DIR),
+    { name: "fleet.json", content: JSON.stringify(fleet, null, 2) + "\n" },
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -1,23 +1,19 @@
 /** nginx: the port-80 site (ACME webroot and redirect) first, the TLS site once there is a certificate. */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { renderNginxHttp, renderNginxTls } from "../render";
+import type { StackConfig } from "../config/types";
+import { renderNginxHttp, renderNginxTls, renderStatusFiles } from "../render";
 import { StepContext, StepDraft, loadScript } from "./plan";
 
 /**
  * The status page files as "<name> <base64>" lines: plain text the host decodes with base64, built
  * without a tar binary (GNU tar's reproducibility flags do not exist on macOS, where operators run up).
  */
-function statusBundle(): string {
-  const dir = path.resolve(__dirname, "..", "..", "nginx", "status");
+function statusBundle(cfg: StackConfig): string {
   return (
-    fs
-      .readdirSync(dir)
-      .sort()
+    renderStatusFiles(cfg)
       .map((f) => {
-        if (!/^[a-z0-9][a-z0-9._-]*$/.test(f))
-          throw new Error(`nginx/status/${f}: file names must be [a-z0-9._-]`);
-        return `${f} ${fs.readFileSync(path.join(dir, f)).toString("base64")}`;
+        if (!/^[a-z0-9][a-z0-9._-]*$/.test(f.name))
+          throw new Error(`status page file ${f.name}: file names must be [a-z0-9._-]`);
+        return `${f.name} ${Buffer.from(f.content, "utf8").toString("base64")}`;
       })
       .join("\n") + "\n"
   );
@@ -48,7 +44,7 @@ export function nginxTlsStep({ cfg, p }: StepContext): StepDraft {
       PSN_TLS_CONF: renderNginxTls(cfg),
       PSN_SITE_PATH: p.nginxTlsSite,
       PSN_STATUS_ROOT: p.statusRoot,
-      PSN_STATUS_FILES: statusBundle(),
+      PSN_STATUS_FILES: statusBundle(cfg),
     },
     deleteScript: loadScript("nginx-tls-delete.sh"),
     deleteEnv: {

@@ -78,3 +78,26 @@ export function monitoringRaw(
     },
   };
 }
+
+/**
+ * A fleet of `nodes` existing hosts (203.0.113.10, .11, …) named node.example.org, node-2.example.org, …
+ * behind the shared name rpc.example.org (DNS-01 through rfc2136: a shared name needs it).
+ */
+export function fleetRaw(nodes = 3, over: Partial<RawConfig> = {}): RawConfig {
+  const raw = baseRaw();
+  return {
+    ...raw,
+    acme: {
+      ...(raw.acme as object),
+      dns01: { plugin: "rfc2136", server: "192.0.2.53", keyName: "acme-key." },
+    },
+    fleet: {
+      publicName: "rpc.example.org",
+      nodes: Array.from({ length: nodes }, (_, i) =>
+        i === 0 ? {} : { address: `203.0.113.${10 + i}` },
+      ),
+    },
+    secrets: { ...raw.secrets, "acme.rfc2136Secret": "c2VjcmV0LXRzaWcta2V5LWZvci10ZXN0cw==" },
+    ...over,
+  };
+}

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxHttp, renderNginxTls } from "../../components/render";
 import { hostPaths } from "../../components/render/paths";
-import { cfg, monitoringRaw } from "../helpers/config";
+import { cfg, fleetRaw, monitoringRaw } from "../helpers/config";
 import type { RawConfig } from "../../components/config";
 import { nginxMainConf } from "../helpers/local";
 
@@ -105,6 +105,9 @@ const variants: [string, Partial<RawConfig>][] = [
   ["monitoring: credentials only", monitoringRaw({ cidrs: [] })],
   ["monitoring: CIDRs only", monitoringRaw({ auth: false, cidrs: ["10.0.0.5/32"] })],
   ["monitoring, no rate limit", monitoringRaw({}, { nginx: { rateLimit: 0 } })],
+  // A fleet: /healthz's own origin map (defaulting to the cors.* map), the page's CSP, fleet.* files.
+  ["fleet of 3 behind a shared name", fleetRaw(3)],
+  ["fleet, any origin", fleetRaw(3, { cors: { origins: ["*"], allowAny: true } })],
 ];
 
 describe("nginx -t accepts every rendered config", () => {

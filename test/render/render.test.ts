@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import {
   GRPC_WEB_TEXT_MESSAGE,
@@ -8,6 +10,7 @@ import {
   renderNginxTls,
   renderPactusConfig,
   renderPactusUnit,
+  renderStatusFiles,
 } from "../../components/render";
 import { planSteps } from "../../components/steps";
 import { PACTUS_RELEASES } from "../../components/pactusReleases";
@@ -17,7 +20,7 @@ import {
   parseConfig,
   type RawConfig,
 } from "../../components/config";
-import { baseRaw, cfg, monitoringRaw } from "../helpers/config";
+import { baseRaw, cfg, fleetRaw, monitoringRaw } from "../helpers/config";
 
 /** location blocks of a rendered nginx server, by their match. */
 function locations(conf: string): string[] {
@@ -583,5 +586,129 @@ describe("a fleet's shared name", () => {
   test("without a shared name nothing changes", () => {
     expect(renderNginxTls(cfg())).toContain("server_name node.example.org;");
     expect(renderNginxHttp(cfg())).toContain("return 301 https://node.example.org$request_uri;");
+  });
+});
+
+describe("a fleet's status page: the member list, and /healthz readable from every member's page", () => {
+  const nodes = fleetNodeConfigs(parseConfig(fleetRaw(3)).config);
+  const ORIGINS = [
+    "https://node.example.org",
+    "https://node-2.example.org",
+    "https://node-3.example.org",
+    "https://rpc.example.org",
+  ];
+  const file = (files: { name: string; content: string }[], name: string) =>
+    files.find((f) => f.name === name)?.content;
+
+  test("each node renders fleet.json from cfg.fleet: the members, itself, the shared name", () => {
+    nodes.forEach((node, i) => {
+      const files = renderStatusFiles(node);
+      expect(JSON.parse(file(files, "fleet.json")!)).toEqual({
+        self: ["node.example.org", "node-2.example.org", "node-3.example.org"][i],
+        members: ["node.example.org", "node-2.example.org", "node-3.example.org"],
+        publicName: "rpc.example.org",
+      });
+      expect(files.map((f) => f.name)).toEqual([
+        "fleet.css",
+        "fleet.js",
+        "fleet.json",
+        "index.html",
+        "status.css",
+        "status.js",
+      ]);
+      const index = file(files, "index.html")!;
+      // fleet.js after status.js (it uses describeHealth); the section after the node's own health.
+      expect(index.indexOf('<script src="fleet.js" defer>')).toBeGreaterThan(
+        index.indexOf('<script src="status.js" defer>'),
+      );
+      expect(index.indexOf('<section id="fleet"')).toBeGreaterThan(
+        index.indexOf('<section id="health"'),
+      );
+      // renderAll pushes the same files to the status root.
+      const pushed = renderAll(node).filter((f) => f.path.startsWith("/var/www/pactus/"));
+      expect(pushed.map((f) => [f.path.slice("/var/www/pactus/".length), f.content])).toEqual(
+        files.map((f) => [f.name, f.content]),
+      );
+    });
+  });
+
+  test("nginx: /healthz (and its 503) allows every member's and the shared name's origin; the APIs keep cors.*", () => {
+    for (const node of nodes) {
+      const conf = renderNginxTls(node);
+      const map = /map \$http_origin \$pactus_healthz_origin \{\n([^}]*)\}/.exec(conf);
+      expect(map?.[1]).toBe(
+        [
+          "    default $pactus_cors_origin;",
+          ...ORIGINS.map((o) => `    "${o}" $http_origin;`),
+          "",
+        ].join("\n"),
+      );
+      for (const loc of ["= /healthz", "= /.pactus-healthz-503"])
+        expect(locationBody(conf, loc)).toContain(
+          "add_header Access-Control-Allow-Origin $pactus_healthz_origin always;",
+        );
+      // Only /healthz reads the fleet's map; cors.* alone decides the rest.
+      expect(conf.match(/\$pactus_healthz_origin/g)).toHaveLength(3);
+      const cors = /map \$http_origin \$pactus_cors_origin \{\n([^}]*)\}/.exec(conf)![1];
+      for (const o of ORIGINS) expect(cors).not.toContain(o);
+      // The page may connect to them (its CSP), and nginx serves fleet.js, fleet.css, fleet.json.
+      expect(locationBody(conf, "= /")).toContain(
+        `add_header Content-Security-Policy "default-src 'self'; connect-src 'self' ${ORIGINS.join(" ")}; frame-ancestors 'none'" always;`,
+      );
+      const fleetFiles = locationRegex(locations(conf).find((l) => l.includes("fleet"))!);
+      for (const f of ["/fleet.js", "/fleet.css", "/fleet.json"]) expect(f).toMatch(fleetFiles);
+      for (const f of ["/fleet.html", "/fleet.jsonx", "/x/fleet.js"])
+        expect(f).not.toMatch(fleetFiles);
+    }
+  });
+
+  test("a shared name over one node is a fleet too (its page reads the shared name)", () => {
+    const one = parseConfig(fleetRaw(1)).config;
+    expect(JSON.parse(file(renderStatusFiles(one), "fleet.json")!)).toEqual({
+      self: "node.example.org",
+      members: ["node.example.org"],
+      publicName: "rpc.example.org",
+    });
+    expect(renderNginxTls(one)).toContain('    "https://rpc.example.org" $http_origin;');
+  });
+
+  test("a stack of one node renders none of it: no member list, no fleet origins, the page as it is", () => {
+    const c = cfg();
+    const conf = renderNginxTls(c);
+    expect(conf).not.toContain("pactus_healthz_origin");
+    expect(conf).not.toContain("fleet");
+    expect(conf).not.toContain("connect-src");
+    expect(locationBody(conf, "= /healthz")).toContain(
+      "add_header Access-Control-Allow-Origin $pactus_cors_origin always;",
+    );
+    expect(renderStatusFiles(c).map((f) => f.name)).toEqual([
+      "index.html",
+      "status.css",
+      "status.js",
+    ]);
+    expect(file(renderStatusFiles(c), "index.html")).not.toContain("fleet");
+    // The step pushes the files as they are in nginx/status, byte for byte (its hash unchanged).
+    const step = planSteps(c, { sshPort: 22 }).find((s) => s.name === "nginx-tls")!;
+    const dir = path.resolve(__dirname, "../../nginx/status");
+    expect(step.env.PSN_STATUS_FILES).toBe(
+      fs
+        .readdirSync(dir)
+        .sort()
+        .map((f) => `${f} ${fs.readFileSync(path.join(dir, f)).toString("base64")}`)
+        .join("\n") + "\n",
+    );
+  });
+
+  test("each node's nginx-tls step pushes its own page (fleet.json names the node itself)", () => {
+    const bundles = nodes.map(
+      (n) =>
+        planSteps(n, { sshPort: 22, acmeDnsSecretDigest: "d" }).find((s) => s.name === "nginx-tls")!
+          .env.PSN_STATUS_FILES,
+    );
+    bundles.forEach((b, i) => {
+      const line = b.split("\n").find((l) => l.startsWith("fleet.json "))!;
+      const json = JSON.parse(Buffer.from(line.split(" ")[1], "base64").toString("utf8"));
+      expect(json.self).toBe(nodes[i].domain);
+    });
   });
 });

@@ -3,7 +3,12 @@
  * a node with basic auth reads "needs credentials", distinct from a failure and from an API that is off.
  * The answers' shapes are the real daemon's (test/live/basicAuth.test.ts runs the page on captured ones).
  */
-import { Answer, runStatusPage } from "../helpers/statusPage";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fleetNodeConfigs, parseConfig } from "../../components/config";
+import { renderStatusFiles } from "../../components/render";
+import { cfg, fleetRaw } from "../helpers/config";
+import { Answer, NoAnswer, runStatusPage } from "../helpers/statusPage";
 
 const HASH = "2ea8e2320a764b8c5cdc6745904365c9ac25efb86a872191a238e63e89878b9a";
 const grpcFrame = (hash: string) =>
@@ -228,6 +233,128 @@ describe("status page", () => {
       );
       expect(v.health.state).toBe("stale");
       expect(v.health.summary).toBe("stale: figures from 5 min ago");
+    });
+  });
+
+  describe("a fleet: every member and the shared name, each one's health from its own /healthz", () => {
+    // The page of node 2 of three behind rpc.example.org, as the stack renders it for that node.
+    const files = renderStatusFiles(fleetNodeConfigs(parseConfig(fleetRaw(3)).config)[1]);
+    const members = (over: Record<string, Answer | NoAnswer>) => (url: string, body?: string) =>
+      url.startsWith("https://") ? (over[url] ?? "refused") : healthy(url, body);
+    const BEHIND = "last block 900 s ago (more than 120 s): not synced or stalled";
+
+    test("lists the three members and the shared name, marks this node, healthy/unhealthy/not answering", async () => {
+      const v = await runStatusPage(
+        members({
+          "https://node.example.org/healthz": healthz(200),
+          "https://node-2.example.org/healthz": healthz(503, {
+            healthy: false,
+            problems: [BEHIND],
+            lastBlockAgeSeconds: 900,
+            blocksLeft: 90,
+          }),
+          // node-3.example.org: refused (no answer at all).
+          "https://rpc.example.org/healthz": healthz(200),
+        }),
+        { files },
+      );
+      expect(v.fleet).toEqual({
+        state: "degraded",
+        summary: "1 of 3 nodes healthy",
+        members: [
+          {
+            name: "node.example.org",
+            role: "",
+            state: "ok",
+            health: "healthy; synced, height 1234, last block 8 s ago",
+          },
+          {
+            name: "node-2.example.org",
+            role: "this node, serving this page",
+            state: "fail",
+            health: `unhealthy (HTTP 503): ${BEHIND}; 90 blocks behind, height 1234, last block 15 min ago`,
+          },
+          { name: "node-3.example.org", role: "", state: "down", health: "not answering" },
+          {
+            name: "rpc.example.org",
+            role: "shared name",
+            state: "ok",
+            health: "healthy; synced, height 1234, last block 8 s ago",
+          },
+        ],
+      });
+      // The page's own checks and health are as before.
+      expect(v.health.state).toBe("ok");
+      for (const r of Object.values(v.rows)) expect(r.state).toBe("ok");
+      // Plain GETs (no header of the page's own): a simple cross-origin request, no preflight.
+      const cross = v.requests.filter((r) => r.url.startsWith("https://"));
+      expect(cross.map((r) => r.url).sort()).toEqual([
+        "https://node-2.example.org/healthz",
+        "https://node-3.example.org/healthz",
+        "https://node.example.org/healthz",
+        "https://rpc.example.org/healthz",
+      ]);
+      for (const r of cross) expect(r).toMatchObject({ method: "GET", headers: {} });
+    });
+
+    test("members that never answer read 'not answering' once the page gives up, and the page finishes", async () => {
+      const v = await runStatusPage(
+        (url, body) => (url.startsWith("https://") ? "hang" : healthy(url, body)),
+        { files, maxTimerMs: 20 },
+      );
+      expect(v.fleet?.state).toBe("fail");
+      expect(v.fleet?.summary).toBe("0 of 3 nodes healthy");
+      expect(v.fleet?.members.map((m) => [m.name, m.state, m.health])).toEqual([
+        ["node.example.org", "down", "not answering"],
+        ["node-2.example.org", "down", "not answering"],
+        ["node-3.example.org", "down", "not answering"],
+        ["rpc.example.org", "down", "not answering"],
+      ]);
+      expect(v.height).toEqual({ state: "ok", text: "5" });
+    });
+
+    test("an answer that is not /healthz JSON (a proxy's HTML error, null) is a failure with its status", async () => {
+      const v = await runStatusPage(
+        members({
+          "https://node.example.org/healthz": healthz(200),
+          "https://node-2.example.org/healthz": healthz(200),
+          "https://node-3.example.org/healthz": { status: 502, body: "<html>Bad Gateway</html>" },
+          "https://rpc.example.org/healthz": json(200, null),
+        }),
+        { files },
+      );
+      expect(v.fleet?.members[2]).toMatchObject({
+        state: "fail",
+        health: "HTTP 502, not a /healthz answer",
+      });
+      expect(v.fleet?.members[3]).toMatchObject({
+        state: "fail",
+        health: "HTTP 200, not a /healthz answer",
+      });
+      expect(v.fleet?.summary).toBe("2 of 3 nodes healthy");
+    });
+
+    test("all healthy: green", async () => {
+      const v = await runStatusPage(
+        (url, body) => (url.startsWith("https://") ? healthz(200) : healthy(url, body)),
+        { files },
+      );
+      expect(v.fleet?.state).toBe("ok");
+      expect(v.fleet?.summary).toBe("3 of 3 nodes healthy");
+    });
+
+    test("a stack of one node: the page as it is, no fleet section and no cross-origin request", async () => {
+      const single = renderStatusFiles(cfg());
+      const dir = path.resolve(__dirname, "../../nginx/status");
+      expect(single).toEqual(
+        fs
+          .readdirSync(dir)
+          .sort()
+          .map((name) => ({ name, content: fs.readFileSync(path.join(dir, name), "utf8") })),
+      );
+      const v = await runStatusPage(healthy, { files: single });
+      expect(v.fleet).toBeUndefined();
+      expect(v.requests.filter((r) => r.url.startsWith("https://"))).toEqual([]);
     });
   });
 });
