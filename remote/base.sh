@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Step 2: packages (only the missing ones), time sync, host firewall, unattended security updates.
-# Inputs: PSN_SSH_PORT, PSN_P2P_PORT (empty: no P2P port), PSN_APT_CONF (the apt policy file), PSN_STATE_DIR.
+# Inputs: PSN_SSH_PORT, PSN_P2P_PORT (empty: no P2P port), PSN_APT_CONF (the apt policy file), PSN_STATE_DIR,
+#   optional PSN_EXTRA_PACKAGES (space-separated: certbot's DNS-01 plugin).
 set -euo pipefail
 PSN_STEP=base
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -8,11 +9,18 @@ PSN_STEP=base
 psn_require_root
 psn_require_env PSN_SSH_PORT PSN_APT_CONF PSN_STATE_DIR
 
-psn_apt_install nginx certbot curl ca-certificates python3 bind9-dnsutils tar openssl iproute2 psmisc \
-  unattended-upgrades
+# One apt transaction (one `apt-get update`) for everything the host needs.
+packages=(nginx certbot curl ca-certificates python3 bind9-dnsutils tar openssl iproute2 psmisc
+  unattended-upgrades ufw)
 if ! dpkg-query -W -f='${Status}' chrony 2>/dev/null | grep -q 'ok installed'; then
-  psn_apt_install systemd-timesyncd
+  packages+=(systemd-timesyncd)
 fi
+# DNS-01: certbot's plugin for the zone's DNS (PSN_EXTRA_PACKAGES), which the certificate step uses.
+if [ -n "${PSN_EXTRA_PACKAGES:-}" ]; then
+  read -ra extra <<<"$PSN_EXTRA_PACKAGES"
+  packages+=("${extra[@]}")
+fi
+psn_apt_install "${packages[@]}"
 # Validators lose score when their clock drifts. Containers keep the host's clock and refuse NTP.
 if [ "$(systemd-detect-virt -c 2>/dev/null || echo none)" = none ]; then
   timedatectl set-ntp true || psn_log "warning: could not enable NTP"
@@ -20,7 +28,6 @@ else
   psn_log "container: the clock is the machine's, NTP left to it"
 fi
 
-psn_apt_install ufw
 rules=("$PSN_SSH_PORT/tcp" 80/tcp 443/tcp)
 if [ -n "${PSN_P2P_PORT:-}" ]; then rules+=("$PSN_P2P_PORT/tcp" "$PSN_P2P_PORT/udp"); fi
 for r in "${rules[@]}"; do ufw allow "$r" >/dev/null; done

@@ -76,7 +76,11 @@ psn_apt_install() {
   psn_log "installing: ${missing[*]}"
   psn_wait_apt
   export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null || psn_die "apt-get update failed"
+  # Once per step: the lists are fresh for the rest of it.
+  if [ -z "${psn_apt_updated:-}" ]; then
+    apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null || psn_die "apt-get update failed"
+    psn_apt_updated=1
+  fi
   apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null ||
     psn_die "apt-get install ${missing[*]} failed"
   mkdir -p "$PSN_STATE_DIR"

@@ -1,5 +1,5 @@
 /** The steps that make the host ready for the node: SSH up, base system, the node's own volume. */
-import { DATA_DEVICE_NAME, P2P_PORTS } from "../render";
+import { DATA_DEVICE_NAME, DNS01_PLUGINS, P2P_PORTS } from "../render";
 import { StepContext, StepDraft, loadScript } from "./plan";
 
 export function waitForSshStep(): StepDraft {
@@ -15,6 +15,10 @@ export function baseStep({ cfg, opts, p, state }: StepContext): StepDraft {
       PSN_P2P_PORT: String(P2P_PORTS[cfg.pactus.network] ?? ""),
       PSN_APT_CONF: p.aptUpgradesConf,
       ...state,
+      // DNS-01: the plugin comes with the other packages (one apt-get update, not two).
+      ...(cfg.acme.challenge === "dns-01" && cfg.acme.dns01
+        ? { PSN_EXTRA_PACKAGES: DNS01_PLUGINS[cfg.acme.dns01.plugin].package }
+        : {}),
     },
     deleteScript: loadScript("base-delete.sh"),
     deleteEnv: { PSN_APT_CONF: p.aptUpgradesConf, ...state },

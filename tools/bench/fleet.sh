@@ -38,7 +38,14 @@ PSN_KEEP_SERVICES=1 bash "$DEPLOY" down --host "$single" >/dev/null 2>&1
 echo "bench: $nodes nodes on hosts $fleet..$((fleet + nodes - 1))" >&2
 bash "$DEPLOY" up --host "$fleet" --nodes "$nodes" >"$log/many" 2>&1 || { tail -n 30 "$log/many" >&2 && exit 1; }
 many=$(up_seconds "$log/many")
+# The slowest node's time of one step (the engine prints "<node>-steps-<step> created (Ns)").
+step_seconds() { # <log> <step>
+  sed -n "s/.*Command [a-z0-9-]*-steps-$2 created (\([0-9.]*\)s).*/\1/p" "$1" | sort -g | tail -n 1
+}
 awk -v one="$one" -v many="$many" -v n="$nodes" 'BEGIN {
   printf("pulumi up, 1 node: %.1f s\npulumi up, %d nodes: %.1f s\nratio %d nodes / 1 node: %.2f (goal <= 1.5; one after the other: %d.0)\n",
     one, n, many, n, many / one, n)
 }'
+for step in base pactus certificate; do
+  echo "  $step step, slowest node: $(step_seconds "$log/one" "$step") s alone, $(step_seconds "$log/many" "$step") s with $nodes at once"
+done
