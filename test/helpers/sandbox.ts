@@ -185,3 +185,47 @@ export function expectFailed(r: RunResult, ...messages: (string | RegExp)[]): vo
     throw new Error(`pulumi up succeeded but should have failed:\n${r.out.slice(-3000)}`);
   for (const m of messages) expect(r.out).toMatch(m);
 }
+
+/**
+ * The PyPI clients (tools/clients/py_clients.py from the pinned venv: pactus-jsonrpc at
+ * https://<name>/jsonrpc, pactus-grpc over grpc.secure_channel("<name>:443")) asking block `height`,
+ * with `name` resolved to `addr` through this process's own /etc/hosts (a private mount namespace), as
+ * a user's machine resolves it, trusting only `ca`. `dir` holds the hosts file. Their JSON answer.
+ */
+export function pyClients(
+  dir: string,
+  name: string,
+  addr: string,
+  ca: string,
+  height = 1,
+): { jsonrpc: unknown; grpc: unknown } {
+  const python = execFileSync("bash", [path.join(ROOT, "tools/clients/venv.sh")], {
+    encoding: "utf8",
+    timeout: 10 * 60_000,
+  }).trim();
+  const hosts = path.join(dir, "hosts");
+  fs.writeFileSync(hosts, `127.0.0.1 localhost\n${addr} ${name}\n`);
+  const out = execFileSync(
+    "unshare",
+    [
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      'mount --bind "$1" /etc/hosts && shift && exec "$@"',
+      "sh",
+      hosts,
+      python,
+      path.join(ROOT, "tools/clients/py_clients.py"),
+      "--domain",
+      name,
+      "--ca",
+      ca,
+      "--height",
+      String(height),
+    ],
+    { encoding: "utf8", timeout: 2 * 60_000 },
+  );
+  return JSON.parse(out.trim().split("\n").pop()!) as { jsonrpc: unknown; grpc: unknown };
+}

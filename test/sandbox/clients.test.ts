@@ -8,18 +8,18 @@
  * - the deploy's own checks (verify step, deploy.sh check) used the page's JSON-RPC form.
  * Trust: only the sandbox ACME root, never a skipped check.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
   ADDR,
   DOMAIN,
-  ROOT,
   onHost,
   sandboxDone,
   sandboxUp,
   readOutputs,
+  pyClients,
 } from "../helpers/sandbox";
 
 const MIN = 60_000;
@@ -74,36 +74,8 @@ test("pactus-shell --tls at <domain>:443 (root method paths) gets the daemon's b
 test(
   "the PyPI clients (pactus-jsonrpc, pactus-grpc over TLS at the root) get the daemon's block hash",
   () => {
-    const python = execFileSync("bash", [path.join(ROOT, "tools/clients/venv.sh")], {
-      encoding: "utf8",
-      timeout: 10 * MIN,
-    }).trim();
     // The node's name resolves through this process's own /etc/hosts, as a user's machine resolves it.
-    fs.writeFileSync(path.join(tmp, "hosts"), `127.0.0.1 localhost\n${ADDR} ${DOMAIN}\n`);
-    const script = 'mount --bind "$1" /etc/hosts && shift && exec "$@"';
-    const out = execFileSync(
-      "unshare",
-      [
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        script,
-        "sh",
-        path.join(tmp, "hosts"),
-        python,
-        path.join(ROOT, "tools/clients/py_clients.py"),
-        "--domain",
-        DOMAIN,
-        "--ca",
-        root,
-        "--height",
-        "1",
-      ],
-      { encoding: "utf8", timeout: 2 * MIN },
-    );
-    const r = JSON.parse(out.trim().split("\n").pop()!);
+    const r = pyClients(tmp, DOMAIN, ADDR, root);
     expect(r.jsonrpc).toEqual({ url: `https://${DOMAIN}/jsonrpc`, hash: direct });
     expect(r.grpc).toEqual({ target: `${DOMAIN}:443`, hash: direct });
   },

@@ -17,10 +17,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   HOST_INDEX,
-  ROOT,
   RUN_CONFIG,
   SERVICES_SH,
   onHostOf,
+  pyClients,
   readOutputs,
   run,
   sandboxDone,
@@ -107,12 +107,7 @@ describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
   test(
     "the PyPI clients at the shared name, which resolves to a node other than node 0",
     () => {
-      const python = execFileSync("bash", [path.join(ROOT, "tools/clients/venv.sh")], {
-        encoding: "utf8",
-        timeout: 10 * MIN,
-      }).trim();
       const other = nodes[NODES - 1];
-      fs.writeFileSync(path.join(tmp, "hosts"), `127.0.0.1 localhost\n${other.addr} ${SHARED}\n`);
       const direct = (
         JSON.parse(
           onHostOf(
@@ -121,29 +116,7 @@ describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
           ),
         ) as { hash: string }
       ).hash;
-      const out = execFileSync(
-        "unshare",
-        [
-          "--mount",
-          "--propagation",
-          "private",
-          "sh",
-          "-c",
-          'mount --bind "$1" /etc/hosts && shift && exec "$@"',
-          "sh",
-          path.join(tmp, "hosts"),
-          python,
-          path.join(ROOT, "tools/clients/py_clients.py"),
-          "--domain",
-          SHARED,
-          "--ca",
-          root,
-          "--height",
-          "1",
-        ],
-        { encoding: "utf8", timeout: 2 * MIN },
-      );
-      const r = JSON.parse(out.trim().split("\n").pop()!);
+      const r = pyClients(tmp, SHARED, other.addr, root);
       expect(r.jsonrpc).toEqual({ url: `https://${SHARED}/jsonrpc`, hash: direct });
       expect(r.grpc).toEqual({ target: `${SHARED}:443`, hash: direct });
     },
