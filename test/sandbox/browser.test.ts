@@ -2,120 +2,19 @@
  * Google's grpc-web client (what ping.pactus.org uses) and fetch in headless Chromium, on a page from
  * another origin, against the proxy `pulumi up` deployed in the sandbox.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  ADDR,
-  DOMAIN,
-  ROOT,
-  onHost,
-  sandboxDone,
-  sandboxUp,
-  SANDBOX_DIR,
-  readOutputs,
-} from "../helpers/sandbox";
+import { ADDR, DOMAIN, onHost, sandboxDone, sandboxUp, SANDBOX_DIR } from "../helpers/sandbox";
+import { type BrowserResult, pingPageInChromium } from "../helpers/browser";
 
 const MIN = 60_000;
-type Result = { ok: boolean; value?: any; code?: number; message?: string };
-let results: Record<string, Record<string, Result>> = {};
+let results: Record<string, Record<string, BrowserResult>> = {};
 let direct = "";
 const SHOT = path.join(SANDBOX_DIR, "status-page.png");
 
 beforeAll(() => {
-  if (!fs.existsSync(process.env.PSN_CHROMIUM ?? "/usr/bin/chromium"))
-    throw new Error("chromium is not installed (npm test installs it: tools/setup.sh test)");
   sandboxUp();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "psn-browser-"));
-  try {
-    execFileSync(
-      path.join(ROOT, "node_modules", ".bin", "esbuild"),
-      [
-        path.join(__dirname, "..", "browser", "page.ts"),
-        "--bundle",
-        "--format=iife",
-        `--outfile=${tmp}/page.js`,
-      ],
-      { stdio: "pipe" },
-    );
-    // The page's origins get a certificate from a CA of this test's own; Chromium trusts that CA and
-    // the sandbox ACME server's root, nothing else (no certificate errors ignored).
-    const ossl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    ossl(
-      "req",
-      "-x509",
-      ...ec,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=psn page test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign",
-      "-keyout",
-      `${tmp}/ca-key.pem`,
-      "-out",
-      `${tmp}/ca.pem`,
-    );
-    ossl(
-      "req",
-      ...ec,
-      "-subj",
-      "/CN=ping.pactus.org",
-      "-keyout",
-      `${tmp}/key.pem`,
-      "-out",
-      `${tmp}/csr.pem`,
-    );
-    fs.writeFileSync(`${tmp}/ext.cnf`, "subjectAltName=DNS:ping.pactus.org,DNS:evil.example.org\n");
-    ossl(
-      "x509",
-      "-req",
-      "-in",
-      `${tmp}/csr.pem`,
-      "-CA",
-      `${tmp}/ca.pem`,
-      "-CAkey",
-      `${tmp}/ca-key.pem`,
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      `${tmp}/ext.cnf`,
-      "-out",
-      `${tmp}/cert.pem`,
-    );
-    const acmeRoot = readOutputs().caCert;
-    const out = execFileSync(
-      process.execPath,
-      [
-        path.join(__dirname, "..", "browser", "drive.mjs"),
-        `${tmp}/page.js`,
-        `${tmp}/cert.pem`,
-        `${tmp}/key.pem`,
-        DOMAIN,
-        ADDR,
-        "1",
-        "ping.pactus.org",
-        "evil.example.org",
-      ],
-      {
-        encoding: "utf8",
-        timeout: 2 * MIN,
-        env: {
-          ...process.env,
-          PSN_STATUS_SHOT: SHOT,
-          PSN_TRUSTED_CAS: `${tmp}/ca.pem:${acmeRoot}`,
-        },
-      },
-    );
-    results = JSON.parse(out);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  results = pingPageInChromium(DOMAIN, ADDR, SHOT);
   direct = onHost(
     "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
   );

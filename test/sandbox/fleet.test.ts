@@ -5,8 +5,8 @@
  * Proved with the clients users run, trusting only the sandbox ACME root:
  * - pactus-shell --tls at every node, under its own name and under the shared name: the same block
  *   hash at height 1 and at the tip (one chain);
- * - the PyPI clients (pactus-jsonrpc, pactus-grpc) at the shared name, resolved to a node other than
- *   node 0;
+ * - the PyPI clients (pactus-jsonrpc, pactus-grpc) and the ping.pactus.org page in headless Chromium
+ *   at the shared name, resolved to a node other than node 0;
  * - the DNS server answers the shared name with every node's address;
  * - each node's certificate holds its own name and the shared name, renewable by DNS-01;
  * - a second `pulumi up` of the fleet changes nothing.
@@ -27,6 +27,7 @@ import {
   sandboxHost,
   sandboxUp,
 } from "../helpers/sandbox";
+import { pingPageInChromium } from "../helpers/browser";
 
 const MIN = 60_000;
 // Alone (not in npm test's lane, which sets it for all its suites), the suite deploys a fleet of 3.
@@ -121,6 +122,30 @@ describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
       expect(r.grpc).toEqual({ target: `${SHARED}:443`, hash: direct });
     },
     12 * MIN,
+  );
+
+  test(
+    "the ping.pactus.org page in headless Chromium at the shared name, resolved to another node",
+    () => {
+      const other = nodes[1];
+      const hash = (
+        JSON.parse(
+          onHostOf(
+            other.index,
+            "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
+          ),
+        ) as { hash: string }
+      ).hash;
+      const r = pingPageInChromium(SHARED, other.addr)["https://ping.pactus.org"];
+      expect(r.grpcWebHash).toEqual({ ok: true, value: { hash } });
+      expect(r.jsonrpcPageNoPort).toEqual({
+        ok: true,
+        value: { hash },
+        url: `https://${SHARED}/jsonrpc:`,
+      });
+      expect(r.http).toEqual({ ok: true, value: { hash } });
+    },
+    5 * MIN,
   );
 
   test("the sandbox's DNS answers the shared name with every node's address", () => {
