@@ -14,7 +14,7 @@ IMAGE=${PSN_IMAGE:-debian-13}
 MIRROR=${PSN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SSH_KEY=$SANDBOX_DIR/ssh/id_ed25519
 # Bump when the rootfs recipe below changes: a cached rootfs of another recipe is then rebuilt.
-ROOTFS_RECIPE=psn-rootfs-4
+ROOTFS_RECIPE=psn-rootfs-5
 PACKAGES=systemd-sysv,openssh-server,iproute2,ca-certificates,curl,dbus,sudo,libpam-systemd,procps
 # The user cloud images log in as (Debian's cloud images: admin).
 ADMIN="admin"
@@ -29,7 +29,7 @@ usage: host.sh rootfs                      build the cached rootfs of \$PSN_IMAG
        host.sh up <name> <index> [--image debian-13|debian-12] [--key-delay S] [--sudo-password]
                                            [--apt-busy S] [--no-wait]
                                            boot host <name> at 10.231.<index>.2 (index 1..254); the
-                                           first-boot service installs $ADMIN's key S s after boot,
+                                           first-boot service installs $ADMIN's key S s after boot (and after two refused logins),
                                            gives it sudo with a password instead of NOPASSWD, or holds
                                            apt's lock for S s (as unattended-upgrades does); without
                                            --no-wait, returns once $ADMIN can log in
@@ -155,9 +155,16 @@ if [ "$busy" -gt 0 ]; then
 fi
 delay=$(cat "$seed/key-delay" 2>/dev/null || echo 0)
 if [ "$delay" -gt 0 ]; then
-  # The key comes that long after sshd answers (a slow boot must not let sshd start after the key).
+  # The key comes that long after sshd answers (a slow boot must not let sshd start after the key),
+  # and not before the admin's login was refused twice (bounded: 5 more minutes), so the fault happens
+  # however long the deploy takes to start on a busy machine.
   for _ in $(seq 1 600); do systemctl is-active --quiet ssh.service && break; sleep 0.2; done
   sleep "$delay"
+  for _ in $(seq 1 1500); do
+    n=$(journalctl -u ssh.service -o cat --no-pager 2>/dev/null | grep -c "authenticating user $user" || true)
+    [ "$n" -ge 2 ] && break
+    sleep 0.2
+  done
 fi
 install -d -m 0700 -o "$user" -g "$user" "/home/$user/.ssh"
 install -m 0600 -o "$user" -g "$user" "$seed/authorized_keys" "/home/$user/.ssh/authorized_keys"
