@@ -40,8 +40,9 @@ export const LANES = [
     host: 15,
     suites: ["test/sandbox/walletRestore.test.ts", "test/sandbox/metrics.test.ts"],
   },
-  // A fleet of 3 (hosts 20-22, behind rpc20.pactus.test): the read-only suites use its node 0 as the
-  // one node they always read, and fleet.test.ts the whole fleet; one deploy for all of them.
+  // fleet.test.ts grows the lane's node (host 20) into a fleet of 3 (hosts 20-22, behind
+  // rpc20.pactus.test) and shrinks it back when it is done: the other two hosts run only meanwhile.
+  // `nodes`: the hosts the lane's host may grow to, all taken down after the lane.
   {
     name: "deployed",
     host: 20,
@@ -189,7 +190,6 @@ async function runLane(lane) {
     ...(lane.host !== undefined
       ? {
           PSN_SANDBOX_HOST: String(lane.host),
-          PSN_NODES: String(lane.nodes ?? 1),
           PSN_KEEP_SERVICES: "1",
           ...(lane.shared ? { PSN_SHARED_HOST: "1" } : {}),
         }

@@ -26,13 +26,21 @@ import {
   sandboxDone,
   sandboxHost,
   sandboxUp,
+  HOST_SH,
 } from "../helpers/sandbox";
 import { pingPageInChromium } from "../helpers/browser";
 
 const MIN = 60_000;
-// Alone (not in npm test's lane, which sets it for all its suites), the suite deploys a fleet of 3.
-process.env.PSN_NODES ??= "3";
-const NODES = Number(process.env.PSN_NODES);
+// The fleet this suite grows the host's stack into (PSN_NODES, default 3), and shrinks back from.
+const NODES = Number(process.env.PSN_NODES ?? "3");
+/** `npm run sandbox` with `count` nodes in this host's stack (deploy.sh up --nodes). */
+function upWith(count: number): void {
+  process.env.PSN_NODES = String(count);
+  sandboxUp();
+}
+/** The pactus daemon's MainPID on sandbox host `index`. */
+const pactusPid = (index: string) =>
+  onHostOf(index, "systemctl show -p MainPID --value pactus.service");
 const nodes = Array.from({ length: NODES }, (_, j) => {
   const index = String(Number(HOST_INDEX) + j);
   return { index, ...sandboxHost(index) };
@@ -69,7 +77,17 @@ function shell(addr: string, name: string, ...args: string[]): Record<string, un
 beforeAll(() => {
   if (!Number.isInteger(NODES) || NODES < 2)
     throw new Error(`PSN_NODES=${process.env.PSN_NODES}: the fleet suite needs 2 nodes or more`);
-  sandboxUp();
+  // The stack of one the lane's other suites read (made now if this suite runs first or alone), then
+  // the same stack grown into the fleet: node 0 gets the shared name (a new certificate, nginx) and
+  // keeps its daemon; the new nodes join its chain.
+  upWith(1);
+  const pid0 = pactusPid(nodes[0].index);
+  const t = Date.now();
+  upWith(NODES);
+  figures.push(
+    `growing 1 node into ${NODES} (boot, up, checks): ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
+  expect(pactusPid(nodes[0].index)).toBe(pid0);
   const out = readOutputs() as ReturnType<typeof readOutputs> & {
     fleet?: { publicName: string; nodes: { domain: string; address: string }[] };
   };
@@ -83,8 +101,17 @@ beforeAll(() => {
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   if (figures.length) console.log(`fleet figures:\n  ${figures.join("\n  ")}`);
+  // Back to the stack of one for the lane's other suites, whatever happened above (the last test
+  // checks it when it ran); the grown hosts go down (npm test's runner downs them in any case).
+  if (process.env.PSN_NODES !== "1") {
+    try {
+      upWith(1);
+    } finally {
+      for (const n of nodes.slice(1)) run("bash", [HOST_SH, "down", n.name], { allowFail: true });
+    }
+  }
   sandboxDone();
-}, 10 * MIN);
+}, 15 * MIN);
 
 describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
   test("pactus-shell --tls: every node, under its own name and the shared one, is on one chain", () => {
@@ -215,5 +242,26 @@ certbot renew --force-renewal --cert-name ${last.domain} --no-random-sleep-on-re
       figures.push(`no-op up of ${NODES} nodes: ${r.seconds.toFixed(1)} s`);
     },
     10 * MIN,
+  );
+  test(
+    "shrunk back to one node: only the other nodes go; node 0 keeps its daemon and serves its own name",
+    () => {
+      const pid0 = pactusPid(nodes[0].index);
+      const t = Date.now();
+      upWith(1); // deploy.sh's checks of node 0 pass, or this throws
+      figures.push(`shrinking ${NODES} nodes to 1: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      expect(pactusPid(nodes[0].index)).toBe(pid0);
+      const out = readOutputs() as ReturnType<typeof readOutputs> & { fleet?: unknown };
+      expect(out).not.toHaveProperty("fleet");
+      // The removed nodes' delete steps ran on their hosts: no unit, no site.
+      for (const n of nodes.slice(1))
+        expect(
+          onHostOf(
+            n.index,
+            "systemctl cat pactus.service >/dev/null 2>&1 && echo unit; test -e /etc/nginx/sites-enabled/pactus.conf && echo site; true",
+          ),
+        ).toBe("");
+    },
+    15 * MIN,
   );
 });
