@@ -41,12 +41,13 @@ export function readOutputs(): Record<string, unknown> & { caCert: string } {
 
 /** `npm run sandbox` (idempotent); throws with the tail of its output when it fails. */
 export function sandboxUp(): void {
-  const r = spawnSync("bash", [DEPLOY, "up"], { encoding: "utf8" });
+  // process.env explicitly: jest gives a suite its own copy, which child_process would not see.
+  const r = spawnSync("bash", [DEPLOY, "up"], { encoding: "utf8", env: process.env });
   if (r.status !== 0) throw new Error(`sandbox up failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
 }
 
 export function sandboxDown(): void {
-  spawnSync("bash", [DEPLOY, "down"]);
+  spawnSync("bash", [DEPLOY, "down"], { env: process.env });
 }
 
 /**
