@@ -103,14 +103,12 @@ afterAll(() => {
   if (figures.length) console.log(`fleet figures:\n  ${figures.join("\n  ")}`);
   // Back to the stack of one for the lane's other suites, whatever happened above (the last test
   // checks it when it ran); the grown hosts go down (npm test's runner downs them in any case).
-  if (process.env.PSN_NODES !== "1") {
-    try {
-      upWith(1);
-    } finally {
-      for (const n of nodes.slice(1)) run("bash", [HOST_SH, "down", n.name], { allowFail: true });
-    }
+  try {
+    if (process.env.PSN_NODES !== "1") upWith(1);
+  } finally {
+    for (const n of nodes.slice(1)) run("bash", [HOST_SH, "down", n.name], { allowFail: true });
+    sandboxDone();
   }
-  sandboxDone();
 }, 15 * MIN);
 
 describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
