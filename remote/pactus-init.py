@@ -263,6 +263,18 @@ def run_plain(argv: list[str], what: str, timeout: float) -> str:
     return out
 
 
+def read_capped(path: str, what: str, limit: int, limit_text: str) -> bytes:
+    """The bytes of `what` file `path`, refused when larger than `limit` (said as `limit_text`)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise InitError(f"{what} file {path}: {e.strerror}") from None
+    if len(data) > limit:
+        raise InitError(f"{what} file {path} is larger than {limit_text}")
+    return data
+
+
 def read_secret_file(path: str, what: str) -> str:
     try:
         st = os.stat(path)
@@ -273,13 +285,7 @@ def read_secret_file(path: str, what: str) -> str:
     if st.st_mode & 0o077:
         say(f"warning: {what} file {path} is accessible by group/others "
             f"(mode {stat.S_IMODE(st.st_mode):04o}); 0600 is expected")
-    try:
-        with open(path, "rb") as f:
-            data = f.read(64 * 1024 + 1)
-    except OSError as e:
-        raise InitError(f"{what} file {path}: {e.strerror}") from None
-    if len(data) > 64 * 1024:
-        raise InitError(f"{what} file {path} is larger than 64 KiB")
+    data = read_capped(path, what, 64 * 1024, "64 KiB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -431,13 +437,7 @@ def localnet_fixups(bins, wd, wallet, timeout) -> None:
 
 def read_genesis(path: str) -> bytes:
     """A genesis.json to join, checked to be one (a JSON object with validators and params)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(1024 * 1024 + 1)
-    except OSError as e:
-        raise InitError(f"genesis file {path}: {e.strerror}") from None
-    if len(data) > 1024 * 1024:
-        raise InitError(f"genesis file {path} is larger than 1 MiB")
+    data = read_capped(path, "genesis", 1024 * 1024, "1 MiB")
     try:
         doc = json.loads(data)
     except ValueError:

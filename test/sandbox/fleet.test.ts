@@ -38,6 +38,16 @@ function upWith(count: number): void {
   process.env.PSN_NODES = String(count);
   sandboxUp();
 }
+/** Block 1's hash as the daemon on sandbox host `index` gives it on its loopback (HTTP API). */
+const daemonBlockHash = (index: string) =>
+  (
+    JSON.parse(
+      onHostOf(
+        index,
+        "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
+      ),
+    ) as { hash: string }
+  ).hash;
 /** The pactus daemon's MainPID on sandbox host `index`. */
 const pactusPid = (index: string) =>
   onHostOf(index, "systemctl show -p MainPID --value pactus.service");
@@ -134,14 +144,7 @@ describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
     "the PyPI clients at the shared name, which resolves to a node other than node 0",
     () => {
       const other = nodes[NODES - 1];
-      const direct = (
-        JSON.parse(
-          onHostOf(
-            other.index,
-            "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
-          ),
-        ) as { hash: string }
-      ).hash;
+      const direct = daemonBlockHash(other.index);
       const r = pyClients(tmp, SHARED, other.addr, root);
       expect(r.jsonrpc).toEqual({ url: `https://${SHARED}/jsonrpc`, hash: direct });
       expect(r.grpc).toEqual({ target: `${SHARED}:443`, hash: direct });
@@ -153,14 +156,7 @@ describe(`a fleet of ${NODES} behind ${SHARED}`, () => {
     "the ping.pactus.org page in headless Chromium at the shared name, resolved to another node",
     () => {
       const other = nodes[1];
-      const hash = (
-        JSON.parse(
-          onHostOf(
-            other.index,
-            "curl -s 'http://127.0.0.1:8080/http/api/pactus/blockchain/get_block_hash?height=1'",
-          ),
-        ) as { hash: string }
-      ).hash;
+      const hash = daemonBlockHash(other.index);
       const r = pingPageInChromium(SHARED, other.addr)["https://ping.pactus.org"];
       expect(r.grpcWebHash).toEqual({ ok: true, value: { hash } });
       expect(r.jsonrpcPageNoPort).toEqual({

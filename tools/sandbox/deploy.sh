@@ -162,11 +162,10 @@ write_run_config() {
 }
 
 # The three ping.pactus.org checks of name $1 served by the host at $2, from the machine (outside the
-# host), trusting only pebble's root, with the Origin ping.pactus.org sends, and /healthz as an uptime
-# monitor reads it. Prints block 1's hash; the /healthz body goes to $3.
+# host), trusting only pebble's root ($4), with the Origin ping.pactus.org sends, and /healthz as an
+# uptime monitor reads it. Prints block 1's hash; the /healthz body goes to $3.
 check_node() {
-  local d=$1 addr=$2 z=$3 root tmp hash_g hash_j hash_h
-  root=$(bash "$SB/services.sh" root-ca)
+  local d=$1 addr=$2 z=$3 root=$4 tmp hash_g hash_j hash_h
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand $tmp now
   trap "rm -rf '$tmp'" RETURN EXIT # EXIT too: a failed check ends the script with die
@@ -206,14 +205,14 @@ cmd_check() {
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand $tmp now
   trap "rm -rf '$tmp'" RETURN EXIT
-  hash=$(check_node "$d" "$HOST_ADDR" "$tmp/z")
+  hash=$(check_node "$d" "$HOST_ADDR" "$tmp/z" "$root")
   for ((j = 1; j < NODES; j++)); do
-    h=$(check_node "$(node_domain "$j")" "$(node_addr "$j")" "$tmp/z$j")
+    h=$(check_node "$(node_domain "$j")" "$(node_addr "$j")" "$tmp/z$j" "$root")
     [ "$h" = "$hash" ] || die "$(node_domain "$j") is on another chain: block 1 = $h, node 0's $hash"
   done
   if [ "$NODES" -gt 1 ]; then
     for ((j = 0; j < NODES; j++)); do
-      h=$(check_node "$(public_name)" "$(node_addr "$j")" "$tmp/p$j")
+      h=$(check_node "$(public_name)" "$(node_addr "$j")" "$tmp/p$j" "$root")
       [ "$h" = "$hash" ] || die "$(public_name) at $(node_addr "$j") is on another chain: block 1 = $h"
       members+=("$(node_domain "$j")=$(node_addr "$j")")
     done
