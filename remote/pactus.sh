@@ -255,7 +255,8 @@ healthy() {
 }
 # A node joining node 1's localnet: serving is not enough, it must be on the chain (height 1 or more).
 # Pactus 1.16 sometimes keeps a first connection to its bootstrap peer without the handshake that starts
-# the sync (it then receives gossip but asks for no block, seen in the sandbox): one restart redials.
+# the sync (it then receives gossip but asks for no block, seen in the sandbox, more often on a busy
+# machine): a restart redials, every 45 s until the timeout.
 joined() {
   local deadline restart_at v h t
   deadline=$((SECONDS + PSN_HEALTH_TIMEOUT))
@@ -267,10 +268,10 @@ joined() {
       return 0
     fi
     [ "$SECONDS" -lt "$deadline" ] || return 1
-    if [ -n "$restart_at" ] && [ "$SECONDS" -ge "$restart_at" ]; then
-      psn_log "no block from the bootstrap peer after 45 s: restarting $service once to redial it"
+    if [ "$SECONDS" -ge "$restart_at" ]; then
+      psn_log "no block from the bootstrap peer for 45 s: restarting $service to redial it"
       systemctl restart "$service"
-      restart_at=''
+      restart_at=$((SECONDS + 45))
     fi
     sleep 1
   done
@@ -309,7 +310,9 @@ if [ "$upgrade" = 1 ]; then
   psn_log "upgraded Pactus $current -> $PSN_VERSION: healthy at height $healthy_height"
 fi
 if [ -n "$bootstrap_addrs" ] && ! joined; then
-  psn_die "$service serves, but got no block from its bootstrap peer $bootstrap_addrs within $PSN_HEALTH_TIMEOUT s (is node 1 up, and its P2P port open to this host?)"
+  logs=$(journalctl -u "$service" -n 20 --no-pager -o cat 2>&1 | sed 's/\x1b\[[0-9;]*m//g; s/^/    /')
+  psn_die "$service serves, but got no block from its bootstrap peer $bootstrap_addrs within $PSN_HEALTH_TIMEOUT s (is node 1 up, and its P2P port open to this host?). Its last log lines:
+$logs"
 fi
 pid=$(systemctl show -p MainPID --value "$service")
 psn_log "pactus $PSN_VERSION running as $user (pid $pid), gRPC on loopback port $PSN_GRPC_PORT, height $healthy_height"

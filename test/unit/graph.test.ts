@@ -54,11 +54,26 @@ function isSecretWire(v: unknown): boolean {
 type ProgramRun = { resources: Registered[]; outputs: Record<string, unknown>; invokes: Invoked[] };
 /**
  * Runs the program; `secretGroups` are the groups holding a `--secret` value (encrypted as a whole).
- * A run is a pure function of its config, secret groups and the Cloudflare token in the environment,
- * and loading the SDK and providers in a fresh module registry is most of its cost: cases that ask
- * for the same stack share one run (its results are only read).
+ * A run is a pure function of its config, secret groups and the Cloudflare token in the environment:
+ * cases that ask for the same stack share one run (its results are only read).
  */
 const runs = new Map<string, Promise<ProgramRun>>();
+/**
+ * Each run evaluates the program's own modules afresh (a new module registry), but the SDK and the
+ * providers load once for the file: they hold no state of a program that setMocks does not reset
+ * (the runtime's store is a global either way), and evaluating them again was most of a run's cost.
+ */
+const SHARED_MODULES = [
+  "@pulumi/pulumi",
+  "@pulumi/aws",
+  "@pulumi/cloudflare",
+  "@pulumi/command",
+  "@pulumi/tls",
+];
+for (const name of SHARED_MODULES) {
+  const actual: unknown = jest.requireActual(name);
+  jest.doMock(name, () => actual);
+}
 /**
  * `aliasUrns`: the mock monitor says it takes no alias specs, so the SDK itself computes every
  * resource's alias URNs, those its children inherit from an aliased parent included (the engine
@@ -88,117 +103,126 @@ async function runProgram(
   const invokes: Invoked[] = [];
   const byUrn = new Map<string, Registered>();
   let outputs: Record<string, unknown> = {};
-  await jest.isolateModulesAsync(async () => {
-    // A fresh module registry per run: require, not import, inside isolateModulesAsync.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pulumiIso = require("@pulumi/pulumi") as typeof pulumi;
-    await pulumiIso.runtime.setMocks(
-      {
-        newResource: (args) => {
-          const state: Record<string, unknown> = { ...args.inputs };
-          // Node 0's address as before; node i's 198.51.100.(20+i).
-          if (args.type === "aws:ec2/eip:Eip")
-            state.publicIp = `198.51.100.${20 + Number(/^pactus-(\d+)-/.exec(args.name)?.[1] ?? 1) - 1}`;
-          if (args.type === "aws:iam/instanceProfile:InstanceProfile") state.name = args.name;
-          if (args.type === "tls:index/privateKey:PrivateKey") {
-            state.privateKeyOpenssh =
-              "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated\n-----END OPENSSH PRIVATE KEY-----\n";
-            state.publicKeyOpenssh = "ssh-ed25519 AAAAgenerated";
-          }
-          if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = `${args.name}-kp`;
-          if (args.type === "aws:ebs/volume:Volume") return { id: "vol-0123456789abcdef0", state };
-          if (args.type === "aws:iam/role:Role") {
-            state.name = args.name;
-            state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
-          }
-          if (args.type === "command:remote:Command")
-            state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
-          return { id: `${args.name}-id`, state };
-        },
-        call: (args) => {
-          invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
-          if (args.token === "aws:ec2/getAmi:getAmi")
-            return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
-          // Unsorted, as the API gives no order guarantee: the first zone is the first by name.
-          if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones")
-            return { names: ["eu-central-1b", "eu-central-1a", "eu-central-1c"] };
-          if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws" };
-          if (args.token === "tls:index/getPublicKey:getPublicKey")
-            return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
-          if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")
-            return { id: "pl-0123route53hc", name: args.inputs.name };
-          return {};
-        },
-      },
-      "pactus-secure-node",
-      "test",
-      false,
-    );
-    if (opts.aliasUrns) {
+  // The SDK takes a stack trace for every promise it makes (`new Error().stack`, for its leak
+  // report), which jest's source maps make the biggest cost of a run: none during the run.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    await jest.isolateModulesAsync(async () => {
+      // A fresh module registry per run: require, not import, inside isolateModulesAsync.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const state = require("@pulumi/pulumi/runtime/state") as {
-        getStore(): { supportsAliasSpecs: boolean };
+      const pulumiIso = require("@pulumi/pulumi") as typeof pulumi;
+      await pulumiIso.runtime.setMocks(
+        {
+          newResource: (args) => {
+            const state: Record<string, unknown> = { ...args.inputs };
+            // Node 0's address as before; node i's 198.51.100.(20+i).
+            if (args.type === "aws:ec2/eip:Eip")
+              state.publicIp = `198.51.100.${20 + Number(/^pactus-(\d+)-/.exec(args.name)?.[1] ?? 1) - 1}`;
+            if (args.type === "aws:iam/instanceProfile:InstanceProfile") state.name = args.name;
+            if (args.type === "tls:index/privateKey:PrivateKey") {
+              state.privateKeyOpenssh =
+                "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated\n-----END OPENSSH PRIVATE KEY-----\n";
+              state.publicKeyOpenssh = "ssh-ed25519 AAAAgenerated";
+            }
+            if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = `${args.name}-kp`;
+            if (args.type === "aws:ebs/volume:Volume")
+              return { id: "vol-0123456789abcdef0", state };
+            if (args.type === "aws:iam/role:Role") {
+              state.name = args.name;
+              state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
+            }
+            if (args.type === "command:remote:Command")
+              state.stdout = '{"grpcWeb":{"ok":true,"blockHash":"ab"},"domain":"x"}\n';
+            return { id: `${args.name}-id`, state };
+          },
+          call: (args) => {
+            invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+            if (args.token === "aws:ec2/getAmi:getAmi")
+              return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0" };
+            // Unsorted, as the API gives no order guarantee: the first zone is the first by name.
+            if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones")
+              return { names: ["eu-central-1b", "eu-central-1a", "eu-central-1c"] };
+            if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws" };
+            if (args.token === "tls:index/getPublicKey:getPublicKey")
+              return { publicKeyOpenssh: "ssh-ed25519 AAAAconfigured" };
+            if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")
+              return { id: "pl-0123route53hc", name: args.inputs.name };
+            return {};
+          },
+        },
+        "pactus-secure-node",
+        "test",
+        false,
+      );
+      if (opts.aliasUrns) {
+        const state = jest.requireActual<{ getStore(): { supportsAliasSpecs: boolean } }>(
+          "@pulumi/pulumi/runtime/state",
+        );
+        state.getStore().supportsAliasSpecs = false;
+      }
+      const monitor = pulumiIso.runtime.getMonitor() as unknown as {
+        registerResource: (
+          req: RegisterRequest,
+          cb: (err: unknown, resp: { getUrn(): string }) => void,
+        ) => void;
       };
-      state.getStore().supportsAliasSpecs = false;
-    }
-    const monitor = pulumiIso.runtime.getMonitor() as unknown as {
-      registerResource: (
-        req: RegisterRequest,
-        cb: (err: unknown, resp: { getUrn(): string }) => void,
-      ) => void;
-    };
-    interface RegisterRequest {
-      getType(): string;
-      getName(): string;
-      getParent(): string;
-      getDependenciesList(): string[];
-      getRetainondelete(): boolean | undefined;
-      getDeletebeforereplace(): boolean;
-      getIgnorechangesList(): string[];
-      getAliasurnsList(): string[];
-      getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-    }
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => {
-      original(req, (err, resp) => {
-        if (!err) {
-          const r: Registered = {
-            type: req.getType(),
-            name: req.getName(),
-            inputs: {},
-            wire: req.getObject()?.toJavaScript() ?? {},
-            dependencies: req.getDependenciesList(),
-            parent: req.getParent(),
-            urn: resp.getUrn(),
-            retainOnDelete: req.getRetainondelete(),
-            deleteBeforeReplace: req.getDeletebeforereplace(),
-            ignoreChanges: req.getIgnorechangesList(),
-            aliasUrns: req.getAliasurnsList(),
-          };
-          resources.push(r);
-          byUrn.set(r.urn, r);
-        }
-        cb(err, resp);
-      });
-    };
-    const secretKeys: string[] = [];
-    const all: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) {
-      all[`pactus-secure-node:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-      if (secretGroups.includes(k)) secretKeys.push(`pactus-secure-node:${k}`);
-    }
-    pulumiIso.runtime.setAllConfig(all, secretKeys);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../../index") as Record<string, unknown>;
-    const resolved: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(program)) {
-      resolved[k] = pulumiIso.Output.isInstance(v)
-        ? await new Promise((res) => v.apply((x) => res(x)))
-        : v;
-    }
-    outputs = resolved;
-  });
-  // Let pending registrations finish.
+      interface RegisterRequest {
+        getType(): string;
+        getName(): string;
+        getParent(): string;
+        getDependenciesList(): string[];
+        getRetainondelete(): boolean | undefined;
+        getDeletebeforereplace(): boolean;
+        getIgnorechangesList(): string[];
+        getAliasurnsList(): string[];
+        getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+      }
+      const original = monitor.registerResource.bind(monitor);
+      monitor.registerResource = (req, cb) => {
+        original(req, (err, resp) => {
+          if (!err) {
+            const r: Registered = {
+              type: req.getType(),
+              name: req.getName(),
+              inputs: {},
+              wire: req.getObject()?.toJavaScript() ?? {},
+              dependencies: req.getDependenciesList(),
+              parent: req.getParent(),
+              urn: resp.getUrn(),
+              retainOnDelete: req.getRetainondelete(),
+              deleteBeforeReplace: req.getDeletebeforereplace(),
+              ignoreChanges: req.getIgnorechangesList(),
+              aliasUrns: req.getAliasurnsList(),
+            };
+            resources.push(r);
+            byUrn.set(r.urn, r);
+          }
+          cb(err, resp);
+        });
+      };
+      const secretKeys: string[] = [];
+      const all: Record<string, string> = {};
+      for (const [k, v] of Object.entries(config)) {
+        all[`pactus-secure-node:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+        if (secretGroups.includes(k)) secretKeys.push(`pactus-secure-node:${k}`);
+      }
+      pulumiIso.runtime.setAllConfig(all, secretKeys);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const program = require("../../index") as Record<string, unknown>;
+      const resolved: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(program)) {
+        resolved[k] = pulumiIso.Output.isInstance(v)
+          ? await new Promise((res) => v.apply((x) => res(x)))
+          : v;
+      }
+      outputs = resolved;
+    });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  // Let pending registrations finish: the next run's monitor must not receive them.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   await new Promise((r) => setTimeout(r, 50));
   for (const r of resources) {
     r.inputs = Object.fromEntries(
