@@ -3,7 +3,8 @@
 // Most of a sandbox suite's time is waiting (SSH, apt, the daemon, ACME), so the suites run in lanes
 // at once: each sandbox lane is one `jest --runInBand` on its own sandbox host number (its own host,
 // address, stack and outputs; the services are shared), the local suites (unit, render, nginx, live,
-// ci, monitoring) are one more lane, and lint is one more. Suites that only read a deployed node share
+// ci, monitoring) are one more lane, and lint is one more (or, with test/ci/prJob.test.ts selected, the
+// pull-request job's replay runs lint and the unit, render and nginx suites, once, and reports them). Suites that only read a deployed node share
 // their lane's host (PSN_SHARED_HOST=1: they leave it up for the next; the runner takes it down after
 // the lane). Suites that change the host start from a fresh one, as they always did.
 //
@@ -17,6 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const JEST = path.join(ROOT, "node_modules", ".bin", "jest");
@@ -96,6 +98,31 @@ const selected = JSON.parse(listed.stdout)
   .sort();
 if (selected.length === 0) fail(`no suite matches ${positionals.join(" ")}`);
 
+/**
+ * test/ci/prJob.test.ts replays the pull-request job, whose steps run `npm run lint` and jest on some
+ * folders (read here from the workflow and package.json, where they are written). Run as that job's
+ * steps, those are the same checks as this run's lint lane and those local suites: with the replay
+ * selected they run there only, and the replay reports each of their suites (and lint) to this table.
+ */
+const PR_JOB = "test/ci/prJob.test.ts";
+function prJobRuns() {
+  const job = parseYaml(fs.readFileSync(path.join(ROOT, ".github/workflows/preview.yml"), "utf8"))
+    .jobs.test;
+  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
+  const runs = job.steps
+    .map((st) => st.run ?? "")
+    .map((r) => r.replace(/npm run (\S+)/g, (m, name) => `${m} ${scripts[name] ?? ""}`));
+  const folders = runs.flatMap((r) =>
+    /\bjest\b/.test(r) ? [...r.matchAll(/(?:^|\s)(test\/[\w/.-]+)/g)].map((m) => m[1]) : [],
+  );
+  return { lint: runs.some((r) => /npm run lint\b/.test(r)), folders };
+}
+const prJob = selected.includes(PR_JOB)
+  ? prJobRuns()
+  : { lint: false, folders: /** @type {string[]} */ ([]) };
+const inPrJob = (f) =>
+  prJob.folders.some((d) => f === d || f.startsWith(`${d.replace(/\/$/, "")}/`));
+
 const placed = new Set(LANES.flatMap((l) => l.suites));
 const stray = selected.filter((f) => f.startsWith("test/sandbox/") && !placed.has(f));
 if (stray.length)
@@ -114,7 +141,10 @@ const jestCache = path.join(os.tmpdir(), "jest_psn");
 const lanes = [
   ...LANES.map((l) => ({ ...l, suites: l.suites.filter((s) => selected.includes(s)) })),
   { name: LIVE.name, suites: selected.filter((f) => f.startsWith(LIVE.dir)) },
-  { name: LOCAL, suites: selected.filter((f) => !placed.has(f) && !f.startsWith(LIVE.dir)) },
+  {
+    name: LOCAL,
+    suites: selected.filter((f) => !placed.has(f) && !f.startsWith(LIVE.dir) && !inPrJob(f)),
+  },
 ].filter((l) => l.suites.length > 0);
 const sandboxLanes = lanes.filter((l) => l.host !== undefined);
 
@@ -224,7 +254,7 @@ async function runLane(lane) {
 }
 
 async function runLint() {
-  if (opts["no-lint"]) return undefined;
+  if (opts["no-lint"] || prJob.lint) return undefined;
   return spawnLane("lint", "bash", [path.join(ROOT, "tools", "lint.sh")], {});
 }
 

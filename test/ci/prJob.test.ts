@@ -4,6 +4,11 @@
  * user with passwordless sudo (the runner's `runner` user), with Node 22 (as actions/setup-node gives
  * it), the machine's Go (actions/setup-go), no local toolchain and no PSN_* variables. A step gets root
  * only through its own `sudo`. Every step must succeed and every jest run report 0 failures.
+ *
+ * Under npm test (PSN_SUITES_FILE set by tools/test-lanes.mjs) the job's lint and jest runs are this
+ * run's only ones of those checks: each suite the job's jest ran, and its lint, go to the run's table
+ * and count. (PSN_SUITES_FILE, pointing into the clone, is then the one PSN_* variable the steps see:
+ * it only tells jest's reporter where to write.)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -75,7 +80,12 @@ beforeAll(() => {
   spawnSync("userdel", [USER]);
   sh("useradd", ["--home-dir", HOME, "--no-create-home", "--shell", "/bin/bash", USER]);
   sh("chown", ["-R", `${USER}:${USER}`, HOME]);
-  fs.writeFileSync(SUDOERS, `${USER} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
+  // (env_keep: a step's `sudo … jest` reports its suites too, see the top.)
+  fs.writeFileSync(
+    SUDOERS,
+    `${USER} ALL=(ALL) NOPASSWD:ALL\nDefaults:${USER} env_keep += "PSN_SUITES_FILE"\n`,
+    { mode: 0o440 },
+  );
 
   // A clean clone of HEAD, then this working tree's uncommitted changes on top (what a push would hold).
   clone = fs.mkdtempSync("/tmp/psn-ci-");
@@ -105,68 +115,99 @@ test(
   () => {
     const ran: string[] = [];
     const jestSummaries: string[] = [];
-    for (const step of job.steps) {
-      if (step.uses) {
-        const [action] = step.uses.split("@");
-        if (action === "actions/checkout") continue; // the clean clone above
-        if (action === "actions/setup-node") {
-          nodeDir = nodeBin(Number(step.with?.["node-version"]));
-          ran.push(`setup-node ${sh(path.join(nodeDir, "node"), ["--version"])}`);
-          continue;
+    const report = process.env.PSN_SUITES_FILE;
+    const stepSuites = path.join(clone, "suites.jsonl");
+    try {
+      for (const step of job.steps) {
+        if (step.uses) {
+          const [action] = step.uses.split("@");
+          if (action === "actions/checkout") continue; // the clean clone above
+          if (action === "actions/setup-node") {
+            nodeDir = nodeBin(Number(step.with?.["node-version"]));
+            ran.push(`setup-node ${sh(path.join(nodeDir, "node"), ["--version"])}`);
+            continue;
+          }
+          if (action === "actions/setup-go") {
+            const want = String(step.with?.["go-version"]);
+            const have = sh("go", ["env", "GOVERSION"]);
+            expect(have.startsWith(`go${want}`)).toBe(true);
+            ran.push(`setup-go ${have}`);
+            continue;
+          }
+          throw new Error(`the test job uses ${step.uses}, which this emulation does not know`);
         }
-        if (action === "actions/setup-go") {
-          const want = String(step.with?.["go-version"]);
-          const have = sh("go", ["env", "GOVERSION"]);
-          expect(have.startsWith(`go${want}`)).toBe(true);
-          ran.push(`setup-go ${have}`);
-          continue;
+        if (!step.run) continue;
+        expect(nodeDir).not.toBe(""); // setup-node comes before any run step
+        const goRoot = sh("go", ["env", "GOROOT"]);
+        // What a runner's shell has: no PSN_* variables, no PSN_BIN_DIR toolchain, CI=true; plus this
+        // machine's network settings (its proxy, its CA bundle for the registries).
+        const env = [
+          ...machineNetworkEnv(),
+          `HOME=${HOME}`,
+          `USER=${USER}`,
+          `PATH=${nodeDir}:${goRoot}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+          "CI=true",
+          "GITHUB_ACTIONS=true",
+          `GITHUB_WORKSPACE=${clone}/repo`,
+          "LANG=C.UTF-8",
+          ...(report ? [`PSN_SUITES_FILE=${stepSuites}`] : []),
+        ];
+        // GitHub's default shell for run steps: bash --noprofile --norc -eo pipefail {0}.
+        const t = Date.now();
+        const r = spawnSync(
+          "runuser",
+          [
+            "-u",
+            USER,
+            "--",
+            "env",
+            "-i",
+            ...env,
+            "bash",
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            "-c",
+            step.run,
+          ],
+          {
+            cwd: path.join(clone, "repo"),
+            encoding: "utf8",
+            timeout: 15 * MIN,
+            maxBuffer: 64 << 20,
+          },
+        );
+        const out = `${r.stdout}${r.stderr}`;
+        if (report && /^npm run lint\b/.test(step.run))
+          fs.appendFileSync(
+            report,
+            `${JSON.stringify({
+              suite: path.join(ROOT, `${step.run} (pull-request job)`),
+              seconds: (Date.now() - t) / 1000,
+              passed: r.status === 0 ? 1 : 0,
+              failed: r.status === 0 ? 0 : 1,
+              broken: 0,
+            })}\n`,
+          );
+        if (r.status !== 0)
+          throw new Error(`step \`${step.run}\` exited ${r.status}:\n${out.slice(-6000)}`);
+        const summary = out.match(/^Tests:\s+.*$/m)?.[0];
+        if (summary) {
+          jestSummaries.push(`${step.run}: ${summary}`);
+          expect(summary).not.toMatch(/failed/);
         }
-        throw new Error(`the test job uses ${step.uses}, which this emulation does not know`);
+        ran.push(step.run);
       }
-      if (!step.run) continue;
-      expect(nodeDir).not.toBe(""); // setup-node comes before any run step
-      const goRoot = sh("go", ["env", "GOROOT"]);
-      // What a runner's shell has: no PSN_* variables, no PSN_BIN_DIR toolchain, CI=true; plus this
-      // machine's network settings (its proxy, its CA bundle for the registries).
-      const env = [
-        ...machineNetworkEnv(),
-        `HOME=${HOME}`,
-        `USER=${USER}`,
-        `PATH=${nodeDir}:${goRoot}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-        "CI=true",
-        "GITHUB_ACTIONS=true",
-        `GITHUB_WORKSPACE=${clone}/repo`,
-        "LANG=C.UTF-8",
-      ];
-      // GitHub's default shell for run steps: bash --noprofile --norc -eo pipefail {0}.
-      const r = spawnSync(
-        "runuser",
-        [
-          "-u",
-          USER,
-          "--",
-          "env",
-          "-i",
-          ...env,
-          "bash",
-          "--noprofile",
-          "--norc",
-          "-eo",
-          "pipefail",
-          "-c",
-          step.run,
-        ],
-        { cwd: path.join(clone, "repo"), encoding: "utf8", timeout: 15 * MIN, maxBuffer: 64 << 20 },
-      );
-      const out = `${r.stdout}${r.stderr}`;
-      if (r.status !== 0)
-        throw new Error(`step \`${step.run}\` exited ${r.status}:\n${out.slice(-6000)}`);
-      const summary = out.match(/^Tests:\s+.*$/m)?.[0];
-      if (summary) {
-        jestSummaries.push(`${step.run}: ${summary}`);
-        expect(summary).not.toMatch(/failed/);
-      }
-      ran.push(step.run);
+    } finally {
+      // The suites the job's jest runs finished, named as in this tree, into this run's table.
+      if (report && fs.existsSync(stepSuites))
+        for (const line of fs.readFileSync(stepSuites, "utf8").split("\n").filter(Boolean)) {
+          const suite = JSON.parse(line) as { suite: string };
+          const rel = path.relative(path.join(clone, "repo"), suite.suite);
+          suite.suite = path.join(ROOT, `${rel} (pull-request job)`);
+          fs.appendFileSync(report, `${JSON.stringify(suite)}\n`);
+        }
     }
     process.stdout.write(
       `\nPR job steps run:\n  ${ran.join("\n  ")}\n  ${jestSummaries.join("\n  ")}\n`,

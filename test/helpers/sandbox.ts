@@ -154,24 +154,27 @@ export function onHostInBackground(script: string): Promise<RunResult> {
 /**
  * Samples the argv of every process (each /proc/<pid>/cmdline, as `ps -eo args` shows it) every 0.1 s,
  * on the machine or on the sandbox host, until stopped; `stop()` returns the distinct command lines
- * seen. Bash builtins only (no process per sample: `ps` and `sleep` ten times a second were a minute
- * of CPU in a test run).
+ * seen. One perl process (perl-base is in every Debian image, a fresh host's too): `ps` and `sleep` ten
+ * times a second cost a minute of CPU in a test run, a bash loop over /proc more.
  */
 export function psSampler(where: "machine" | "host"): { stop: () => Promise<string[]> } {
   const id = `psn-ps-${process.pid}-${Date.now()}`;
   const file = where === "machine" ? path.join(os.tmpdir(), `${id}.txt`) : `/run/${id}.txt`;
-  const loop = [
-    "declare -A seen",
-    "exec {tick}<> <(:)",
-    `while [ ! -e ${file}.stop ]; do`,
-    "  for f in /proc/[0-9]*/cmdline; do",
-    `    mapfile -d '' -t argv 2>/dev/null <"$f" || continue`,
-    '    [ "${#argv[@]}" -gt 0 ] && seen["${argv[*]}"]=1',
-    "  done",
-    '  read -r -t 0.1 -u "$tick" || true',
-    "done",
-    `printf '%s\\n' "\${!seen[@]}" > ${file}`,
-  ].join("\n");
+  const perl = [
+    "my %seen;",
+    `until (-e "${file}.stop") {`,
+    '  opendir(my $d, "/proc") or die $!;',
+    "  for my $p (grep { /^\\d+$/ } readdir $d) {",
+    '    open(my $f, "<", "/proc/$p/cmdline") or next;',
+    "    local $/; my $a = <$f>; close $f;",
+    "    next unless defined $a && length $a;",
+    "    $a =~ s/\\0+$//; $a =~ tr/\\0/ /; $seen{$a} = 1;",
+    "  }",
+    "  closedir $d; select(undef, undef, undef, 0.1);",
+    "}",
+    `open(my $o, ">", "${file}") or die $!; print $o "$_\\n" for sort keys %seen;`,
+  ].join(" ");
+  const loop = `exec perl -e '${perl}'`;
   const exited =
     where === "machine" ? runInBackground("bash", ["-c", loop]) : onHostInBackground(loop);
   return {
