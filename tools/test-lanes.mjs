@@ -4,9 +4,9 @@
 // at once: each sandbox lane is one `jest --runInBand` on its own sandbox host number (its own host,
 // address, stack and outputs; the services are shared), the local suites (unit, render, nginx, live,
 // ci, monitoring) are one more lane, and lint is one more (or, with test/ci/prJob.test.ts selected, the
-// pull-request job's replay runs lint and the unit, render and nginx suites, once, and reports them). Suites that only read a deployed node share
-// their lane's host (PSN_SHARED_HOST=1: they leave it up for the next; the runner takes it down after
-// the lane). Suites that change the host start from a fresh one, as they always did.
+// pull-request job's replay runs lint and the unit, render and nginx suites, once, and reports them).
+// Suites that only read a deployed node share their lane's host (PSN_SHARED_HOST=1: they leave it up
+// for the next; the runner takes it down after the lane). Suites that change the host start from a fresh one, as they always did.
 //
 //   node tools/test-lanes.mjs [--lanes N] [--no-lint] [jest patterns...] [-- jest options...]
 //
